@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1.7
+# GeoGuide images. Two targets:
+#   docker build --target cpu -t registry.example.com/geoguide:0.1.0-cpu .
+#   docker build --target gpu -t registry.example.com/geoguide:0.1.0-gpu .
+# Both run as a non-root user, work with a read-only root filesystem (writes go to /tmp and the
+# mounted model registry), and carry the default model in /app/models.
+
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04
+
+# ---- dependencies (CPU): onnxruntime-node's CPU binaries ship inside the package -------------
+FROM ${NODE_IMAGE} AS deps-cpu
+WORKDIR /app
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
+# ---- dependencies (GPU): the install script fetches the CUDA 12 execution provider -----------
+FROM ${NODE_IMAGE} AS deps-gpu
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm rebuild onnxruntime-node --foreground-scripts
+
+# ---- application files --------------------------------------------------------------------
+FROM scratch AS app
+COPY deno.json README.md /app/
+COPY proto /app/proto
+COPY src /app/src
+COPY models /app/models
+
+# ---- CPU runtime ----------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS cpu
+WORKDIR /app
+ENV NODE_ENV=production DENO_DIR=/tmp/deno GEOGUIDE_MODELS=/app/models
+COPY --from=deps-cpu /app/node_modules /app/node_modules
+COPY --from=app /app /app
+RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
+USER 10001:10001
+EXPOSE 50051 8080
+ENTRYPOINT ["/app/node_modules/.bin/deno", "run", "-A", "/app/src/cli.ts"]
+CMD ["serve"]
+
+# ---- GPU runtime: CUDA 12 + cuDNN 9 base, Node copied in ---------------------------------------
+FROM ${NODE_IMAGE} AS node-bin
+FROM ${CUDA_IMAGE} AS gpu
+WORKDIR /app
+ENV NODE_ENV=production DENO_DIR=/tmp/deno GEOGUIDE_MODELS=/app/models \
+    GEOGUIDE_EXECUTION_PROVIDER=cuda
+COPY --from=node-bin /usr/local/bin/node /usr/local/bin/node
+COPY --from=deps-gpu /app/node_modules /app/node_modules
+COPY --from=app /app /app
+RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
+USER 10001:10001
+EXPOSE 50051 8080
+ENTRYPOINT ["/app/node_modules/.bin/deno", "run", "-A", "/app/src/cli.ts"]
+CMD ["serve"]
