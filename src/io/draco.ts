@@ -1,0 +1,390 @@
+/**
+ * Draco point clouds and meshes ↔ `PointCloud`, the only adapter of the
+ * `draco3d` wasm package.
+ *
+ * Two position layouts are read: one 3-component POSITION attribute
+ * (draco_encoder, Open3D, glTF tools) and three single-component attributes,
+ * one per `sensor_msgs/PointField`, as ROS 2 point_cloud_transport writes them
+ * (POSITION or GENERIC; x/y/z found by the attribute metadata entry `name`,
+ * else by order among the single-component POSITION attributes). The wasm
+ * decoder module is created once and reused; every Draco object made here is
+ * destroyed, and a module that trapped on corrupt input is dropped and
+ * rebuilt on the next call.
+ *
+ * @module
+ */
+
+import draco3d from "draco3d";
+import { GeoError, invalid } from "../kernels/errors.ts";
+import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
+import { declaredPoints } from "./draco_header.ts";
+
+// deno-lint-ignore no-explicit-any
+type Wasm = any;
+
+let decoderModule: Promise<Wasm> | null = null;
+let encoderModule: Promise<Wasm> | null = null;
+
+const quiet = { print: () => {}, printErr: () => {} };
+
+function getDecoder(): Promise<Wasm> {
+  const m: Promise<Wasm> = decoderModule ?? draco3d.createDecoderModule({ ...quiet });
+  decoderModule = m;
+  return m;
+}
+
+function getEncoder(): Promise<Wasm> {
+  const m: Promise<Wasm> = encoderModule ?? draco3d.createEncoderModule({ ...quiet });
+  encoderModule = m;
+  return m;
+}
+
+/** One attribute as found in the decoded geometry. */
+interface AttrInfo {
+  id: number;
+  type: number;
+  comps: number;
+  dataType: number;
+  name: string;
+  ptr: Wasm;
+}
+
+const SPLIT_NAMES = {
+  coord: [["x"], ["y"], ["z"]],
+  normal: [["nx", "normal_x"], ["ny", "normal_y"], ["nz", "normal_z"]],
+  color: [["r", "red"], ["g", "green"], ["b", "blue"]],
+};
+
+/** Copies all points of one attribute out of the wasm heap as float32 or uint8. */
+function readAttr(
+  m: Wasm,
+  ctx: { decoder: Wasm; geom: Wasm; n: number },
+  a: AttrInfo,
+  asBytes = false,
+): Float32Array | Uint8Array {
+  const len = ctx.n * a.comps;
+  const bytes = asBytes ? len : len * 4;
+  if (bytes > 0x7fffffff) throw invalid(`Attribute ${a.id} is too large (${len} values)`);
+  const ptr = m._malloc(bytes);
+  if (!ptr) throw new GeoError("resource_exhausted", `Cannot allocate ${bytes} bytes for decoding`);
+  try {
+    const ok = ctx.decoder.GetAttributeDataArrayForAllPoints(
+      ctx.geom,
+      a.ptr,
+      asBytes ? m.DT_UINT8 : m.DT_FLOAT32,
+      bytes,
+      ptr,
+    );
+    if (!ok) throw invalid(`Attribute ${a.id} (${a.name || "unnamed"}) could not be read`);
+    return asBytes ? m.HEAPU8.slice(ptr, ptr + len) : m.HEAPF32.slice(ptr >> 2, (ptr >> 2) + len);
+  } finally {
+    m._free(ptr);
+  }
+}
+
+/** Picks the three single-component attributes for x/y/z (or nx/ny/nz, r/g/b). */
+function pickSplit(attrs: AttrInfo[], names: string[][], type: number): AttrInfo[] | null {
+  const singles = attrs.filter((a) => a.comps === 1);
+  const byName = names.map((alts) => singles.find((a) => alts.includes(a.name)));
+  if (byName.every((a) => a)) return byName as AttrInfo[];
+  const typed = singles.filter((a) => a.type === type && !a.name);
+  return typed.length >= 3 ? typed.slice(0, 3) : null;
+}
+
+/** Interleaves three N-long float columns into N×3. */
+function interleave(cols: Float32Array[], n: number): Float32Array {
+  const out = new Float32Array(n * 3);
+  for (let k = 0; k < 3; k++) {
+    const c = cols[k];
+    for (let i = 0; i < n; i++) out[i * 3 + k] = c[i];
+  }
+  return out;
+}
+
+/** Float colour channels to 0..255: values in [0, 1] are scaled, larger ones clamped. */
+function floatToU8(src: Float32Array, n: number, stride: number): Uint8Array {
+  let max = 0;
+  for (let i = 0; i < src.length; i++) if (src[i] > max) max = src[i];
+  const scale = max <= 1 ? 255 : max <= 255 ? 1 : 255 / 65535;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) {
+      const v = src[i * stride + k] * scale;
+      out[i * 3 + k] = v > 255 ? 255 : v > 0 ? Math.round(v) : 0;
+    }
+  }
+  return out;
+}
+
+function readColor(
+  m: Wasm,
+  ctx: { decoder: Wasm; geom: Wasm; n: number },
+  attrs: AttrInfo[],
+  split: boolean,
+) {
+  const n = ctx.n;
+  const whole = attrs.find((a) => a.type === m.COLOR && a.comps >= 3);
+  if (whole) {
+    const isByte = whole.dataType === m.DT_UINT8 || whole.dataType === m.DT_INT8;
+    if (!isByte) return floatToU8(readAttr(m, ctx, whole) as Float32Array, n, whole.comps);
+    const raw = readAttr(m, ctx, whole, true) as Uint8Array;
+    const out = new Uint8Array(n * 3);
+    // A 4-byte "rgb"/"rgba" PointField is PCL's packed colour: little-endian bytes B, G, R, A.
+    const packed = whole.comps === 4 &&
+      (whole.name === "rgb" || whole.name === "rgba" || (split && !whole.name));
+    for (let i = 0; i < n; i++) {
+      const s = i * whole.comps;
+      out[i * 3] = raw[s + (packed ? 2 : 0)];
+      out[i * 3 + 1] = raw[s + 1];
+      out[i * 3 + 2] = raw[s + (packed ? 0 : 2)];
+    }
+    return out;
+  }
+  const channels = pickSplit(attrs, SPLIT_NAMES.color, m.COLOR);
+  if (!channels) return undefined;
+  const cols = channels.map((a) => readAttr(m, ctx, a) as Float32Array);
+  return floatToU8(interleave(cols, n), n, 3);
+}
+
+function decodeGeometry(m: Wasm, decoder: Wasm, geom: Wasm, source: string): PointCloud {
+  const n: number = geom.num_points();
+  if (!(n > 0)) throw invalid(`${source}: the Draco geometry has zero points`);
+  const query = new m.MetadataQuerier();
+  const attrs: AttrInfo[] = [];
+  try {
+    const count: number = geom.num_attributes();
+    for (let id = 0; id < count; id++) {
+      const ptr = decoder.GetAttribute(geom, id);
+      if (!ptr || m.getPointer(ptr) === 0) continue;
+      let name = "";
+      const md = decoder.GetAttributeMetadata(geom, id);
+      if (md && m.getPointer(md) !== 0 && query.HasEntry(md, "name")) {
+        name = String(query.GetStringEntry(md, "name")).toLowerCase();
+      }
+      attrs.push({
+        id,
+        type: ptr.attribute_type(),
+        comps: ptr.num_components(),
+        dataType: ptr.data_type(),
+        name,
+        ptr,
+      });
+    }
+  } finally {
+    m.destroy(query);
+  }
+  const ctx = { decoder, geom, n };
+  let coord: Float32Array;
+  const whole = attrs.find((a) => a.type === m.POSITION && a.comps >= 3);
+  const split = whole ? null : pickSplit(attrs, SPLIT_NAMES.coord, m.POSITION);
+  if (whole) {
+    const raw = readAttr(m, ctx, whole) as Float32Array;
+    coord = whole.comps === 3
+      ? raw
+      : interleave([0, 1, 2].map((k) => pick(raw, k, whole.comps)), n);
+  } else if (split) {
+    coord = interleave(split.map((a) => readAttr(m, ctx, a) as Float32Array), n);
+  } else {
+    throw invalid(`${source}: the Draco geometry has no position attribute (x, y, z)`);
+  }
+  let normal: Float32Array | undefined;
+  const wholeN = attrs.find((a) => a.type === m.NORMAL && a.comps === 3);
+  if (wholeN) normal = readAttr(m, ctx, wholeN) as Float32Array;
+  else {
+    const splitN = pickSplit(attrs, SPLIT_NAMES.normal, m.NORMAL);
+    if (splitN) normal = interleave(splitN.map((a) => readAttr(m, ctx, a) as Float32Array), n);
+  }
+  const color = readColor(m, ctx, attrs, split !== null);
+  return validateCloud({
+    count: n,
+    coord,
+    ...(color ? { color } : {}),
+    ...(normal ? { normal } : {}),
+  }, source);
+}
+
+function pick(raw: Float32Array, k: number, stride: number): Float32Array {
+  const out = new Float32Array(raw.length / stride);
+  for (let i = 0; i < out.length; i++) out[i] = raw[i * stride + k];
+  return out;
+}
+
+/** Points per input byte beyond which a declared count is taken as corrupt, not compressed. */
+const MAX_POINTS_PER_BYTE = 1000;
+
+/**
+ * Decodes a Draco point cloud (or mesh: its points, faces ignored) keeping
+ * the decoded point order.
+ *
+ * @param bytes the `.drc` bytes
+ * @param source what to call the input in error messages (file name, "request")
+ * @returns a validated cloud: coord Float32Array N×3 (file units, metres by
+ *   convention), color Uint8Array N×3 when a COLOR attribute exists, normal
+ *   Float32Array N×3 when NORMAL exists
+ * @throws GeoError("invalid_argument") on truncated, corrupt or empty input
+ */
+export async function decodeDraco(bytes: Uint8Array, source: string): Promise<PointCloud> {
+  if (bytes.length < 5 || String.fromCharCode(...bytes.subarray(0, 5)) !== "DRACO") {
+    throw invalid(`${source}: not a Draco file (missing "DRACO" header)`);
+  }
+  const declared = declaredPoints(bytes);
+  if (declared !== undefined && declared > bytes.length * MAX_POINTS_PER_BYTE + 100_000) {
+    throw invalid(
+      `${source}: corrupt Draco data (header declares ${declared} points in ${bytes.length} bytes)`,
+    );
+  }
+  const m = await getDecoder();
+  let decoder: Wasm = null, buffer: Wasm = null, geom: Wasm = null;
+  let trapped = false;
+  try {
+    decoder = new m.Decoder();
+    buffer = new m.DecoderBuffer();
+    buffer.Init(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length);
+    const kind = decoder.GetEncodedGeometryType(buffer);
+    let status: Wasm;
+    if (kind === m.TRIANGULAR_MESH) {
+      geom = new m.Mesh();
+      status = decoder.DecodeBufferToMesh(buffer, geom);
+    } else if (kind === m.POINT_CLOUD) {
+      geom = new m.PointCloud();
+      status = decoder.DecodeBufferToPointCloud(buffer, geom);
+    } else {
+      throw invalid(`${source}: the Draco header names no known geometry type`);
+    }
+    if (!status.ok()) {
+      throw invalid(`${source}: Draco decoding failed (${status.error_msg() || "corrupt data"})`);
+    }
+    return decodeGeometry(m, decoder, geom, source);
+  } catch (e) {
+    if (e instanceof GeoError) throw e;
+    // The wasm instance trapped (abort, out-of-bounds): its state cannot be trusted any more.
+    trapped = true;
+    decoderModule = null;
+    throw new GeoError("invalid_argument", `${source}: corrupt Draco data (the decoder aborted)`, {
+      cause: e,
+    });
+  } finally {
+    if (!trapped) {
+      for (const o of [geom, buffer, decoder]) if (o) m.destroy(o);
+    }
+  }
+}
+
+/** Options of {@link encodeDraco}. */
+export interface EncodeDracoOptions {
+  /** Position quantization bits, 1..30; 0 keeps float32 positions. Default 14. */
+  quantizationBits?: number;
+  /**
+   * Encoder speed 0..10 (Draco's speed options, default 5). Below 10 Draco may
+   * choose kd-tree encoding, which reorders points; 10 writes sequentially and
+   * keeps the order.
+   */
+  speed?: number;
+  /**
+   * "position" (default): one 3-component POSITION attribute, 3-byte COLOR,
+   * 3-component NORMAL. "xyz-split": the ROS 2 point_cloud_transport layout,
+   * one single-component POSITION attribute per field named by metadata
+   * (x, y, z, then rgb as PCL packed B,G,R,A bytes, normal_x/y/z).
+   */
+  layout?: "position" | "xyz-split";
+  /**
+   * With "xyz-split": write the metadata `name` of each attribute (default
+   * true). point_cloud_transport itself writes none and relies on order.
+   */
+  attributeNames?: boolean;
+  /** With "position": write colour as RGBA u8×4 (alpha 255), as glTF tools do (default false). */
+  alpha?: boolean;
+}
+
+function column(src: Float32Array, k: number, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = src[i * 3 + k];
+  return out;
+}
+
+/**
+ * Encodes a cloud as a Draco point cloud.
+ *
+ * @param cloud coord Float32Array N×3 (metres), optional color Uint8Array N×3
+ *   and normal Float32Array N×3
+ * @param options quantization, speed and attribute layout
+ * @returns the `.drc` bytes
+ */
+export async function encodeDraco(
+  cloud: PointCloud,
+  options: EncodeDracoOptions = {},
+): Promise<Uint8Array> {
+  validateCloud(cloud, "cloud to encode");
+  const { quantizationBits = 14, speed = 5, layout = "position", attributeNames = true } = options;
+  if (!Number.isInteger(quantizationBits) || quantizationBits < 0 || quantizationBits > 30) {
+    throw invalid(`quantizationBits must be an integer in 0..30, got ${quantizationBits}`);
+  }
+  if (!Number.isInteger(speed) || speed < 0 || speed > 10) {
+    throw invalid(`speed must be an integer in 0..10, got ${speed}`);
+  }
+  const m = await getEncoder();
+  const n = cloud.count;
+  const builder = new m.PointCloudBuilder();
+  const encoder = new m.Encoder();
+  const pc = new m.PointCloud();
+  const out = new m.DracoInt8Array();
+  const mdb = new m.MetadataBuilder();
+  try {
+    const named = (id: number, name: string) => {
+      if (!attributeNames) return;
+      const md = new m.Metadata();
+      mdb.AddStringEntry(md, "name", name);
+      builder.SetMetadataForAttribute(pc, id, md);
+      m.destroy(md);
+    };
+    if (layout === "xyz-split") {
+      ["x", "y", "z"].forEach((name, k) => {
+        named(builder.AddFloatAttribute(pc, m.POSITION, n, 1, column(cloud.coord, k, n)), name);
+      });
+      if (cloud.color) {
+        const bgra = new Uint8Array(n * 4);
+        for (let i = 0; i < n; i++) {
+          bgra[i * 4] = cloud.color[i * 3 + 2];
+          bgra[i * 4 + 1] = cloud.color[i * 3 + 1];
+          bgra[i * 4 + 2] = cloud.color[i * 3];
+        }
+        named(builder.AddUInt8Attribute(pc, m.COLOR, n, 4, bgra), "rgb");
+      }
+      if (cloud.normal) {
+        const normal = cloud.normal;
+        ["normal_x", "normal_y", "normal_z"].forEach((name, k) => {
+          named(builder.AddFloatAttribute(pc, m.NORMAL, n, 1, column(normal, k, n)), name);
+        });
+      }
+    } else {
+      builder.AddFloatAttribute(pc, m.POSITION, n, 3, cloud.coord);
+      if (cloud.color && options.alpha) {
+        const rgba = new Uint8Array(n * 4).fill(255);
+        for (let i = 0; i < n * 3; i++) rgba[i + Math.floor(i / 3)] = cloud.color[i];
+        builder.AddUInt8Attribute(pc, m.COLOR, n, 4, rgba);
+      } else if (cloud.color) builder.AddUInt8Attribute(pc, m.COLOR, n, 3, cloud.color);
+      if (cloud.normal) builder.AddFloatAttribute(pc, m.NORMAL, n, 3, cloud.normal);
+      if (cloud.normal) encoder.SetAttributeQuantization(m.NORMAL, 10);
+    }
+    if (quantizationBits > 0) encoder.SetAttributeQuantization(m.POSITION, quantizationBits);
+    encoder.SetSpeedOptions(speed, speed);
+    if (speed === 10) encoder.SetEncodingMethod(m.POINT_CLOUD_SEQUENTIAL_ENCODING);
+    const size: number = encoder.EncodePointCloudToDracoBuffer(pc, false, out);
+    if (!(size > 0)) throw new GeoError("internal", "Draco encoding failed");
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = out.GetValue(i);
+    return bytes;
+  } finally {
+    for (const o of [mdb, out, pc, encoder, builder]) m.destroy(o);
+  }
+}
+
+/**
+ * Sizes in bytes of the decoder's and encoder's wasm heaps (creating the
+ * modules if needed): a heap that keeps growing over repeated calls means
+ * leaked Draco objects.
+ */
+export async function dracoHeapBytes(): Promise<{ decoder: number; encoder: number }> {
+  const [d, e] = await Promise.all([getDecoder(), getEncoder()]);
+  return { decoder: d.HEAPU8.length, encoder: e.HEAPU8.length };
+}
