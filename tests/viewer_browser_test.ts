@@ -1,0 +1,181 @@
+/**
+ * The viewer page in a real headless Chromium (driven by playwright-core):
+ * upload a Draco fragment through the page's file input, segment it, and
+ * check the legend and the pixels of the WebGL canvas.
+ *
+ * The server side is `viewerHandler` around `HeightBandSegmenter`, a TEST
+ * DOUBLE of the inference service (label i for i ≤ z < i + 1 metres), so
+ * the expected labels can be recomputed here. Skipped when Chromium is not
+ * installed at /usr/bin/chromium (or at $GEOGUIDE_CHROMIUM).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { decodeCloud } from "../src/io/read_cloud.ts";
+import { classColor } from "../src/render/palette.ts";
+import { viewerHandler } from "../src/server/viewer.ts";
+import { heightBands, HeightBandSegmenter } from "./server_fixtures.ts";
+
+const CHROMIUM = Deno.env.get("GEOGUIDE_CHROMIUM") ?? "/usr/bin/chromium";
+const FILE =
+  new URL("../../shared/data/open3d/derived/frag_115_qp14_cl7.drc", import.meta.url).pathname;
+const LABELS = ["wall", "floor", "chair", "table", "sofa", "bed"];
+const SCREENSHOT = "/tmp/geoguide_viewer_browser_test.png";
+const hasChromium = existsSync(CHROMIUM);
+
+/** One legend row as the page shows it. */
+interface LegendRow {
+  label: string;
+  index: number;
+  count: number;
+  text: string;
+}
+
+/** The WebGL canvas's pixels: base64 RGBA bytes, row-major from the top. */
+interface CanvasPixels {
+  width: number;
+  height: number;
+  rgba: string;
+}
+
+// Page-side scripts (strings: they run in the browser, not in Deno).
+const READ_LEGEND = `[...document.querySelectorAll("#legend li")].map((li) => ({
+  label: li.dataset.label,
+  index: Number(li.dataset.index),
+  count: Number(li.dataset.count),
+  text: li.textContent,
+}))`;
+const READ_CANVAS = `(() => {
+  const gl = document.getElementById("canvas");
+  const c = document.createElement("canvas");
+  c.width = gl.width;
+  c.height = gl.height;
+  const ctx = c.getContext("2d");
+  ctx.drawImage(gl, 0, 0);
+  const bytes = ctx.getImageData(0, 0, c.width, c.height).data;
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return { width: c.width, height: c.height, rgba: btoa(text) };
+})()`;
+
+/** Pixel statistics of a canvas read-back: drawn pixels, distinct colours, pixels per label colour. */
+function analyse(canvas: CanvasPixels, labels: readonly number[]) {
+  const data = Uint8Array.from(atob(canvas.rgba), (ch) => ch.charCodeAt(0));
+  const near = (i: number, rgb: readonly number[], tol: number) =>
+    Math.abs(data[i] - rgb[0]) <= tol && Math.abs(data[i + 1] - rgb[1]) <= tol &&
+    Math.abs(data[i + 2] - rgb[2]) <= tol;
+  const background = [0x20, 0x24, 0x2b]; // the page's clear colour
+  let foreground = 0;
+  const colours = new Set<number>();
+  const perLabel = new Map<number, number>();
+  for (let i = 0; i < data.length; i += 4) {
+    if (near(i, background, 2)) continue;
+    foreground++;
+    colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    for (const label of labels) {
+      if (near(i, classColor(label), 3)) perLabel.set(label, (perLabel.get(label) ?? 0) + 1);
+    }
+  }
+  return { area: canvas.width * canvas.height, foreground, colours: colours.size, perLabel };
+}
+
+Deno.test({
+  name: hasChromium
+    ? "viewer page in Chromium: segments a Draco upload, draws coloured points and a legend"
+    : `viewer page in Chromium (SKIPPED: no Chromium at ${CHROMIUM})`,
+  ignore: !hasChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const handler = viewerHandler(new HeightBandSegmenter());
+    const ac = new AbortController();
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+      async (req) => (await handler(req)) ?? new Response("not found\n", { status: 404 }),
+    );
+    const userDataDir = await Deno.makeTempDir({ prefix: "geoguide-chromium-" });
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1000, height: 700 },
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-gl=angle",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      const page = context.pages()[0] ?? await context.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+      await page.setInputFiles("#file", FILE);
+      await page.fill("#labels", LABELS.join(", "));
+      await page.click("#segment");
+      await page.waitForSelector("body[data-state=done], body[data-state=error]", {
+        timeout: 20_000,
+      });
+      const status = await page.textContent("#status");
+      assert.equal(await page.getAttribute("body", "data-state"), "done", `status: ${status}`);
+      await page.screenshot({ path: SCREENSHOT });
+
+      // Expected labels, recomputed from an independent decode of the file.
+      const cloud = await decodeCloud(await Deno.readFile(FILE), FILE);
+      const expected = heightBands(cloud.coord, LABELS.length, 0).labels;
+      const counts = new Map<number, number>();
+      for (const l of expected) counts.set(l, (counts.get(l) ?? 0) + 1);
+      assert.ok(counts.size >= 2, "the fragment should span at least two height bands");
+
+      const rows = await page.evaluate<LegendRow[]>(READ_LEGEND);
+      assert.deepEqual(rows.map((r) => r.label), [...LABELS, "unknown"]);
+      for (const row of rows) {
+        assert.equal(row.count, counts.get(row.index) ?? 0, `legend count of ${row.label}`);
+        assert.ok(
+          row.text.includes(row.count.toLocaleString("en-US")),
+          `legend text of ${row.label}`,
+        );
+      }
+      assert.equal(rows.reduce((s, r) => s + r.count, 0), cloud.count);
+      assert.match(status ?? "", new RegExp(`${cloud.count.toLocaleString("en-US")} points`));
+
+      // Pixels: each label with points shows up in its own colour; the rest is background.
+      const shown = analyse(await page.evaluate<CanvasPixels>(READ_CANVAS), [...counts.keys()]);
+      assert.ok(
+        shown.foreground > 0.02 * shown.area,
+        `only ${shown.foreground} of ${shown.area} pixels drawn`,
+      );
+      assert.ok(shown.colours > 2, `only ${shown.colours} distinct foreground colours`);
+      for (const label of counts.keys()) {
+        assert.ok(
+          (shown.perLabel.get(label) ?? 0) > 100,
+          `label ${label}: ${shown.perLabel.get(label)} pixels`,
+        );
+      }
+
+      // Clicking a legend row hides that label's points and only those.
+      const [gone, kept] = [...counts.keys()].sort((x, y) => x - y);
+      await page.click(`#legend li[data-index="${gone}"]`);
+      const after = analyse(await page.evaluate<CanvasPixels>(READ_CANVAS), [gone, kept]);
+      assert.equal(after.perLabel.get(gone) ?? 0, 0);
+      assert.ok((after.perLabel.get(kept) ?? 0) > 100);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await context.close();
+      ac.abort();
+      await server.finished;
+      await Deno.remove(userDataDir, { recursive: true });
+    }
+  },
+});
