@@ -1,0 +1,404 @@
+import assert from "node:assert/strict";
+import { GeoError } from "../src/kernels/errors.ts";
+import { Rng } from "../src/kernels/random.ts";
+import type { AdapterDims, AdapterWeights } from "../src/pipeline/adapter_graph.ts";
+import { decodeCloudInput } from "../src/pipeline/cloud_input.ts";
+import { voxelFeatures } from "../src/pipeline/inference.ts";
+import { loadModel, publishBundle } from "../src/pipeline/model_bundle.ts";
+import {
+  createSegmentService,
+  type SegmentServiceHandle,
+} from "../src/pipeline/segment_service.ts";
+import type { CloudInput, SegmentInput, SegmentOutput } from "../src/pipeline/service_api.ts";
+import { initAdapterWeights } from "../src/pipeline/adapter_graph.ts";
+import { createTinyModel, type TinyModel } from "./fixtures/tiny_model.ts";
+
+const SHARED = Deno.env.get("GEOGUIDE_SHARED_DATA") ?? "/work/shared/data";
+const KD = `${SHARED}/draco_testdata/pc_kd_color.drc`; // kd-tree: points reordered
+const SEQ = `${SHARED}/draco_testdata/pc_color.drc`; // same points, sequential order
+
+/** Brute-force adapter + cosine in float64: best label and cosine per row. */
+function bruteClassify(
+  dims: AdapterDims,
+  w: AdapterWeights,
+  geo: Float32Array,
+  emb: Float32Array,
+): { label: Int32Array; score: Float64Array; gap: Float64Array } {
+  const n = geo.length / dims.dg;
+  const L = emb.length / dims.dim;
+  const label = new Int32Array(n);
+  const score = new Float64Array(n);
+  const gap = new Float64Array(n);
+  const h = new Float64Array(dims.hidden);
+  const f = new Float64Array(dims.dim);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dims.hidden; j++) {
+      let s = w.b1[j];
+      for (let k = 0; k < dims.dg; k++) s += geo[i * dims.dg + k] * w.w1[k * dims.hidden + j];
+      h[j] = Math.max(0, s);
+    }
+    let fn = 0;
+    for (let c = 0; c < dims.dim; c++) {
+      let s = w.b2[c];
+      for (let j = 0; j < dims.hidden; j++) s += h[j] * w.w2[j * dims.dim + c];
+      f[c] = s;
+      fn += s * s;
+    }
+    let best = -Infinity, second = -Infinity, arg = -1;
+    for (let l = 0; l < L; l++) {
+      let dot = 0, en = 0;
+      for (let c = 0; c < dims.dim; c++) {
+        dot += f[c] * emb[l * dims.dim + c];
+        en += emb[l * dims.dim + c] ** 2;
+      }
+      const cos = dot / Math.sqrt(fn) / Math.sqrt(en);
+      if (cos > best) [second, best, arg] = [best, cos, l];
+      else if (cos > second) second = cos;
+    }
+    label[i] = arg;
+    score[i] = best;
+    gap[i] = best - second;
+  }
+  return { label, score, gap };
+}
+
+/** Adapter output F (float64) of every row of `geo`. */
+function adapterOutputs(dims: AdapterDims, w: AdapterWeights, geo: Float32Array): Float64Array {
+  const n = geo.length / dims.dg;
+  const out = new Float64Array(n * dims.dim);
+  const h = new Float64Array(dims.hidden);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dims.hidden; j++) {
+      let s = w.b1[j];
+      for (let k = 0; k < dims.dg; k++) s += geo[i * dims.dg + k] * w.w1[k * dims.hidden + j];
+      h[j] = Math.max(0, s);
+    }
+    for (let c = 0; c < dims.dim; c++) {
+      let s = w.b2[c];
+      for (let j = 0; j < dims.hidden; j++) s += h[j] * w.w2[j * dims.dim + c];
+      out[i * dims.dim + c] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Embeddings that split the cloud's voxels into several labels: the adapter outputs of
+ * voxels picked by farthest-point sampling on their directions (a random adapter's
+ * outputs all point roughly the same way, so random embeddings pick one label everywhere).
+ * Each picked voxel is closest to its own row, so every label occurs.
+ */
+async function splittingEmbeddings(tiny: TinyModel, path: string, labels: string[]) {
+  const model = await loadModel(tiny.root, tiny.name, 0, { skipWarmUp: true });
+  try {
+    const cloud = await decodeCloudInput(
+      { kind: "draco", bytes: await Deno.readFile(path) },
+      path,
+      1e6,
+    );
+    const { features, grid } = await voxelFeatures(cloud, model);
+    const f = adapterOutputs(tiny.dims, tiny.weights, features);
+    const C = tiny.dims.dim;
+    const V = grid.count;
+    for (let i = 0; i < V; i++) {
+      const norm = Math.hypot(...f.subarray(i * C, (i + 1) * C));
+      for (let c = 0; c < C; c++) f[i * C + c] /= norm;
+    }
+    const closest = new Float64Array(V).fill(-Infinity); // best cosine to a picked row
+    const picked: number[] = [];
+    let next = 0;
+    for (let l = 0; l < labels.length; l++) {
+      picked.push(next);
+      let worst = Infinity;
+      for (let i = 0; i < V; i++) {
+        let dot = 0;
+        for (let c = 0; c < C; c++) dot += f[i * C + c] * f[next * C + c];
+        closest[i] = Math.max(closest[i], dot);
+      }
+      for (let i = 0; i < V; i++) if (closest[i] < worst) [worst, next] = [closest[i], i];
+    }
+    return labels.map((label, l) => ({
+      label,
+      vector: Float32Array.from(f.subarray(picked[l] * C, (picked[l] + 1) * C)),
+    }));
+  } finally {
+    await model.release();
+  }
+}
+
+function randomEmbeddings(labels: string[], dim: number, seed: number) {
+  const rng = new Rng(seed);
+  return labels.map((label) => ({
+    label,
+    vector: Float32Array.from({ length: dim }, () => rng.normal()),
+  }));
+}
+
+function request(cloud: CloudInput, over: Partial<SegmentInput> = {}): SegmentInput {
+  const labels = over.labels ?? ["wall", "floor", "chair", "table"];
+  return {
+    cloud,
+    labels,
+    model: "",
+    version: 0,
+    minScore: -1,
+    returnScores: true,
+    returnPositions: true,
+    labelEmbeddings: randomEmbeddings([...labels], 100, 5),
+    promptTemplate: "",
+    limits: { maxPoints: 1_000_000 },
+    ...over,
+  };
+}
+
+const never = () => new AbortController().signal;
+
+async function withService<T>(
+  options: { root: string; watchIntervalMs?: number },
+  fn: (s: SegmentServiceHandle) => Promise<T>,
+): Promise<T> {
+  const s = createSegmentService({
+    modelsDir: options.root,
+    watchIntervalMs: options.watchIntervalMs ?? 0,
+    preloadText: false, // these tests send client embeddings
+  });
+  try {
+    await s.whenStarted();
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+async function rejectsKind(p: Promise<unknown>, kind: string, pattern?: RegExp) {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof GeoError, String(e));
+    assert.equal(e.kind, kind, e.message);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("labels follow the decoded order, also for a kd-tree Draco file that reorders points", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  const labelEmbeddings = await splittingEmbeddings(tiny, SEQ, ["wall", "floor", "chair", "table"]);
+  await withService({ root: tiny.root }, async (svc) => {
+    assert.equal(svc.ready(), true);
+    const results: { out: SegmentOutput; coord: Float32Array }[] = [];
+    for (const path of [KD, SEQ]) {
+      const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(path) };
+      const decoded = await decodeCloudInput(cloud, path, 1e6);
+      const out = await svc.segment(request(cloud, { labelEmbeddings }), never());
+      assert.equal(out.labels.length, decoded.count);
+      assert.deepEqual(out.positions, decoded.coord);
+      assert.equal(out.model, "default");
+      assert.equal(out.version, 1);
+      results.push({ out, coord: decoded.coord });
+    }
+    const [kd, seq] = results;
+    // The two files hold the same points in different orders: a point's label must not
+    // depend on where it sits in the file.
+    const bySeq = new Map<string, number>();
+    for (let i = 0; i < seq.out.labels.length; i++) {
+      bySeq.set(
+        `${seq.coord[3 * i]},${seq.coord[3 * i + 1]},${seq.coord[3 * i + 2]}`,
+        seq.out.labels[i],
+      );
+    }
+    let same = 0;
+    for (let i = 0; i < kd.out.labels.length; i++) {
+      const key = `${kd.coord[3 * i]},${kd.coord[3 * i + 1]},${kd.coord[3 * i + 2]}`;
+      if (bySeq.get(key) === kd.out.labels[i]) same++;
+    }
+    assert.equal(same, kd.out.labels.length);
+    // and the labels are not all the same (otherwise the check above proves nothing)
+    assert.ok(new Set(kd.out.labels).size >= 3);
+  });
+});
+
+Deno.test("same request twice gives the same labels and scores; summary matches the labels", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  const labelEmbeddings = await splittingEmbeddings(tiny, SEQ, ["wall", "floor", "chair", "table"]);
+  await withService({ root: tiny.root }, async (svc) => {
+    const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(SEQ) };
+    const a = await svc.segment(request(cloud, { labelEmbeddings }), never());
+    const b = await svc.segment(request(cloud, { labelEmbeddings }), never());
+    assert.ok(a.summary.length >= 3);
+    assert.deepEqual(a.labels, b.labels);
+    assert.deepEqual(a.scores, b.scores);
+    const labels = ["wall", "floor", "chair", "table"];
+    for (const s of a.summary) {
+      const k = labels.indexOf(s.label);
+      const idx = [...a.labels.keys()].filter((i) => a.labels[i] === k);
+      assert.equal(s.points, idx.length);
+      const mean = idx.reduce((acc, i) => acc + a.scores![i], 0) / idx.length;
+      assert.ok(Math.abs(s.meanScore - mean) < 1e-9);
+    }
+    assert.equal(a.summary.reduce((acc, s) => acc + s.points, 0), a.labels.length);
+    for (const t of ["decode", "features", "adapter", "text", "total"] as const) {
+      assert.ok(a.timing[t] >= 0 && Number.isFinite(a.timing[t]), t);
+    }
+  });
+});
+
+Deno.test("min_score turns points below it into -1 'unknown'", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  const labelEmbeddings = await splittingEmbeddings(tiny, SEQ, ["wall", "floor", "chair", "table"]);
+  await withService({ root: tiny.root }, async (svc) => {
+    const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(SEQ) };
+    const all = await svc.segment(request(cloud, { minScore: -1, labelEmbeddings }), never());
+    const sorted = Float32Array.from(all.scores!).sort();
+    const threshold = sorted[Math.floor(sorted.length / 2)];
+    const cut = await svc.segment(
+      request(cloud, { minScore: threshold, returnScores: false, labelEmbeddings }),
+      never(),
+    );
+    assert.equal(cut.scores, undefined);
+    let unknown = 0;
+    for (let i = 0; i < all.labels.length; i++) {
+      if (all.scores![i] < threshold) {
+        assert.equal(cut.labels[i], -1);
+        unknown++;
+      } else assert.equal(cut.labels[i], all.labels[i]);
+    }
+    assert.ok(unknown > 0);
+    assert.equal(cut.summary.find((s) => s.label === "unknown")?.points, unknown);
+    assert.equal(all.summary.find((s) => s.label === "unknown"), undefined);
+  });
+});
+
+Deno.test("the adapter graph's argmax and score equal a brute-force cosine on the same features", async () => {
+  const tiny = await createTinyModel({ seed: 3 });
+  const model = await loadModel(tiny.root, tiny.name);
+  try {
+    const cloud = await decodeCloudInput(
+      { kind: "draco", bytes: await Deno.readFile(SEQ) },
+      SEQ,
+      1e6,
+    );
+    const { features, grid } = await voxelFeatures(cloud, model);
+    const split = await splittingEmbeddings(tiny, SEQ, ["a", "b", "c", "d", "e", "f", "g"]);
+    const emb = new Float32Array(7 * 100);
+    split.forEach((e, l) => emb.set(e.vector, l * 100));
+    const got = await model.classify(features, emb);
+    const want = bruteClassify(tiny.dims, tiny.weights, features, emb);
+    assert.equal(got.label.length, grid.count);
+    for (let i = 0; i < grid.count; i++) {
+      assert.ok(Math.abs(got.score[i] - want.score[i]) < 1e-4, `score ${i}`);
+      if (want.gap[i] > 1e-4) assert.equal(got.label[i], want.label[i], `label ${i}`);
+    }
+    assert.ok(new Set(want.label).size >= 4);
+  } finally {
+    await model.release();
+  }
+});
+
+Deno.test("client embeddings: used as given, dim mismatch is invalid_argument", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  await withService({ root: tiny.root }, async (svc) => {
+    const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(SEQ) };
+    const labels = ["a", "b", "c"];
+    const emb = await splittingEmbeddings(tiny, SEQ, labels);
+    const out = await svc.segment(request(cloud, { labels, labelEmbeddings: emb }), never());
+    // the same rows given in another order and scaled give the same labels (matched by name)
+    const shuffled = [emb[2], emb[0], { label: "b", vector: emb[1].vector.map((x) => 3 * x) }];
+    const again = await svc.segment(request(cloud, { labels, labelEmbeddings: shuffled }), never());
+    assert.deepEqual(again.labels, out.labels);
+    assert.equal(new Set(out.labels).size, 3);
+    const wrong = randomEmbeddings(labels, 64, 9);
+    await rejectsKind(
+      svc.segment(request(cloud, { labels, labelEmbeddings: wrong }), never()),
+      "invalid_argument",
+      /64.*100/,
+    );
+    const missing = emb.slice(0, 2);
+    await rejectsKind(
+      svc.segment(request(cloud, { labels, labelEmbeddings: missing }), never()),
+      "invalid_argument",
+      /"c"/,
+    );
+  });
+});
+
+Deno.test("unknown model or version is not_found; an aborted request is cancelled", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  await withService({ root: tiny.root }, async (svc) => {
+    const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(KD) };
+    await rejectsKind(svc.segment(request(cloud, { model: "nope" }), never()), "not_found", /nope/);
+    await rejectsKind(
+      svc.segment(request(cloud, { version: 7 }), never()),
+      "not_found",
+      /version 7/,
+    );
+    await rejectsKind(
+      svc.segment(request(cloud, { model: "default", version: 2 }), never()),
+      "not_found",
+    );
+    const ac = new AbortController();
+    ac.abort();
+    await rejectsKind(svc.segment(request(cloud), ac.signal), "cancelled");
+    const timeout = new AbortController();
+    timeout.abort(new DOMException("late", "TimeoutError"));
+    await rejectsKind(svc.segment(request(cloud), timeout.signal), "deadline_exceeded");
+  });
+});
+
+Deno.test("hot reload: a newly published version and model are served without restart", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  await withService({ root: tiny.root, watchIntervalMs: 30 }, async (svc) => {
+    const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(SEQ) };
+    const v1 = await svc.segment(request(cloud), never());
+    assert.equal(v1.version, 1);
+    assert.deepEqual(svc.listModels().map((m) => [m.name, m.versions, m.isDefault]), [["default", [
+      1,
+    ], true]]);
+    const dims = tiny.dims;
+    await publishBundle(tiny.root, "default", {
+      dims,
+      weights: initAdapterWeights(dims, new Rng(99)),
+      manifest: { defaultLabels: ["x"] },
+    });
+    await createTinyModel({ root: tiny.root, name: "site", seed: 4 });
+    const v2 = await svc.segment(request(cloud), never());
+    assert.equal(v2.version, 2);
+    assert.notDeepEqual(v2.scores, v1.scores);
+    const old = await svc.segment(request(cloud, { version: 1 }), never());
+    assert.deepEqual(old.scores, v1.scores);
+    const deadline = Date.now() + 5000;
+    while (svc.listModels().length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(svc.listModels().map((m) => [m.name, m.versions]), [["default", [1, 2]], [
+      "site",
+      [1],
+    ]]);
+    const site = await svc.segment(request(cloud, { model: "site" }), never());
+    assert.equal(site.model, "site");
+    assert.equal(svc.ready(), true);
+    assert.ok(svc.loadedVersions().length <= 3);
+  });
+});
+
+Deno.test("not ready without a model; ready once the default model is published", async () => {
+  const root = await Deno.makeTempDir({ prefix: "geoguide-models-" });
+  await withService({ root, watchIntervalMs: 30 }, async (svc) => {
+    assert.equal(svc.ready(), false);
+    const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(KD) };
+    await rejectsKind(svc.segment(request(cloud), never()), "unavailable");
+    await createTinyModel({ root, name: "default" });
+    const deadline = Date.now() + 10000;
+    while (!svc.ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(svc.ready(), true);
+  });
+});
+
+Deno.test("ONNX backbone model: served end to end through the bundle", async () => {
+  const tiny = await createTinyModel({ name: "default", backbone: "onnx", onnxDim: 12 });
+  assert.equal(tiny.manifest.backbone.kind, "onnx");
+  await withService({ root: tiny.root }, async (svc) => {
+    const cloud: CloudInput = { kind: "draco", bytes: await Deno.readFile(KD) };
+    const out = await svc.segment(request(cloud), never());
+    assert.equal(out.labels.length, 7733);
+    assert.ok(out.scores!.every((s) => s >= -1 - 1e-5 && s <= 1 + 1e-5));
+  });
+});
