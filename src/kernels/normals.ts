@@ -1,0 +1,126 @@
+/**
+ * Surface normals and curvature by local PCA over neighbour sets.
+ *
+ * @module
+ */
+
+import { eigenSym3Into } from "./eigen_sym3.ts";
+import { invalid } from "./errors.ts";
+import type { Neighbors } from "./neighbor_search.ts";
+
+/** Per-point unit normals and surface variation. */
+export interface NormalField {
+  /** Float32Array N×3: unit normals. */
+  normal: Float32Array;
+  /** Float32Array N: surface variation λ0 / (λ0 + λ1 + λ2) in [0, 1/3]; 0 when degenerate. */
+  curvature: Float32Array;
+}
+
+/** |nz| at or above which a surface counts as near-horizontal for orientation (≈ 25.8°). */
+export const HORIZONTAL_NZ = 0.9;
+
+/**
+ * Normal of each point = eigenvector of the smallest eigenvalue of the
+ * covariance of its neighbours (row i of `neighbors`, −1 entries skipped;
+ * accumulated in Float64 relative to the point). Points with fewer than 3
+ * valid neighbours, or whose neighbours all coincide, get normal (0, 0, 1)
+ * (then oriented) and curvature 0.
+ *
+ * Orientation (deterministic): with `viewpoint`, each normal points towards
+ * it (n·(v − p) ≥ 0). Without it, near-horizontal surfaces (|nz| ≥ 0.9) point
+ * up (+z) and the others point away from the cloud centroid; exact ties keep
+ * the first non-zero component positive.
+ *
+ * @param coord Float32Array N×3, metres
+ * @param neighbors Q = N rows of neighbour indices (e.g. `knnSearch(coord, 16)`)
+ * @param options.viewpoint sensor position [x, y, z], metres
+ */
+export function estimateNormals(
+  coord: Float32Array,
+  neighbors: Neighbors,
+  options: { viewpoint?: [number, number, number] } = {},
+): NormalField {
+  const n = coord.length / 3;
+  const k = neighbors.k;
+  if (neighbors.index.length !== n * k) {
+    throw invalid(
+      `Neighbour rows (${neighbors.index.length / k} of ${k}) do not match the ${n} points`,
+    );
+  }
+  const idx = neighbors.index;
+  const normal = new Float32Array(3 * n);
+  const curvature = new Float32Array(n);
+  const cov = new Float64Array(6);
+  const values = new Float64Array(3);
+  const vectors = new Float64Array(9);
+  const vp = options.viewpoint;
+  let cx = 0, cy = 0, cz = 0;
+  if (!vp) {
+    for (let i = 0; i < n; i++) {
+      cx += coord[3 * i];
+      cy += coord[3 * i + 1];
+      cz += coord[3 * i + 2];
+    }
+    cx /= n || 1;
+    cy /= n || 1;
+    cz /= n || 1;
+  }
+  for (let i = 0; i < n; i++) {
+    const px = coord[3 * i], py = coord[3 * i + 1], pz = coord[3 * i + 2];
+    let m = 0, sx = 0, sy = 0, sz = 0, sxx = 0, sxy = 0, sxz = 0, syy = 0, syz = 0, szz = 0;
+    const row = i * k;
+    for (let j = 0; j < k; j++) {
+      const q = idx[row + j];
+      if (q < 0) continue;
+      if (q >= n) throw invalid(`Neighbour index ${q} of point ${i} is out of range 0..${n - 1}`);
+      const x = coord[3 * q] - px, y = coord[3 * q + 1] - py, z = coord[3 * q + 2] - pz;
+      m++;
+      sx += x;
+      sy += y;
+      sz += z;
+      sxx += x * x;
+      sxy += x * y;
+      sxz += x * z;
+      syy += y * y;
+      syz += y * z;
+      szz += z * z;
+    }
+    let nx = 0, ny = 0, nz = 1, curv = 0;
+    if (m >= 3) {
+      const im = 1 / m;
+      const mx = sx * im, my = sy * im, mz = sz * im;
+      cov[0] = sxx * im - mx * mx;
+      cov[1] = sxy * im - mx * my;
+      cov[2] = sxz * im - mx * mz;
+      cov[3] = syy * im - my * my;
+      cov[4] = syz * im - my * mz;
+      cov[5] = szz * im - mz * mz;
+      eigenSym3Into(cov, values, vectors);
+      const l0 = Math.max(values[0], 0);
+      const total = l0 + Math.max(values[1], 0) + Math.max(values[2], 0);
+      if (total > 0) {
+        nx = vectors[0];
+        ny = vectors[3];
+        nz = vectors[6];
+        curv = l0 / total;
+      }
+    }
+    // Orientation.
+    let s: number;
+    if (vp) s = nx * (vp[0] - px) + ny * (vp[1] - py) + nz * (vp[2] - pz);
+    else if (Math.abs(nz) >= HORIZONTAL_NZ) s = nz;
+    else s = nx * (px - cx) + ny * (py - cy) + nz * (pz - cz);
+    if (s === 0) s = nx !== 0 ? nx : ny !== 0 ? ny : nz;
+    if (s < 0) {
+      // 0 − x rather than −x: no negative zeros in the output.
+      nx = 0 - nx;
+      ny = 0 - ny;
+      nz = 0 - nz;
+    }
+    normal[3 * i] = nx;
+    normal[3 * i + 1] = ny;
+    normal[3 * i + 2] = nz;
+    curvature[i] = curv;
+  }
+  return { normal, curvature };
+}

@@ -1,0 +1,133 @@
+/**
+ * Pooling of per-point rows into segments (superpoints, voxels, instances)
+ * and scattering segment rows back to points.
+ *
+ * @module
+ */
+
+import { invalid } from "./errors.ts";
+
+function checkIds(ids: Int32Array, count: number, what: string): void {
+  if (!Number.isInteger(count) || count < 0) {
+    throw invalid(`${what}: segment count must be a non-negative integer, got ${count}`);
+  }
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < -1 || s >= count) {
+      throw invalid(`${what}: segment id ${s} at row ${i} is outside −1..${count - 1}`);
+    }
+  }
+}
+
+function checkRows(values: Float32Array, shape: { rows: number; dim: number }, what: string): void {
+  const { rows, dim } = shape;
+  if (!Number.isInteger(dim) || dim <= 0) {
+    throw invalid(`${what}: row width must be a positive integer, got ${dim}`);
+  }
+  if (values.length !== rows * dim) {
+    throw invalid(`${what}: expected ${rows}×${dim} values, got ${values.length}`);
+  }
+}
+
+/**
+ * Number of rows in each segment.
+ *
+ * @param ids Int32Array N: segment of each row in 0..count−1, or −1 (skipped)
+ * @param count number of segments S
+ * @returns Int32Array S
+ */
+export function segmentSizes(ids: Int32Array, count: number): Int32Array {
+  checkIds(ids, count, "segmentSizes");
+  const sizes = new Int32Array(count);
+  for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) sizes[ids[i]]++;
+  return sizes;
+}
+
+/**
+ * Mean row of each segment (accumulated in Float64); empty segments get zeros.
+ *
+ * @param values Float32Array N×D
+ * @param dim row width D
+ * @param ids Int32Array N: segment in 0..count−1, or −1 (skipped)
+ * @param count number of segments S
+ * @returns Float32Array S×D
+ */
+export function segmentMean(
+  values: Float32Array,
+  dim: number,
+  ids: Int32Array,
+  count: number,
+): Float32Array {
+  checkRows(values, { rows: ids.length, dim }, "segmentMean");
+  const sizes = segmentSizes(ids, count);
+  const sum = new Float64Array(count * dim);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < 0) continue;
+    const o = s * dim, r = i * dim;
+    for (let d = 0; d < dim; d++) sum[o + d] += values[r + d];
+  }
+  const out = new Float32Array(count * dim);
+  for (let s = 0; s < count; s++) {
+    if (sizes[s] === 0) continue;
+    const inv = 1 / sizes[s];
+    for (let d = 0; d < dim; d++) out[s * dim + d] = sum[s * dim + d] * inv;
+  }
+  return out;
+}
+
+/**
+ * Element-wise maximum row of each segment; empty segments get zeros.
+ *
+ * @param values Float32Array N×D
+ * @param dim row width D
+ * @param ids Int32Array N: segment in 0..count−1, or −1 (skipped)
+ * @param count number of segments S
+ * @returns Float32Array S×D
+ */
+export function segmentMax(
+  values: Float32Array,
+  dim: number,
+  ids: Int32Array,
+  count: number,
+): Float32Array {
+  checkRows(values, { rows: ids.length, dim }, "segmentMax");
+  checkIds(ids, count, "segmentMax");
+  const out = new Float32Array(count * dim).fill(-Infinity);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < 0) continue;
+    const o = s * dim, r = i * dim;
+    for (let d = 0; d < dim; d++) {
+      const v = values[r + d];
+      if (v > out[o + d]) out[o + d] = v;
+    }
+  }
+  for (let j = 0; j < out.length; j++) if (out[j] === -Infinity) out[j] = 0;
+  return out;
+}
+
+/**
+ * Row ids[i] of `values` for each i (segment → point scatter).
+ *
+ * @param values Float32Array S×D
+ * @param dim row width D
+ * @param ids Int32Array N: row of `values` in 0..S−1, or −1 (zero row)
+ * @returns Float32Array N×D
+ */
+export function gatherRows(values: Float32Array, dim: number, ids: Int32Array): Float32Array {
+  if (!Number.isInteger(dim) || dim <= 0) {
+    throw invalid(`gatherRows: row width must be a positive integer, got ${dim}`);
+  }
+  if (values.length % dim !== 0) {
+    throw invalid(`gatherRows: ${values.length} values are not rows of width ${dim}`);
+  }
+  const rows = values.length / dim;
+  checkIds(ids, rows, "gatherRows");
+  const out = new Float32Array(ids.length * dim);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s >= 0) out.set(values.subarray(s * dim, s * dim + dim), i * dim);
+  }
+  return out;
+}

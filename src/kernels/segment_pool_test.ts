@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { Rng } from "./random.ts";
+import { gatherRows, segmentMax, segmentMean, segmentSizes } from "./segment_pool.ts";
+
+function randomCase(rng: Rng, n: number, dim: number, count: number) {
+  const values = new Float32Array(n * dim);
+  for (let i = 0; i < values.length; i++) values[i] = rng.normal() * 10;
+  // Ids skip the last segment (always empty) and include −1 rows.
+  const ids = Int32Array.from({ length: n }, () => (rng.bernoulli(0.1) ? -1 : rng.int(count - 1)));
+  return { values, ids };
+}
+
+Deno.test("segment pooling matches naive loops on random input with −1 ids and empty segments", () => {
+  const rng = new Rng(41);
+  for (const [n, dim, count] of [[500, 3, 20], [1000, 7, 300], [50, 1, 5]]) {
+    const { values, ids } = randomCase(rng, n, dim, count);
+    const sizes = segmentSizes(ids, count);
+    const mean = segmentMean(values, dim, ids, count);
+    const max = segmentMax(values, dim, ids, count);
+    for (let s = 0; s < count; s++) {
+      const rows = [...ids.keys()].filter((i) => ids[i] === s);
+      assert.equal(sizes[s], rows.length);
+      for (let d = 0; d < dim; d++) {
+        const col = rows.map((i) => values[i * dim + d]);
+        const m = col.length ? col.reduce((a, b) => a + b, 0) / col.length : 0;
+        assert.ok(Math.abs(mean[s * dim + d] - m) <= 1e-5 * Math.max(1, Math.abs(m)));
+        assert.equal(max[s * dim + d], col.length ? Math.max(...col) : 0);
+      }
+    }
+    assert.equal(sizes[count - 1], 0);
+    const back = gatherRows(mean, dim, ids);
+    for (let i = 0; i < n; i++) {
+      for (let d = 0; d < dim; d++) {
+        assert.equal(back[i * dim + d], ids[i] < 0 ? 0 : mean[ids[i] * dim + d]);
+      }
+    }
+  }
+});
+
+Deno.test("segment pooling hand-made case", () => {
+  const values = new Float32Array([1, 10, 3, 30, -5, -50, 7, 70]);
+  const ids = new Int32Array([0, 0, -1, 2]);
+  assert.deepEqual(Array.from(segmentSizes(ids, 3)), [2, 0, 1]);
+  assert.deepEqual(Array.from(segmentMean(values, 2, ids, 3)), [2, 20, 0, 0, 7, 70]);
+  assert.deepEqual(Array.from(segmentMax(values, 2, ids, 3)), [3, 30, 0, 0, 7, 70]);
+  const neg = segmentMax(new Float32Array([-3, -1]), 1, new Int32Array([0, 0]), 1);
+  assert.deepEqual(Array.from(neg), [-1]);
+  assert.deepEqual(
+    Array.from(gatherRows(new Float32Array([1, 2, 3, 4]), 2, new Int32Array([1, -1, 0, 1]))),
+    [3, 4, 0, 0, 1, 2, 3, 4],
+  );
+});
+
+Deno.test("segment pooling edge cases and argument checks", () => {
+  assert.equal(segmentSizes(new Int32Array(0), 0).length, 0);
+  assert.deepEqual(
+    Array.from(segmentMean(new Float32Array(0), 4, new Int32Array(0), 2)),
+    new Array(8).fill(0),
+  );
+  assert.deepEqual(Array.from(segmentMax(new Float32Array(0), 1, new Int32Array(0), 2)), [0, 0]);
+  assert.equal(gatherRows(new Float32Array(0), 3, new Int32Array(0)).length, 0);
+  assert.throws(() => segmentSizes(new Int32Array([3]), 3), /outside/);
+  assert.throws(() => segmentSizes(new Int32Array([-2]), 3), /outside/);
+  assert.throws(() => segmentMean(new Float32Array(5), 2, new Int32Array(3), 1), /expected 3×2/);
+  assert.throws(() => segmentMax(new Float32Array(4), 0, new Int32Array(4), 1), /row width/);
+  assert.throws(() => gatherRows(new Float32Array(4), 2, new Int32Array([2])), /outside/);
+  assert.throws(() => gatherRows(new Float32Array(5), 2, new Int32Array([0])), /rows of width/);
+});
