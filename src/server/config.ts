@@ -15,3 +15,135 @@ export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_MODELS_DIR = "models";
 /** Default maximum gRPC message size in bytes (256 MiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+/** Default bind address of both servers. */
+export const DEFAULT_HOST = "0.0.0.0";
+/** Default maximum points in one Segment request. */
+export const DEFAULT_MAX_POINTS = 4_000_000;
+/** Default number of Segment requests computed at once. */
+export const DEFAULT_CONCURRENCY = 1;
+/** Default number of Segment requests waiting for a slot before RESOURCE_EXHAUSTED. */
+export const DEFAULT_MAX_QUEUED = 16;
+/** Default grace for in-flight calls on shutdown, ms. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+/** Default keepalive ping interval, ms (2 minutes). */
+export const DEFAULT_KEEPALIVE_MS = 120_000;
+/** Default maximum connection age, ms (0 = unlimited). */
+export const DEFAULT_MAX_CONNECTION_AGE_MS = 0;
+
+/** Every server setting, resolved. */
+export interface ServerConfig {
+  /** Bind address of both servers. */
+  host: string;
+  /** gRPC port (0 = any free port). */
+  grpcPort: number;
+  /** HTTP port (0 = any free port; −1 = no HTTP server). */
+  httpPort: number;
+  /** Model registry folder. */
+  modelsDir: string;
+  /** Default model name; "" = pick (the only model, else "default", else the first by name). */
+  defaultModel: string;
+  /** Largest gRPC message, bytes. */
+  maxMessageBytes: number;
+  /** Most points per Segment request. */
+  maxPoints: number;
+  /** Segment requests computed at once. */
+  concurrency: number;
+  /** Segment requests waiting at most. */
+  maxQueued: number;
+  /** Bearer token for Segmentation; "" = open. */
+  segmentToken: string;
+  /** Bearer token for Training; "" = open. */
+  trainToken: string;
+  /** PEM certificate chain file; "" = plaintext. TLS is served under Node only (see grpc.ts). */
+  tlsCert: string;
+  /** PEM private key file; "" = plaintext. */
+  tlsKey: string;
+  /** Keepalive ping interval, ms. */
+  keepaliveMs: number;
+  /** Maximum connection age, ms (0 = unlimited). */
+  maxConnectionAgeMs: number;
+  /** Grace for in-flight calls on shutdown, ms. */
+  shutdownGraceMs: number;
+}
+
+/** Settings, their flag (`--grpc-port`) and environment variable (`GEOGUIDE_GRPC_PORT`). */
+export const SETTINGS: readonly { key: keyof ServerConfig; flag: string; env: string }[] = [
+  { key: "host", flag: "host", env: "GEOGUIDE_HOST" },
+  { key: "grpcPort", flag: "grpc-port", env: "GEOGUIDE_GRPC_PORT" },
+  { key: "httpPort", flag: "http-port", env: "GEOGUIDE_HTTP_PORT" },
+  { key: "modelsDir", flag: "models", env: "GEOGUIDE_MODELS" },
+  { key: "defaultModel", flag: "default-model", env: "GEOGUIDE_DEFAULT_MODEL" },
+  { key: "maxMessageBytes", flag: "max-message-bytes", env: "GEOGUIDE_MAX_MESSAGE_BYTES" },
+  { key: "maxPoints", flag: "max-points", env: "GEOGUIDE_MAX_POINTS" },
+  { key: "concurrency", flag: "concurrency", env: "GEOGUIDE_CONCURRENCY" },
+  { key: "maxQueued", flag: "max-queued", env: "GEOGUIDE_MAX_QUEUED" },
+  { key: "segmentToken", flag: "segment-token", env: "GEOGUIDE_SEGMENT_TOKEN" },
+  { key: "trainToken", flag: "train-token", env: "GEOGUIDE_TRAIN_TOKEN" },
+  { key: "tlsCert", flag: "tls-cert", env: "GEOGUIDE_TLS_CERT" },
+  { key: "tlsKey", flag: "tls-key", env: "GEOGUIDE_TLS_KEY" },
+  { key: "keepaliveMs", flag: "keepalive-ms", env: "GEOGUIDE_KEEPALIVE_MS" },
+  {
+    key: "maxConnectionAgeMs",
+    flag: "max-connection-age-ms",
+    env: "GEOGUIDE_MAX_CONNECTION_AGE_MS",
+  },
+  { key: "shutdownGraceMs", flag: "shutdown-grace-ms", env: "GEOGUIDE_SHUTDOWN_GRACE_MS" },
+];
+
+/** The defaults of every setting. */
+export function defaultServerConfig(): ServerConfig {
+  return {
+    host: DEFAULT_HOST,
+    grpcPort: DEFAULT_GRPC_PORT,
+    httpPort: DEFAULT_HTTP_PORT,
+    modelsDir: DEFAULT_MODELS_DIR,
+    defaultModel: "",
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    maxPoints: DEFAULT_MAX_POINTS,
+    concurrency: DEFAULT_CONCURRENCY,
+    maxQueued: DEFAULT_MAX_QUEUED,
+    segmentToken: "",
+    trainToken: "",
+    tlsCert: "",
+    tlsKey: "",
+    keepaliveMs: DEFAULT_KEEPALIVE_MS,
+    maxConnectionAgeMs: DEFAULT_MAX_CONNECTION_AGE_MS,
+    shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+  };
+}
+
+/**
+ * Resolves the configuration: `flags` (name without dashes → value) over
+ * `env` over the defaults. Throws an Error naming the flag or variable when
+ * a number does not parse or a port is out of range.
+ */
+export function resolveServerConfig(
+  flags: Record<string, string>,
+  env: Record<string, string | undefined>,
+): ServerConfig {
+  const cfg = defaultServerConfig() as unknown as Record<string, string | number>;
+  for (const s of SETTINGS) {
+    const fromFlag = flags[s.flag];
+    const raw = fromFlag ?? env[s.env];
+    if (raw === undefined || raw === "") continue;
+    const origin = fromFlag !== undefined ? `--${s.flag}` : s.env;
+    if (typeof cfg[s.key] === "number") {
+      const v = Number(raw);
+      const min = s.key === "httpPort" ? -1 : 0;
+      if (!Number.isInteger(v) || v < min) {
+        throw new Error(`${origin}: expected a non-negative integer, got '${raw}'`);
+      }
+      if (s.key.endsWith("Port") && v > 65535) {
+        throw new Error(`${origin}: port ${v} is out of range`);
+      }
+      cfg[s.key] = v;
+    } else cfg[s.key] = raw;
+  }
+  const out = cfg as unknown as ServerConfig;
+  if (Boolean(out.tlsCert) !== Boolean(out.tlsKey)) {
+    throw new Error(
+      "TLS needs both --tls-cert and --tls-key (or GEOGUIDE_TLS_CERT and GEOGUIDE_TLS_KEY)",
+    );
+  }
+  return out;
+}

@@ -1,0 +1,406 @@
+/**
+ * The model registry on disk: `<root>/<name>/<version>/manifest.json` plus
+ * the files it lists, versions numbered 1, 2, …
+ *
+ * A version is published atomically: written into a temporary sibling
+ * folder (`.tmp-…`), fsynced, then renamed to the next free number; it is
+ * never changed afterwards. Concurrent publishers get distinct versions; a
+ * crash leaves only a temporary folder, which listing ignores and
+ * `cleanStaleTemps` (also run by `publishVersion`) removes. Loading checks
+ * the manifest fields and the sha256 of every file.
+ *
+ * @module
+ */
+
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { GeoError } from "../kernels/errors.ts";
+
+/** `manifest.json` of one model version (snake_case on disk; extra fields are kept). */
+export interface ModelManifest {
+  /** Model name (the registry folder). */
+  name: string;
+  /** Version number ≥ 1 (the version folder). */
+  version: number;
+  /** Creation time, ISO 8601 UTC. */
+  created: string;
+  /** Backbone description; `kind` names it (e.g. "sparse-unet-onnx"). */
+  backbone: { kind: string; [key: string]: unknown };
+  /** Dimensions; `feature` is the point-feature / text-embedding dimension. */
+  dims: { feature: number; [key: string]: number };
+  /** Text encoder description; `name` names it. */
+  text_encoder: { name: string; [key: string]: unknown };
+  /** Labels used when a client sends none of its own (may be empty). */
+  default_labels: string[];
+  /** Training configuration and metrics (null for hand-made models). */
+  training: { config: Record<string, unknown>; metrics: Record<string, unknown> } | null;
+  /** sha256 (hex) of every file of the version but manifest.json, by path relative to the version folder ("/"-separated). */
+  files: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** What a publisher supplies; name, version, created (optional) and files are filled in. */
+export type ManifestDraft = Omit<ModelManifest, "name" | "version" | "created" | "files"> & {
+  created?: string;
+};
+
+/** A loaded and verified version. */
+export interface LoadedVersion {
+  /** Its manifest. */
+  readonly manifest: ModelManifest;
+  /** Absolute or root-relative folder of the version. */
+  readonly dir: string;
+  /** Path of one of its files (`rel` as listed in `manifest.files`). */
+  file(rel: string): string;
+}
+
+/** A model and its published versions (ascending). */
+export interface RegistryModel {
+  /** Model name. */
+  readonly name: string;
+  /** Version numbers, ascending. */
+  readonly versions: number[];
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const TMP_PREFIX = ".tmp-";
+/** Temporary folders older than this are removed by `publishVersion`, ms. */
+export const STALE_TEMP_MS = 3_600_000;
+
+function checkName(name: string): void {
+  if (!NAME_RE.test(name)) {
+    throw new GeoError(
+      "invalid_argument",
+      `Model name '${name}' must be 1-64 letters, digits, '_', '.', '-'`,
+    );
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  return (e as { code?: string })?.code === "ENOENT";
+}
+
+/** Published versions of `name`, ascending (numeric folders holding manifest.json); [] when none. */
+export async function listVersions(root: string, name: string): Promise<number[]> {
+  checkName(name);
+  let entries: string[];
+  try {
+    entries = await readdir(join(root, name));
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+  const out: number[] = [];
+  for (const e of entries) {
+    if (!/^[1-9][0-9]*$/.test(e)) continue;
+    try {
+      await stat(join(root, name, e, "manifest.json"));
+      out.push(Number(e));
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Every model with at least one version, by name. */
+export async function listModels(root: string): Promise<RegistryModel[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+  const out: RegistryModel[] = [];
+  for (const name of entries.sort()) {
+    if (!NAME_RE.test(name)) continue;
+    if (!(await stat(join(root, name))).isDirectory()) continue;
+    const versions = await listVersions(root, name);
+    if (versions.length > 0) out.push({ name, versions });
+  }
+  return out;
+}
+
+/**
+ * The default model among `names`: `preferred` when given (must exist),
+ * else the only one, else "default" when present, else the first by name;
+ * null when there are none.
+ */
+export function resolveDefaultModel(names: readonly string[], preferred = ""): string | null {
+  if (preferred) {
+    if (!names.includes(preferred)) {
+      throw new GeoError("not_found", `Default model '${preferred}' is not in the registry`);
+    }
+    return preferred;
+  }
+  if (names.length === 0) return null;
+  if (names.length === 1) return names[0];
+  return names.includes("default") ? "default" : [...names].sort()[0];
+}
+
+/** Checks the manifest fields; throws failed_precondition naming `source` and the field. */
+export function validateManifest(m: unknown, source: string): ModelManifest {
+  const bad = (what: string) => new GeoError("failed_precondition", `${source}: ${what}`);
+  if (typeof m !== "object" || m === null || Array.isArray(m)) {
+    throw bad("the manifest is not a JSON object");
+  }
+  const o = m as Record<string, unknown>;
+  const isObj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (typeof o.name !== "string" || !NAME_RE.test(o.name)) {
+    throw bad("field 'name' is missing or invalid");
+  }
+  if (!Number.isInteger(o.version) || (o.version as number) < 1) {
+    throw bad("field 'version' must be an integer ≥ 1");
+  }
+  if (typeof o.created !== "string" || Number.isNaN(Date.parse(o.created))) {
+    throw bad("field 'created' must be an ISO 8601 time");
+  }
+  if (!isObj(o.backbone) || typeof (o.backbone as { kind?: unknown }).kind !== "string") {
+    throw bad("field 'backbone.kind' is missing");
+  }
+  const feature = isObj(o.dims) ? (o.dims as { feature?: unknown }).feature : undefined;
+  if (!Number.isInteger(feature) || (feature as number) < 1) {
+    throw bad("field 'dims.feature' must be an integer ≥ 1");
+  }
+  if (!isObj(o.text_encoder) || typeof (o.text_encoder as { name?: unknown }).name !== "string") {
+    throw bad("field 'text_encoder.name' is missing");
+  }
+  if (!Array.isArray(o.default_labels) || o.default_labels.some((l) => typeof l !== "string")) {
+    throw bad("field 'default_labels' must be a list of strings");
+  }
+  if (
+    o.training !== null &&
+    !(isObj(o.training) && isObj((o.training as { config?: unknown }).config) &&
+      isObj((o.training as { metrics?: unknown }).metrics))
+  ) {
+    throw bad("field 'training' must be null or { config: {…}, metrics: {…} }");
+  }
+  if (!isObj(o.files)) throw bad("field 'files' must map file paths to sha256");
+  for (const [path, sha] of Object.entries(o.files as Record<string, unknown>)) {
+    if (typeof sha !== "string" || !/^[0-9a-f]{64}$/.test(sha)) {
+      throw bad(`files['${path}'] is not a sha256 hex`);
+    }
+    if (path.startsWith("/") || path.split("/").includes("..") || path === "manifest.json") {
+      throw bad(`files['${path}'] is not a plain relative path`);
+    }
+  }
+  return o as ModelManifest;
+}
+
+/** sha256 (hex) of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Uint8Array);
+  return hash.digest("hex");
+}
+
+/** Every file under `dir`, relative, "/"-separated, sorted. */
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await visit(p);
+      else out.push(relative(dir, p).split(sep).join("/"));
+    }
+  };
+  await visit(dir);
+  return out.sort();
+}
+
+/**
+ * Loads version `version` (0 = latest) of `name`: reads and validates the
+ * manifest (name and version must match the folders) and checks the sha256
+ * of every listed file and that no unlisted file is present. Throws
+ * not_found for a missing model/version, failed_precondition for a bad one.
+ */
+export async function loadVersion(root: string, name: string, version = 0): Promise<LoadedVersion> {
+  const versions = await listVersions(root, name);
+  if (versions.length === 0) {
+    throw new GeoError("not_found", `Model '${name}' is not in the registry ${root}`);
+  }
+  const v = version === 0 ? versions[versions.length - 1] : version;
+  if (!versions.includes(v)) {
+    throw new GeoError(
+      "not_found",
+      `Model '${name}' has no version ${v}; versions: ${versions.join(", ")}`,
+    );
+  }
+  const dir = join(root, name, String(v));
+  const source = join(dir, "manifest.json");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(source, "utf8"));
+  } catch (e) {
+    throw new GeoError("failed_precondition", `${source}: not readable JSON`, { cause: e });
+  }
+  const manifest = validateManifest(parsed, source);
+  if (manifest.name !== name || manifest.version !== v) {
+    throw new GeoError(
+      "failed_precondition",
+      `${source}: says ${manifest.name} version ${manifest.version} but lies in ${name}/${v}`,
+    );
+  }
+  const present = (await walk(dir)).filter((f) => f !== "manifest.json");
+  for (const f of present) {
+    if (!(f in manifest.files)) {
+      throw new GeoError("failed_precondition", `${dir}: file ${f} is not in the manifest`);
+    }
+  }
+  for (const [rel, sha] of Object.entries(manifest.files)) {
+    if (!present.includes(rel)) {
+      throw new GeoError("failed_precondition", `${dir}: file ${rel} is missing`);
+    }
+    const actual = await sha256File(join(dir, rel));
+    if (actual !== sha) {
+      throw new GeoError(
+        "failed_precondition",
+        `${dir}: file ${rel} has sha256 ${actual.slice(0, 12)}…, the manifest says ${
+          sha.slice(0, 12)
+        }… (corrupt or modified)`,
+      );
+    }
+  }
+  return { manifest, dir, file: (rel: string) => join(dir, rel) };
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  let h;
+  try {
+    h = await open(path, "r");
+    await h.sync();
+  } catch {
+    // Directories cannot be fsynced on every platform; the rename still orders the data.
+  } finally {
+    await h?.close();
+  }
+}
+
+/** Removes temporary folders of `name` older than `maxAgeMs`; returns how many. */
+export async function cleanStaleTemps(
+  root: string,
+  name: string,
+  maxAgeMs = STALE_TEMP_MS,
+): Promise<number> {
+  checkName(name);
+  let entries: string[];
+  try {
+    entries = await readdir(join(root, name));
+  } catch (e) {
+    if (isMissing(e)) return 0;
+    throw e;
+  }
+  let removed = 0;
+  for (const e of entries) {
+    if (!e.startsWith(TMP_PREFIX)) continue;
+    const p = join(root, name, e);
+    try {
+      if (Date.now() - (await stat(p)).mtimeMs >= maxAgeMs) {
+        await rm(p, { recursive: true, force: true });
+        removed++;
+      }
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Publishes a new version of `name`: `writeFiles(dir)` writes the files into
+ * a temporary folder, their sha256 go into the manifest, everything is
+ * fsynced and the folder renamed to the next free version number. If
+ * `writeFiles` throws, the temporary folder is removed and nothing is
+ * published. Returns the manifest as written.
+ */
+export async function publishVersion(
+  root: string,
+  name: string,
+  writeFiles: (dir: string) => Promise<void>,
+  manifest: ManifestDraft,
+): Promise<ModelManifest> {
+  checkName(name);
+  const modelDir = join(root, name);
+  await mkdir(modelDir, { recursive: true });
+  await cleanStaleTemps(root, name);
+  const tmp = join(modelDir, `${TMP_PREFIX}${randomUUID()}`);
+  await mkdir(tmp);
+  try {
+    await writeFiles(tmp);
+    const rels = await walk(tmp);
+    if (rels.includes("manifest.json")) {
+      throw new GeoError(
+        "invalid_argument",
+        "writeFiles must not write manifest.json; pass the manifest instead",
+      );
+    }
+    const files: Record<string, string> = {};
+    for (const rel of rels) {
+      files[rel] = await sha256File(join(tmp, rel));
+      await fsyncPath(join(tmp, rel));
+    }
+    const created = manifest.created ?? new Date().toISOString();
+    let version = ((await listVersions(root, name)).at(-1) ?? 0) + 1;
+    for (let attempt = 0; attempt < 1000; attempt++, version++) {
+      const full = validateManifest(
+        { ...manifest, name, version, created, files },
+        `${name} version ${version}`,
+      );
+      const mpath = join(tmp, "manifest.json");
+      await writeFile(mpath, JSON.stringify(full, null, 2) + "\n");
+      await fsyncPath(mpath);
+      await fsyncPath(tmp);
+      try {
+        await rename(tmp, join(modelDir, String(version)));
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === "EEXIST" || code === "ENOTEMPTY") continue;
+        throw e;
+      }
+      await fsyncPath(modelDir);
+      return full;
+    }
+    throw new GeoError("internal", `Could not find a free version number for ${name}`);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * Polls the registry every `intervalMs` and calls `onChange` with the model
+ * list whenever a model or version appears or disappears (the hot-reload
+ * hook). The first poll reports the initial state. Errors go to `onError`.
+ */
+export function watchRegistry(
+  root: string,
+  onChange: (models: RegistryModel[]) => void,
+  options: { intervalMs?: number; onError?: (e: unknown) => void } = {},
+): { stop(): void } {
+  let last = "";
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = async () => {
+    try {
+      const models = await listModels(root);
+      const key = JSON.stringify(models);
+      if (!stopped && key !== last) {
+        last = key;
+        onChange(models);
+      }
+    } catch (e) {
+      options.onError?.(e);
+    }
+    if (!stopped) timer = setTimeout(tick, options.intervalMs ?? 5000);
+  };
+  tick();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,385 @@
+/**
+ * The only adapter of @grpc/grpc-js, @grpc/proto-loader, @grpc/reflection
+ * and grpc-health-check: loads `proto/geoguide/v1/`, serves Segmentation,
+ * Training, `grpc.health.v1.Health` and server reflection on one port, and
+ * offers a typed client (CLI `segment --server`, tests).
+ *
+ * Messages are plain objects (see `messages.ts`): proto-loader runs with
+ * `keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true`.
+ * int64 fields are JavaScript numbers (exact up to 2^53, ample for model
+ * versions and seeds).
+ *
+ * TLS (`tls` option) is served under Node only: under Deno 2.9 the
+ * node:http2 secure server of grpc-js answers the handshake with plaintext,
+ * so `startGrpcServer` refuses TLS there (terminate TLS at a proxy, or run
+ * the Node bundle). The client side of TLS works under both.
+ *
+ * @module
+ */
+
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import {
+  HealthImplementation,
+  protoPath as healthProtoPath,
+  service as healthService,
+} from "grpc-health-check";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GeoError } from "../kernels/errors.ts";
+import { kindOfGrpcCode } from "./status.ts";
+import {
+  type BidiHandler,
+  type RpcContext,
+  type UnaryHandler,
+  wrapBidi,
+  wrapUnary,
+} from "./rpc_context.ts";
+import type {
+  ListModelsResponseMsg,
+  SegmentRequestMsg,
+  SegmentResponseMsg,
+  TrainEventMsg,
+  TrainRequestMsg,
+} from "./messages.ts";
+
+/** Fully qualified service names, as health checks and reflection know them. */
+export const SERVICE_NAMES = {
+  segmentation: "geoguide.v1.Segmentation",
+  training: "geoguide.v1.Training",
+} as const;
+
+const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Folder holding `geoguide/v1/*.proto` in this checkout. */
+export function defaultProtoDir(): string {
+  return fileURLToPath(new URL("../../proto/", import.meta.url));
+}
+
+function loadGeoguide(protoDir = defaultProtoDir()): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(
+    ["geoguide/v1/segmentation.proto", "geoguide/v1/training.proto"],
+    { ...LOADER_OPTIONS, includeDirs: [protoDir] },
+  );
+}
+
+export type { BidiHandler, RpcContext, UnaryHandler };
+
+/** The handlers of geoguide.v1 served by `startGrpcServer`. */
+export interface GrpcHandlers {
+  /** Segmentation.Segment */
+  readonly segment: UnaryHandler<SegmentRequestMsg, SegmentResponseMsg>;
+  /** Segmentation.ListModels */
+  readonly listModels: UnaryHandler<Record<string, never>, ListModelsResponseMsg>;
+  /** Training.Train */
+  readonly train: BidiHandler<TrainRequestMsg, TrainEventMsg>;
+}
+
+/** Transport options of the gRPC server. */
+export interface GrpcServerOptions {
+  /** Bind address, e.g. "0.0.0.0" or "127.0.0.1". */
+  readonly host: string;
+  /** Port; 0 = any free port. */
+  readonly port: number;
+  /** Largest message received or sent, bytes. */
+  readonly maxMessageBytes: number;
+  /** Server keepalive ping interval, ms (0 = gRPC default). */
+  readonly keepaliveTimeMs?: number;
+  /** Keepalive ping ack timeout, ms (0 = gRPC default). */
+  readonly keepaliveTimeoutMs?: number;
+  /** Close connections older than this so load balancers can rebalance, ms (0 = never). */
+  readonly maxConnectionAgeMs?: number;
+  /** Grace for calls on an aged connection, ms (0 = gRPC default). */
+  readonly maxConnectionAgeGraceMs?: number;
+  /** PEM certificate chain and private key files; absent = plaintext. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Folder with `geoguide/v1/*.proto` (default: this checkout's `proto/`). */
+  readonly protoDir?: string;
+}
+
+/** A running gRPC server. */
+export interface GrpcServerHandle {
+  /** The bound port. */
+  readonly port: number;
+  /** Sets health: Segmentation and "" follow `segmentation`, Training follows `training`. */
+  setServing(status: { segmentation: boolean; training: boolean }): void;
+  /**
+   * Stops accepting calls, waits up to `graceMs` for calls in flight, then
+   * closes what is left.
+   */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+function channelOptions(o: GrpcServerOptions): grpc.ServerOptions {
+  const opts: Record<string, number> = {
+    "grpc.max_receive_message_length": o.maxMessageBytes,
+    "grpc.max_send_message_length": o.maxMessageBytes,
+  };
+  if (o.keepaliveTimeMs) opts["grpc.keepalive_time_ms"] = o.keepaliveTimeMs;
+  if (o.keepaliveTimeoutMs) opts["grpc.keepalive_timeout_ms"] = o.keepaliveTimeoutMs;
+  if (o.maxConnectionAgeMs) opts["grpc.max_connection_age_ms"] = o.maxConnectionAgeMs;
+  if (o.maxConnectionAgeGraceMs) {
+    opts["grpc.max_connection_age_grace_ms"] = o.maxConnectionAgeGraceMs;
+  }
+  return opts;
+}
+
+function serverCredentials(o: GrpcServerOptions): grpc.ServerCredentials {
+  if (!o.tls) return grpc.ServerCredentials.createInsecure();
+  if ("Deno" in globalThis) {
+    // Deno 2.9's node:http2 answers the TLS handshake of grpc-js servers with
+    // plaintext frames; Node serves TLS correctly.
+    throw new GeoError(
+      "failed_precondition",
+      "TLS serving works under Node only (dist bundle); under Deno terminate TLS at a proxy",
+    );
+  }
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new GeoError("failed_precondition", `Cannot read the TLS ${what} file ${path}`, {
+        cause: e,
+      });
+    }
+  };
+  return grpc.ServerCredentials.createSsl(null, [{
+    cert_chain: read(o.tls.certFile, "certificate"),
+    private_key: read(o.tls.keyFile, "key"),
+  }], false);
+}
+
+/**
+ * Starts the gRPC server with Segmentation, Training, health (NOT_SERVING
+ * until `setServing`) and reflection. Rejects when the port cannot be
+ * bound or the TLS files cannot be read.
+ */
+export async function startGrpcServer(
+  options: GrpcServerOptions,
+  handlers: GrpcHandlers,
+): Promise<GrpcServerHandle> {
+  const pkgDef = loadGeoguide(options.protoDir);
+  const loaded = grpc.loadPackageDefinition(pkgDef) as unknown as {
+    geoguide: { v1: Record<string, { service: grpc.ServiceDefinition }> };
+  };
+  const v1 = loaded.geoguide.v1;
+  const server = new grpc.Server(channelOptions(options));
+  const shutdownAc = new AbortController();
+  server.addService(v1.Segmentation.service, {
+    Segment: wrapUnary(handlers.segment, shutdownAc.signal),
+    ListModels: wrapUnary(handlers.listModels, shutdownAc.signal),
+  });
+  server.addService(v1.Training.service, {
+    Train: wrapBidi(handlers.train, shutdownAc.signal),
+  });
+  const health = new HealthImplementation({
+    "": "NOT_SERVING",
+    [SERVICE_NAMES.segmentation]: "NOT_SERVING",
+    [SERVICE_NAMES.training]: "NOT_SERVING",
+  });
+  health.addToServer(server);
+  const healthDef = protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS);
+  new ReflectionService({ ...pkgDef, ...healthDef }).addToServer(server);
+  const creds = serverCredentials(options);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host}:${options.port}`, creds, (err, p) => {
+      if (err) {
+        reject(
+          new GeoError(
+            "unavailable",
+            `Cannot listen on ${options.host}:${options.port}: ${err.message}`,
+          ),
+        );
+      } else resolve(p);
+    });
+  });
+  const setAll = (status: "SERVING" | "NOT_SERVING") => {
+    for (const name of ["", SERVICE_NAMES.segmentation, SERVICE_NAMES.training]) {
+      health.setStatus(name, status);
+    }
+  };
+  let stopping = false;
+  return {
+    port,
+    setServing(status) {
+      if (stopping) return;
+      const word = (b: boolean) => (b ? "SERVING" : "NOT_SERVING");
+      health.setStatus("", word(status.segmentation));
+      health.setStatus(SERVICE_NAMES.segmentation, word(status.segmentation));
+      health.setStatus(SERVICE_NAMES.training, word(status.training));
+    },
+    async shutdown(graceMs) {
+      stopping = true;
+      setAll("NOT_SERVING");
+      const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<"expired">((
+        r,
+      ) => (timer = setTimeout(() => r("expired"), graceMs)));
+      const first = await Promise.race([graceful, expired]);
+      clearTimeout(timer);
+      if (first === "expired") {
+        shutdownAc.abort();
+        server.forceShutdown();
+      }
+    },
+  };
+}
+
+/** A failed call as a client sees it: a GeoError with the gRPC code and details. */
+export class RpcError extends GeoError {
+  /** gRPC status code number. */
+  readonly code: number;
+  /** @param code gRPC status code @param details the server's message */
+  constructor(code: number, details: string) {
+    super(kindOfGrpcCode(code), details);
+    this.name = "RpcError";
+    this.code = code;
+  }
+}
+
+/** Client options. */
+export interface GeoguideClientOptions {
+  /** Use TLS; `caFile` = PEM roots to trust (default: system roots); `serverName` = name to verify. */
+  readonly tls?: { readonly caFile?: string; readonly serverName?: string };
+  /** Bearer token sent as `authorization` metadata. */
+  readonly token?: string;
+  /** Largest message sent or received, bytes (default 256 MiB). */
+  readonly maxMessageBytes?: number;
+  /** Folder with `geoguide/v1/*.proto` (default: this checkout's `proto/`). */
+  readonly protoDir?: string;
+}
+
+/** Per-call client options. */
+export interface CallOptions {
+  /** Deadline relative to now, ms. */
+  readonly timeoutMs?: number;
+  /** Extra metadata, e.g. `{ "x-request-id": "…" }`. */
+  readonly metadata?: Record<string, string>;
+  /** Cancels the call when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+// deno-lint-ignore no-explicit-any
+type Dyn = any;
+
+/** Typed client of geoguide.v1, grpc.health.v1 and server reflection. */
+export class GeoguideClient {
+  readonly #segmentation: Dyn;
+  readonly #training: Dyn;
+  readonly #health: Dyn;
+  readonly #reflection: Dyn;
+  readonly #token?: string;
+
+  /** @param address "host:port" @param options TLS, token, limits */
+  constructor(address: string, options: GeoguideClientOptions = {}) {
+    const v1 = (grpc.loadPackageDefinition(loadGeoguide(options.protoDir)) as Dyn).geoguide.v1;
+    const creds = options.tls
+      ? grpc.credentials.createSsl(options.tls.caFile ? readFileSync(options.tls.caFile) : null)
+      : grpc.credentials.createInsecure();
+    const max = options.maxMessageBytes ?? 256 * 1024 * 1024;
+    const chan: Record<string, string | number> = {
+      "grpc.max_receive_message_length": max,
+      "grpc.max_send_message_length": max,
+    };
+    if (options.tls?.serverName) chan["grpc.ssl_target_name_override"] = options.tls.serverName;
+    this.#segmentation = new v1.Segmentation(address, creds, chan);
+    this.#training = new v1.Training(address, creds, chan);
+    const Health = grpc.makeGenericClientConstructor(healthService as Dyn, "Health");
+    this.#health = new Health(address, creds, chan);
+    const reflectionProto = join(
+      dirname(createRequire(import.meta.url).resolve("@grpc/reflection")),
+      "../proto/grpc/reflection/v1/reflection.proto",
+    );
+    const refl = grpc.loadPackageDefinition(
+      protoLoader.loadSync(reflectionProto, LOADER_OPTIONS),
+    ) as Dyn;
+    this.#reflection = new refl.grpc.reflection.v1.ServerReflection(address, creds, chan);
+    this.#token = options.token;
+  }
+
+  #meta(opts: CallOptions): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.#token) md.set("authorization", `Bearer ${this.#token}`);
+    for (const [k, v] of Object.entries(opts.metadata ?? {})) md.set(k, v);
+    return md;
+  }
+
+  #unary<Res>(client: Dyn, method: string, req: unknown, opts: CallOptions): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+      const call = client[method](req, this.#meta(opts), { deadline }, (err: Dyn, res: Res) => {
+        if (err) reject(new RpcError(err.code ?? 2, err.details ?? String(err.message)));
+        else resolve(res);
+      });
+      opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+    });
+  }
+
+  /** Segmentation.Segment */
+  segment(request: SegmentRequestMsg, opts: CallOptions = {}): Promise<SegmentResponseMsg> {
+    return this.#unary(this.#segmentation, "Segment", request, opts);
+  }
+
+  /** Segmentation.ListModels */
+  listModels(opts: CallOptions = {}): Promise<ListModelsResponseMsg> {
+    return this.#unary(this.#segmentation, "ListModels", {}, opts);
+  }
+
+  /**
+   * Training.Train: sends `requests` (config first, then scenes), half-closes,
+   * calls `onEvent` for each event; resolves at the end of the stream.
+   */
+  train(
+    requests: readonly TrainRequestMsg[],
+    onEvent: (event: TrainEventMsg) => void,
+    opts: CallOptions = {},
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+      const call = this.#training.Train(this.#meta(opts), { deadline });
+      call.on("data", onEvent);
+      call.on(
+        "error",
+        (err: Dyn) => reject(new RpcError(err.code ?? 2, err.details ?? String(err.message))),
+      );
+      call.on("end", () => resolve());
+      opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      for (const r of requests) call.write(r);
+      call.end();
+    });
+  }
+
+  /** grpc.health.v1.Health/Check: "SERVING", "NOT_SERVING", … ("" = overall). */
+  async health(service = "", opts: CallOptions = {}): Promise<string> {
+    const res = await this.#unary<{ status: string }>(this.#health, "check", { service }, opts);
+    return res.status;
+  }
+
+  /** Service names listed by server reflection (grpc.reflection.v1). */
+  listServices(): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
+      const call = this.#reflection.ServerReflectionInfo();
+      call.on("data", (res: Dyn) => {
+        resolve((res.list_services_response?.service ?? []).map((s: Dyn) => s.name));
+        call.end();
+      });
+      call.on("error", (err: Dyn) => reject(new RpcError(err.code ?? 2, err.details ?? "")));
+      call.write({ list_services: "" });
+    });
+  }
+
+  /** Closes the channels. */
+  close(): void {
+    for (const c of [this.#segmentation, this.#training, this.#health, this.#reflection]) c.close();
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Segmentation.Segment and Segmentation.ListModels: protobuf ↔ service_api
+ * translation, request checks that need no decoding, the work queue and the
+ * request metrics.
+ *
+ * @module
+ */
+
+import { GeoError, invalid } from "../kernels/errors.ts";
+import { checkPointLimit, rawPointCount } from "../pipeline/cloud_input.ts";
+import type {
+  CloudInput,
+  ModelInfo,
+  SegmentInput,
+  SegmentOutput,
+  SegmentService,
+} from "../pipeline/service_api.ts";
+import { bytesToFloat32, typedToBytes } from "../pipeline/typed_bytes.ts";
+import { checkBearer } from "./auth.ts";
+import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./messages.ts";
+import type { ServerMetrics } from "./metrics.ts";
+import type { RpcContext } from "./rpc_context.ts";
+import type { WorkQueue } from "./work_queue.ts";
+
+/** What the Segmentation handlers need. */
+export interface SegmentHandlerDeps {
+  /** The inference side. */
+  readonly service: SegmentService;
+  /** Shared work queue. */
+  readonly queue: WorkQueue;
+  /** Most points per request. */
+  readonly maxPoints: number;
+  /** Bearer token; "" = open. */
+  readonly token: string;
+  /** Metrics to update. */
+  readonly metrics: ServerMetrics;
+}
+
+/** Most labels in one request. */
+export const MAX_LABELS = 4096;
+
+/** Translates the wire cloud, checking what can be checked without decoding. */
+export function cloudFromMsg(
+  msg: SegmentRequestMsg["cloud"],
+  maxPoints: number,
+  source: string,
+): CloudInput {
+  if (msg?.data === "draco" && msg.draco) {
+    if (msg.draco.byteLength === 0) throw invalid(`${source}: cloud.draco is empty`);
+    return { kind: "draco", bytes: msg.draco };
+  }
+  if (msg?.data === "raw" && msg.raw) {
+    const n = rawPointCount(msg.raw.xyz, source);
+    if (n === 0) throw invalid(`${source}: the point cloud has zero points`);
+    checkPointLimit(n, maxPoints, source);
+    return { kind: "raw", xyz: msg.raw.xyz, rgb: msg.raw.rgb, normal: msg.raw.normal };
+  }
+  throw invalid(`${source}: cloud is missing (set cloud.draco or cloud.raw)`);
+}
+
+/** Throws not_found when `model`/`version` name nothing in `models` ("" / 0 = default / latest). */
+export function checkModelKnown(
+  models: readonly ModelInfo[],
+  model: string,
+  version: number,
+): void {
+  if (!model) return;
+  const info = models.find((m) => m.name === model);
+  if (!info) {
+    const names = models.map((m) => m.name).join(", ") || "none";
+    throw new GeoError("not_found", `Unknown model '${model}'; available: ${names}`);
+  }
+  if (version > 0 && !info.versions.includes(version)) {
+    throw new GeoError(
+      "not_found",
+      `Model '${model}' has no version ${version}; versions: ${info.versions.join(", ")}`,
+    );
+  }
+}
+
+/** Translates and checks a SegmentRequest (everything but decoding). */
+export function segmentInputFromMsg(
+  req: SegmentRequestMsg,
+  deps: SegmentHandlerDeps,
+): SegmentInput {
+  const labels = req.labels ?? [];
+  if (labels.length === 0) throw invalid("request.labels is empty: send at least one label");
+  if (labels.length > MAX_LABELS) {
+    throw new GeoError(
+      "resource_exhausted",
+      `request.labels has ${labels.length} labels, over ${MAX_LABELS}`,
+    );
+  }
+  const blank = labels.findIndex((l) => l.trim() === "");
+  if (blank >= 0) throw invalid(`request.labels[${blank}] is blank`);
+  const version = Number(req.model_version ?? 0);
+  if (!Number.isInteger(version) || version < 0) {
+    throw invalid(`request.model_version must be 0 (latest) or a version number, got ${version}`);
+  }
+  checkModelKnown(deps.service.listModels(), req.model ?? "", version);
+  const minScore = req.min_score ?? 0;
+  if (!Number.isFinite(minScore)) throw invalid("request.min_score is not a finite number");
+  const embeddings = (req.label_embeddings ?? []).map((e, i) => ({
+    label: e.label,
+    vector: bytesToFloat32(e.vector, `request.label_embeddings[${i}].vector`),
+  }));
+  const dims = new Set(embeddings.map((e) => e.vector.length));
+  if (dims.size > 1 || dims.has(0)) {
+    throw invalid(
+      `request.label_embeddings vectors must be non-empty and of one length, got ${[...dims]}`,
+    );
+  }
+  const template = req.prompt_template ?? "";
+  if (template && !template.includes("{}")) {
+    throw invalid(`request.prompt_template '${template}' has no '{}' placeholder for the label`);
+  }
+  return {
+    cloud: cloudFromMsg(req.cloud, deps.maxPoints, "request"),
+    labels,
+    model: req.model ?? "",
+    version,
+    minScore,
+    returnScores: Boolean(req.return_scores),
+    returnPositions: Boolean(req.return_positions),
+    labelEmbeddings: embeddings,
+    promptTemplate: template,
+    limits: { maxPoints: deps.maxPoints },
+  };
+}
+
+/** Translates a SegmentOutput to the wire, checking its shapes. */
+export function segmentResponseToMsg(out: SegmentOutput, input: SegmentInput): SegmentResponseMsg {
+  const n = out.labels.length;
+  if (out.scores && out.scores.length !== n) {
+    throw new GeoError(
+      "internal",
+      `The pipeline returned ${out.scores.length} scores for ${n} points`,
+    );
+  }
+  if (out.positions && out.positions.length !== 3 * n) {
+    throw new GeoError(
+      "internal",
+      `The pipeline returned ${out.positions.length / 3} positions for ${n} points`,
+    );
+  }
+  return {
+    labels: typedToBytes(out.labels),
+    point_count: n,
+    scores: input.returnScores && out.scores ? typedToBytes(out.scores) : new Uint8Array(0),
+    positions: input.returnPositions && out.positions
+      ? typedToBytes(out.positions)
+      : new Uint8Array(0),
+    summary: out.summary.map((s) => ({
+      label: s.label,
+      points: s.points,
+      mean_score: s.meanScore,
+    })),
+    model: out.model,
+    model_version: out.version,
+    timing: { ...out.timing },
+  };
+}
+
+/** Settles like `p`, or rejects with the signal's reason as soon as `signal` aborts. */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** The Segment handler. */
+export function makeSegmentHandler(
+  deps: SegmentHandlerDeps,
+): (req: SegmentRequestMsg, ctx: RpcContext) => Promise<SegmentResponseMsg> {
+  return async (req, ctx) => {
+    const t0 = performance.now();
+    checkBearer(ctx.metadata("authorization"), deps.token, "Segmentation");
+    if (!deps.service.ready()) {
+      throw new GeoError("unavailable", "The default model is not loaded yet; retry later");
+    }
+    const input = segmentInputFromMsg(req, deps);
+    const { metrics, queue } = deps;
+    const setDepth = () => {
+      metrics.queueDepth.set({}, queue.queued);
+      metrics.inflight.set({}, queue.running);
+    };
+    const result = queue.run(async (queueMs) => {
+      setDepth();
+      metrics.queueDuration.observe({ method: "Segment" }, queueMs / 1000);
+      const t1 = performance.now();
+      ctx.signal.throwIfAborted();
+      try {
+        const out = await deps.service.segment(input, ctx.signal);
+        ctx.signal.throwIfAborted();
+        return { out, queueMs };
+      } finally {
+        metrics.computeDuration.observe({ method: "Segment" }, (performance.now() - t1) / 1000);
+      }
+    }, ctx.signal);
+    setDepth();
+    // The client is answered as soon as the call is aborted; the work slot stays
+    // taken until the pipeline really returns, so CPU is never oversubscribed.
+    const { out, queueMs } = await raceAbort(result.finally(setDepth), ctx.signal);
+    const msg = segmentResponseToMsg(out, input);
+    msg.timing = { ...out.timing, queue: queueMs, total: performance.now() - t0 };
+    metrics.points.inc({}, out.labels.length);
+    return msg;
+  };
+}
+
+/** The ListModels handler. */
+export function makeListModelsHandler(
+  deps: Pick<SegmentHandlerDeps, "service" | "token">,
+): (req: unknown, ctx: RpcContext) => Promise<ListModelsResponseMsg> {
+  return (_req, ctx) => {
+    checkBearer(ctx.metadata("authorization"), deps.token, "Segmentation");
+    const models = deps.service.listModels();
+    return Promise.resolve({
+      models: models.map((m) => ({
+        name: m.name,
+        versions: [...m.versions],
+        is_default: m.isDefault,
+        feature_dim: m.featureDim,
+        text_encoder: m.textEncoder,
+        backbone: m.backbone,
+        training_summary: m.trainingSummary,
+        latest_version: m.versions.length ? m.versions[m.versions.length - 1] : 0,
+        default_labels: [...m.defaultLabels],
+      })),
+      default_model: models.find((m) => m.isDefault)?.name ?? "",
+    });
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * `startServer(options, services)`: the gRPC server (Segmentation, Training,
+ * health, reflection) and the HTTP server (healthz, readyz, metrics) around
+ * a `SegmentService` / `TrainService`, with request metrics, one JSON log
+ * line per call, readiness tracking and graceful shutdown.
+ *
+ * @module
+ */
+
+import type { Services } from "../pipeline/service_api.ts";
+import { defaultServerConfig, type ServerConfig } from "./config.ts";
+import { type BidiHandler, type GrpcServerHandle, startGrpcServer } from "./grpc.ts";
+import type { TrainEventMsg, TrainRequestMsg } from "./messages.ts";
+import { type HttpServerHandle, startHttpServer } from "./http.ts";
+import { Logger, newRequestId } from "./log.ts";
+import { ServerMetrics } from "./metrics.ts";
+import type { RpcContext } from "./rpc_context.ts";
+import { makeListModelsHandler, makeSegmentHandler } from "./segment_handler.ts";
+import { toClientStatus } from "./status.ts";
+import { makeTrainHandler } from "./train_handler.ts";
+import { WorkQueue } from "./work_queue.ts";
+
+/** Options of `startServer`: any `ServerConfig` field (defaults from config.ts) plus hooks. */
+export interface StartOptions extends Partial<ServerConfig> {
+  /** Logger (default: JSON lines on stderr). */
+  readonly logger?: Logger;
+  /** HTTP handler for every path but /healthz, /readyz, /metrics (the viewer at `/`). */
+  readonly httpFallback?: (request: Request) => Response | Promise<Response>;
+  /** How often readiness is re-read from `services.segment.ready()`, ms (default 1000). */
+  readonly readinessPollMs?: number;
+  /** Folder with `geoguide/v1/*.proto` (default: this checkout's `proto/`). */
+  readonly protoDir?: string;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Bound gRPC port. */
+  readonly grpcPort: number;
+  /** Bound HTTP port (−1 when HTTP is off). */
+  readonly httpPort: number;
+  /** The metrics (also served at /metrics). */
+  readonly metrics: ServerMetrics;
+  /** Re-reads readiness and model gauges now (call after loading a model). */
+  refreshReadiness(): void;
+  /**
+   * Graceful shutdown: health NOT_SERVING and readyz 503, training runs
+   * cancelled, new calls refused, in-flight Segment calls finished (up to
+   * `shutdownGraceMs`), then both servers closed.
+   */
+  shutdown(): Promise<void>;
+}
+
+function observed<Req, Res>(
+  method: string,
+  handler: (req: Req, ctx: RpcContext) => Promise<Res>,
+  env: { metrics: ServerMetrics; logger: Logger },
+): (req: Req, ctx: RpcContext) => Promise<Res> {
+  return async (req, ctx) => {
+    const t0 = performance.now();
+    const id = ctx.metadata("x-request-id") || newRequestId();
+    let code = "OK";
+    let error: string | undefined;
+    try {
+      return await handler(req, ctx);
+    } catch (e) {
+      const s = toClientStatus(e);
+      code = s.grpcName;
+      error = s.message;
+      if (s.kind === "internal") {
+        env.logger.log("error", "internal error", { request_id: id, method, detail: String(e) });
+      }
+      throw e;
+    } finally {
+      const ms = performance.now() - t0;
+      env.metrics.requests.inc({ method, code });
+      env.metrics.duration.observe({ method }, ms / 1000);
+      env.logger.log(code === "OK" ? "info" : "warn", "rpc", {
+        request_id: id,
+        method,
+        code,
+        ms: Math.round(ms * 100) / 100,
+        peer: ctx.peer,
+        error,
+      });
+    }
+  };
+}
+
+/** Starts gRPC and HTTP around `services`; resolves once both listen. */
+export async function startServer(
+  options: StartOptions,
+  services: Services,
+): Promise<RunningServer> {
+  const cfg: ServerConfig = { ...defaultServerConfig(), ...stripUndefined(options) };
+  const logger = options.logger ?? new Logger();
+  const metrics = new ServerMetrics();
+  const env = { metrics, logger };
+  const queue = new WorkQueue({ concurrency: cfg.concurrency, maxQueued: cfg.maxQueued });
+  const stopAc = new AbortController();
+  const segDeps = {
+    service: services.segment,
+    queue,
+    maxPoints: cfg.maxPoints,
+    token: cfg.segmentToken,
+    metrics,
+  };
+  const train = makeTrainHandler({
+    service: services.train,
+    token: cfg.trainToken,
+    maxPoints: cfg.maxPoints,
+    metrics,
+    stopSignal: stopAc.signal,
+  });
+  const observedTrain: BidiHandler<TrainRequestMsg, TrainEventMsg> = (input, ctx, write) =>
+    observed("Train", (_: null, c: RpcContext) => train(input, c, write), env)(null, ctx);
+  let stopping = false;
+  const isReady = () => !stopping && services.segment.ready();
+  const grpc: GrpcServerHandle = await startGrpcServer({
+    host: cfg.host,
+    port: cfg.grpcPort,
+    maxMessageBytes: cfg.maxMessageBytes,
+    keepaliveTimeMs: cfg.keepaliveMs,
+    maxConnectionAgeMs: cfg.maxConnectionAgeMs,
+    tls: cfg.tlsCert ? { certFile: cfg.tlsCert, keyFile: cfg.tlsKey } : undefined,
+    protoDir: options.protoDir,
+  }, {
+    segment: observed("Segment", makeSegmentHandler(segDeps), env),
+    listModels: observed("ListModels", makeListModelsHandler(segDeps), env),
+    train: observedTrain,
+  });
+  let http: HttpServerHandle | null = null;
+  try {
+    if (cfg.httpPort >= 0) {
+      http = await startHttpServer({ host: cfg.host, port: cfg.httpPort }, {
+        ready: isReady,
+        metrics: () => metrics.render(),
+        logger,
+        fallback: options.httpFallback,
+      });
+    }
+  } catch (e) {
+    await grpc.shutdown(0);
+    throw e;
+  }
+  const refreshReadiness = () => {
+    const ready = isReady();
+    grpc.setServing({ segmentation: ready, training: !stopping && services.train !== undefined });
+    metrics.ready.set({}, ready ? 1 : 0);
+    metrics.modelLoaded.reset();
+    for (const m of services.segment.listModels()) {
+      for (const v of m.versions) metrics.modelLoaded.set({ model: m.name, version: String(v) }, 1);
+    }
+  };
+  refreshReadiness();
+  const poll = setInterval(refreshReadiness, options.readinessPollMs ?? 1000);
+  let closing: Promise<void> | null = null;
+  return {
+    grpcPort: grpc.port,
+    httpPort: http?.port ?? -1,
+    metrics,
+    refreshReadiness,
+    shutdown() {
+      closing ??= (async () => {
+        stopping = true;
+        clearInterval(poll);
+        refreshReadiness();
+        stopAc.abort(new DOMException("The server is shutting down", "AbortError"));
+        logger.log("info", "shutting down", { grace_ms: cfg.shutdownGraceMs });
+        await grpc.shutdown(cfg.shutdownGraceMs);
+        await http?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
