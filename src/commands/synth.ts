@@ -1,0 +1,191 @@
+/**
+ * `synth --out DIR --scenes N --seed S [--split standard|site] [--views V]
+ * [--scale F] [--embeddings glove|random|FILE.npy] [--dim C] [--frames] [--ply]
+ * [--no-pictures] [--no-instances] [--teacher JSON]`: generates synthetic indoor scenes (virtual
+ * RGB-D scans with a simulated 2D teacher) as dataset folders.
+ *
+ * Without `--split`: N scenes (room types in turn) seeded from S into DIR.
+ * With `--split standard|site`: the fixed scene lists of `bench/splits.json`
+ * into DIR/train and DIR/test (`--scenes` and `--seed` are then ignored).
+ * Defaults: 30 views per scan, cast at 0.5 × 640×480 (320×240, scaled
+ * intrinsics), class embeddings from the GloVe text encoder (`random`: seeded
+ * unit vectors of `--dim`, default 64; or an L×C float32 .npy), pictures on.
+ * `--teacher` overrides the simulated 2D model's failure modes (JSON object of
+ * `TeacherOptions`, see `synth/teacher.ts`). `--frames` also saves the camera
+ * frames; without it they are regenerated exactly from scene.json's spec and
+ * options. `--no-instances` leaves instance.npy out (so training computes
+ * class-agnostic proposals instead of using ground-truth instances).
+ * Every scene folder gets scene.json and preview.png (ground truth | teacher
+ * argmax from above); `--ply` adds gt.ply, teacher.ply and rgb.ply.
+ * stdout: one JSON summary; progress on stderr.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import splits from "../../bench/splits.json" with { type: "json" };
+import { GeoError } from "../kernels/errors.ts";
+import { Rng } from "../kernels/random.ts";
+import { decodeNpy } from "../io/npy.ts";
+import { loadGloveEncoder } from "../text/glove.ts";
+import { SCANNET20 } from "../synth/classes.ts";
+import { generateDataset, type SceneSpec } from "../synth/generate_dataset.ts";
+import { ROOM_TYPES, type RoomType } from "../synth/layout.ts";
+import { randomEmbeddings } from "../synth/teacher_quality.ts";
+
+const USAGE =
+  "usage: synth --out DIR --scenes N --seed S [--split standard|site] [--views V] [--scale F]\n" +
+  "             [--embeddings glove|random|FILE.npy] [--dim C] [--frames] [--ply] [--no-pictures] [--no-instances]\n             [--teacher JSON]";
+
+const BOOLEAN = new Set(["--frames", "--ply", "--no-pictures", "--no-instances"]);
+
+function parse(args: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("--")) throw new GeoError("invalid_argument", `Unexpected argument '${a}'`);
+    const eq = a.indexOf("=");
+    if (eq > 0) m.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (BOOLEAN.has(a)) m.set(a, "1");
+    else if (i + 1 < args.length) m.set(a, args[++i]);
+    else throw new GeoError("invalid_argument", `Flag ${a} needs a value`);
+  }
+  return m;
+}
+
+function int(m: Map<string, string>, flag: string, def: number): number {
+  const v = m.get(flag);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n)) {
+    throw new GeoError("invalid_argument", `${flag} must be an integer, got '${v}'`);
+  }
+  return n;
+}
+
+/** Class embeddings from the chosen source: GloVe (default), seeded random unit vectors, or a float32 L×C .npy. */
+async function embeddingsFor(source: string, dim: number, seed: number): Promise<Float32Array> {
+  const L = SCANNET20.length;
+  if (source === "random") return randomEmbeddings(L, dim, new Rng(seed ^ 0x5eed));
+  if (source === "glove") {
+    const enc = await loadGloveEncoder({ log: (l) => console.error(`synth: ${l}`) });
+    return await enc.encode([...SCANNET20]);
+  }
+  const a = decodeNpy(await Deno.readFile(source), source);
+  if (a.shape.length !== 2 || a.shape[0] !== L) {
+    throw new GeoError(
+      "invalid_argument",
+      `${source}: expected shape (${L}, C), got (${a.shape.join(", ")})`,
+    );
+  }
+  return Float32Array.from(a.data);
+}
+
+type SplitEntry = { name: string; type: string; seed: number; arrangement?: number };
+
+function specsOf(list: SplitEntry[]): SceneSpec[] {
+  return list.map((e) => ({
+    name: e.name,
+    type: e.type as RoomType,
+    seed: e.seed,
+    arrangement: e.arrangement ?? 0,
+  }));
+}
+
+/**
+ * Runs the command.
+ *
+ * @returns 0 on success, 1 on a failure, 2 on bad usage
+ */
+export async function run(args: string[]): Promise<number> {
+  let m: Map<string, string>;
+  try {
+    m = parse(args);
+  } catch (e) {
+    console.error(`synth: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const known = [
+    "--out",
+    "--scenes",
+    "--seed",
+    "--split",
+    "--views",
+    "--scale",
+    "--embeddings",
+    "--dim",
+    "--teacher",
+  ];
+  const bad = [...m.keys()].find((k) => !known.includes(k) && !BOOLEAN.has(k));
+  const out = m.get("--out");
+  const split = m.get("--split");
+  if (bad || !out || (split && split !== "standard" && split !== "site")) {
+    console.error(bad ? `synth: unknown flag ${bad}\n${USAGE}` : USAGE);
+    return 2;
+  }
+  try {
+    const seed = int(m, "--seed", 0), views = int(m, "--views", 30), dim = int(m, "--dim", 64);
+    const scale = Number(m.get("--scale") ?? 0.5);
+    if (!(scale > 0 && scale <= 1)) {
+      throw new GeoError("invalid_argument", `--scale must be in (0, 1], got ${scale}`);
+    }
+    if (views < 1) throw new GeoError("invalid_argument", `--views must be ≥ 1, got ${views}`);
+    const teacher = m.has("--teacher") ? JSON.parse(m.get("--teacher")!) : undefined;
+    const jobs: [string, SceneSpec[]][] = [];
+    if (split) {
+      const s =
+        (splits as unknown as Record<string, { train: SplitEntry[]; test: SplitEntry[] }>)[split];
+      jobs.push([join(out, "train"), specsOf(s.train)], [join(out, "test"), specsOf(s.test)]);
+    } else {
+      const n = int(m, "--scenes", 1);
+      if (n < 1) throw new GeoError("invalid_argument", `--scenes must be ≥ 1, got ${n}`);
+      jobs.push([
+        out,
+        Array.from({ length: n }, (_, i) => ({
+          name: `scene_${String(i).padStart(4, "0")}_${ROOM_TYPES[i % ROOM_TYPES.length]}`,
+          type: ROOM_TYPES[i % ROOM_TYPES.length],
+          seed: seed * 100003 + i,
+        })),
+      ]);
+    }
+    const embeddings = await embeddingsFor(m.get("--embeddings") ?? "glove", dim, seed);
+    const summary: Record<string, unknown> = {};
+    const t0 = performance.now();
+    for (const [dir, specs] of jobs) {
+      const r = await generateDataset(dir, specs, {
+        classNames: [...SCANNET20],
+        embeddings,
+        views,
+        scale,
+        teacher,
+        frames: m.has("--frames"),
+        ply: m.has("--ply"),
+        pictures: !m.has("--no-pictures"),
+        instances: !m.has("--no-instances"),
+        log: (l) => console.error(l),
+      });
+      summary[dir] = {
+        scenes: r.scenes.length,
+        points: r.scenes.reduce((s, x) => s + x.points, 0),
+        teacherMIoU: Math.round(r.teacherMIoU * 1000) / 10,
+        teacherMAcc: Math.round(r.teacherMAcc * 1000) / 10,
+        perScene: r.scenes.map((x) => ({
+          ...x,
+          seconds: Math.round(x.seconds * 10) / 10,
+          teacherMIoU: Math.round(x.teacherMIoU * 1000) / 10,
+        })),
+      };
+    }
+    console.log(
+      JSON.stringify({
+        seconds: Math.round((performance.now() - t0) / 100) / 10,
+        datasets: summary,
+      }),
+    );
+    return 0;
+  } catch (e) {
+    const err = GeoError.from(e);
+    console.error(`synth: ${err.kind === "internal" ? String(e) : err.message}`);
+    return 1;
+  }
+}
