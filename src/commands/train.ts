@@ -1,0 +1,227 @@
+/**
+ * `train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]
+ * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
+ * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
+ * [--crop N] [--cache DIR|none]`: trains the GeoGuide adapter on a dataset folder and
+ * publishes it.
+ *
+ * `--out` is the model folder of a registry (e.g. `models/default`): the new version is
+ * published under it as the next number. `--base` is a version folder
+ * (`models/default/1`) to fine-tune from (site adaptation); without it the adapter starts
+ * from a seeded initialisation. `--crop N` caps a step at the N voxels nearest (in x, y) to
+ * a random point of the scene (default: whole scenes). `--val` scores a held-out dataset (manifest `test_miou`),
+ * else the training scenes with ground truth are scored (`train_miou`). A checkpoint is
+ * kept in `<out>/.train-checkpoint.bin` every `--checkpoint-every` steps; `--resume`
+ * continues from it (same data and settings). Ctrl-C cancels: nothing is published.
+ *
+ * stdout: one JSON object (model, version, folder, metrics); progress on stderr.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { GeoError } from "../kernels/errors.ts";
+import { descriptorBackbone } from "../pipeline/backbone.ts";
+import { readDataset } from "../pipeline/dataset.ts";
+import { type BaseModel, loadBaseFolder } from "../pipeline/train/base_model.ts";
+import { parseLambda, resolveTrainConfig, type TrainConfig } from "../pipeline/train/config.ts";
+import { datasetEmbeddings, loadDatasetScenes } from "../pipeline/train/dataset_scenes.ts";
+import { trainAdapter, type ValidationSet } from "../pipeline/train/loop.ts";
+import { metricsRecord, publishTrained, registryTarget } from "../pipeline/train/publish.ts";
+
+const USAGE =
+  "usage: train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]\n" +
+  "  [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]\n" +
+  "  [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K] [--crop N]\n" +
+  "  [--cache DIR|none]";
+
+/** Parses `--flag value`, `--flag=value` and the boolean flags in `booleans`. */
+export function parseFlags(args: string[], booleans: ReadonlySet<string>): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("--")) throw new GeoError("invalid_argument", `Unexpected argument '${a}'`);
+    const eq = a.indexOf("=");
+    if (eq > 0) m.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (booleans.has(a)) m.set(a, "1");
+    else if (i + 1 < args.length) m.set(a, args[++i]);
+    else throw new GeoError("invalid_argument", `Flag ${a} needs a value`);
+  }
+  return m;
+}
+
+/** A numeric flag (undefined when absent). */
+export function numberFlag(m: Map<string, string>, flag: string): number | undefined {
+  const v = m.get(flag);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || Number.isNaN(n)) {
+    throw new GeoError("invalid_argument", `${flag} must be a number, got '${v}'`);
+  }
+  return n;
+}
+
+const BOOLEAN = new Set(["--no-usd-weights", "--no-usd", "--resume"]);
+const KNOWN = new Set([
+  ...BOOLEAN,
+  "--data",
+  "--out",
+  "--objective",
+  "--steps",
+  "--seed",
+  "--lambda",
+  "--base",
+  "--val",
+  "--lr",
+  "--mask-ratio",
+  "--hidden",
+  "--validate-every",
+  "--checkpoint-every",
+  "--cache",
+  "--crop",
+]);
+
+/** The training config of the flags (base model sizes win over --hidden). */
+function configOf(m: Map<string, string>, base?: BaseModel): TrainConfig {
+  const objective = m.get("--objective") ?? "geoguide";
+  if (objective !== "geoguide" && objective !== "naive") {
+    throw new GeoError(
+      "invalid_argument",
+      `--objective must be geoguide or naive, got '${objective}'`,
+    );
+  }
+  return resolveTrainConfig({
+    objective,
+    steps: numberFlag(m, "--steps"),
+    seed: numberFlag(m, "--seed"),
+    learningRate: numberFlag(m, "--lr"),
+    maskRatio: numberFlag(m, "--mask-ratio"),
+    hidden: base?.dims.hidden ?? numberFlag(m, "--hidden"),
+    voxelSize: base?.voxelSize,
+    validateEvery: numberFlag(m, "--validate-every"),
+    checkpointEvery: numberFlag(m, "--checkpoint-every"),
+    maxPointsPerStep: numberFlag(m, "--crop"),
+    useReliability: m.has("--no-usd-weights") ? false : undefined,
+    useUsd: m.has("--no-usd") ? false : undefined,
+    lambda: m.has("--lambda") ? parseLambda(m.get("--lambda")!) : undefined,
+  });
+}
+
+/** Trains and publishes; returns the exit code. */
+async function train(m: Map<string, string>, signal: AbortSignal): Promise<number> {
+  const log = (line: string) => console.error(`train: ${line}`);
+  const data = m.get("--data")!, out = m.get("--out")!;
+  const cacheFlag = m.get("--cache");
+  const cacheDir = cacheFlag === "none" ? null : cacheFlag;
+  const base = m.has("--base") ? await loadBaseFolder(m.get("--base")!) : undefined;
+  const config = configOf(m, base);
+  const backbone = base?.backbone ?? descriptorBackbone();
+  const info = await readDataset(data);
+  const classes = await datasetEmbeddings(info);
+  if (base && base.dims.dim !== classes.dim) {
+    throw new GeoError(
+      "invalid_argument",
+      `The base model's features have ${base.dims.dim} dimensions, the class embeddings of ${data} ${classes.dim}`,
+    );
+  }
+  const prep = { backbone, voxelSize: config.voxelSize, classes, cacheDir, log, signal };
+  const scenes = await loadDatasetScenes(data, info, { ...prep, requireTeacher: true });
+  let validation: ValidationSet = {
+    scenes,
+    classNames: info.labels,
+    embeddings: classes.embeddings,
+  };
+  let split: "train" | "test" = "train";
+  if (m.has("--val")) {
+    const vdir = m.get("--val")!;
+    const vinfo = await readDataset(vdir);
+    const vclasses = vinfo.embeddings ? await datasetEmbeddings(vinfo) : classes;
+    const vscenes = await loadDatasetScenes(vdir, vinfo, { ...prep, classes: vclasses });
+    validation = { scenes: vscenes, classNames: vinfo.labels, embeddings: vclasses.embeddings };
+    split = "test";
+  }
+  const checkpoint = { path: join(out, ".train-checkpoint.bin"), resume: m.has("--resume") };
+  const dims = { dg: backbone.dim, c: classes.dim };
+  const outcome = await trainAdapter({
+    config,
+    scenes,
+    dims,
+    init: base?.weights,
+    signal,
+    log,
+    validation,
+    checkpoint,
+  });
+  const { root, name } = registryTarget(out);
+  const manifest = await publishTrained({
+    root,
+    name,
+    outcome,
+    config,
+    dims: { dg: dims.dg, hidden: config.hidden, dim: dims.c },
+    backbone,
+    classNames: info.labels,
+    textEncoder: base?.textEncoder ?? classes.encoder,
+    provenance: {
+      data,
+      scenes: info.scenes,
+      base: base
+        ? { name: base.loaded.manifest.name, version: base.loaded.manifest.version }
+        : null,
+    },
+    signal,
+  }, metricsRecord(outcome.final, split));
+  await rm(checkpoint.path, { force: true });
+  const metrics = manifest.training?.metrics ?? {};
+  log(
+    `published ${name} version ${manifest.version} in ${
+      join(root, name, String(manifest.version))
+    }`,
+  );
+  console.log(
+    JSON.stringify({
+      model: name,
+      version: manifest.version,
+      dir: join(root, name, String(manifest.version)),
+      metrics,
+    }),
+  );
+  return 0;
+}
+
+/**
+ * Runs the command.
+ *
+ * @returns 0 on success, 1 on a failure, 2 on bad usage, 130 when interrupted
+ */
+export async function run(args: string[]): Promise<number> {
+  let m: Map<string, string>;
+  try {
+    m = parseFlags(args, BOOLEAN);
+    const unknown = [...m.keys()].filter((k) => !KNOWN.has(k));
+    if (unknown.length > 0) throw new GeoError("invalid_argument", `Unknown flag ${unknown[0]}`);
+    if (!m.has("--data") || !m.has("--out")) {
+      throw new GeoError("invalid_argument", "--data and --out are required");
+    }
+  } catch (e) {
+    console.error(`train: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const abort = new AbortController();
+  const onInt = () => abort.abort();
+  Deno.addSignalListener("SIGINT", onInt);
+  try {
+    return await train(m, abort.signal);
+  } catch (e) {
+    const err = GeoError.from(e);
+    console.error(`train: ${err.message}`);
+    return err.kind === "cancelled" || abort.signal.aborted
+      ? 130
+      : err.kind === "invalid_argument"
+      ? 2
+      : 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The training side of the server (`TrainService` of `service_api.ts`, behind the gRPC
+ * Train RPC): checks every scene before the first step, fuses camera views into teacher
+ * features when those are sent instead, fine-tunes the adapter from `base_model` /
+ * `base_version` (or, when none is named, from the registry's default model; from a
+ * seeded initialisation when the registry is empty), streams progress and validation
+ * events, and publishes the result atomically as the next version of `site` when asked.
+ * Cancelling stops the run within a step and publishes nothing. Runs are served one at a
+ * time (later ones wait).
+ *
+ * @module
+ */
+
+import { GeoError } from "../kernels/errors.ts";
+import type { TextEncoder } from "../text/text_encoder.ts";
+import { GLOVE_SG_100D_ID } from "../text/glove_convert.ts";
+import { descriptorBackbone } from "./backbone.ts";
+import { sharedGloveEncoder } from "./label_embeddings.ts";
+import { CLIENT_EMBEDDINGS_ENCODER } from "./model_bundle.ts";
+import { listModels, resolveDefaultModel } from "./registry.ts";
+import type {
+  TrainConfigInput,
+  TrainEventOutput,
+  TrainResult,
+  TrainSceneInput,
+  TrainService,
+} from "./service_api.ts";
+import { type BaseModel, loadBaseModel } from "./train/base_model.ts";
+import { resolveTrainConfig, type TrainConfig } from "./train/config.ts";
+import { trainAdapter, type ValidationSet } from "./train/loop.ts";
+import { metricsRecord, publishTrained } from "./train/publish.ts";
+import { decodeTrainScenes } from "./train/request_scenes.ts";
+import { prepareScene, type TrainScene } from "./train/scene.ts";
+
+/** Options of {@link createTrainService}. */
+export interface TrainServiceOptions {
+  /** registry root (`models/`) */
+  modelsDir: string;
+  /** default model name ("" = `resolveDefaultModel`'s choice) */
+  defaultModel?: string;
+  /** feature cache folder (default `.cache/features`; null = none) */
+  cacheDir?: string | null;
+  /** most points per scene (default 10 million) */
+  maxPoints?: number;
+  /** settings the request does not carry (e.g. validateEvery, hidden for scratch runs) */
+  defaults?: Partial<TrainConfig>;
+  /** GloVe encoder for validation class names (default the process-wide one) */
+  glove?: () => Promise<TextEncoder>;
+  /** log lines */
+  log?: (line: string) => void;
+}
+
+const cancelled = () => new GeoError("cancelled", "Training was cancelled");
+
+/** The run's config from the request (undefined numbers take the defaults). */
+function configOf(
+  c: TrainConfigInput,
+  base: BaseModel | undefined,
+  defaults: Partial<TrainConfig>,
+): TrainConfig {
+  return resolveTrainConfig({
+    ...defaults,
+    steps: c.steps ?? defaults.steps,
+    learningRate: c.learningRate ?? defaults.learningRate,
+    lambda: [c.lambdaSp ?? 1, c.lambdaMask ?? 1, c.lambdaSim ?? 1],
+    maskRatio: c.maskRatio ?? defaults.maskRatio,
+    seed: c.seed,
+    useReliability: c.useReliability ?? defaults.useReliability,
+    objective: c.objective,
+    ...(base ? { hidden: base.dims.hidden, voxelSize: base.voxelSize ?? defaults.voxelSize } : {}),
+  });
+}
+
+/** The base model of a request: the named one, else the registry's default, else none. */
+async function baseOf(c: TrainConfigInput, o: TrainServiceOptions): Promise<BaseModel | undefined> {
+  if (c.baseModel) return await loadBaseModel(o.modelsDir, c.baseModel, c.baseVersion);
+  const names = (await listModels(o.modelsDir)).map((m) => m.name);
+  const name = resolveDefaultModel(names, o.defaultModel ?? "");
+  return name ? await loadBaseModel(o.modelsDir, name, 0) : undefined;
+}
+
+/** Validation set of the scenes with ground truth, when their class names can be embedded. */
+async function validationOf(
+  set: { scenes: TrainScene[]; classNames: string[]; encoder: { name: string; dim: number } },
+  o: TrainServiceOptions,
+): Promise<ValidationSet | undefined> {
+  const { scenes, classNames, encoder } = set;
+  if (classNames.length === 0 || encoder.name !== GLOVE_SG_100D_ID) return undefined;
+  try {
+    const glove = await (o.glove ?? sharedGloveEncoder)();
+    if (glove.dim !== encoder.dim) return undefined;
+    return { scenes, classNames, embeddings: await glove.encode(classNames) };
+  } catch (e) {
+    o.log?.(`no validation: ${GeoError.from(e).message}`);
+    return undefined;
+  }
+}
+
+/** Trains one request (see the module doc). */
+async function trainOnce(
+  o: TrainServiceOptions,
+  request: { config: TrainConfigInput; scenes: readonly TrainSceneInput[] },
+  call: { signal: AbortSignal; onEvent: (event: TrainEventOutput) => void },
+): Promise<TrainResult> {
+  const { signal, onEvent } = call;
+  const t0 = performance.now();
+  const base = await baseOf(request.config, o);
+  const config = configOf(request.config, base, o.defaults ?? {});
+  const decoded = await decodeTrainScenes(request.scenes, {
+    dim: base?.dims.dim,
+    maxPoints: o.maxPoints ?? 10_000_000,
+  });
+  const backbone = base?.backbone ?? descriptorBackbone();
+  const textEncoder = base?.textEncoder ??
+    (decoded.dim === 100 ? GLOVE_SG_100D_ID : CLIENT_EMBEDDINGS_ENCODER);
+  const scenes: TrainScene[] = [];
+  for (const s of decoded.scenes) {
+    if (signal.aborted) throw cancelled();
+    scenes.push(
+      await prepareScene(s, {
+        backbone,
+        voxelSize: config.voxelSize,
+        cacheDir: o.cacheDir,
+        dim: decoded.dim,
+      }),
+    );
+  }
+  const dims = { dg: backbone.dim, c: decoded.dim };
+  const validation = await validationOf(
+    { scenes, classNames: decoded.classNames, encoder: { name: textEncoder, dim: dims.c } },
+    o,
+  );
+  const outcome = await trainAdapter({
+    config,
+    scenes,
+    dims,
+    init: base?.weights,
+    signal,
+    onEvent,
+    validation,
+    log: o.log,
+  });
+  if (signal.aborted) throw cancelled();
+  const metrics = metricsRecord(outcome.final, "train");
+  const baseRef = base
+    ? { name: base.loaded.manifest.name, version: base.loaded.manifest.version }
+    : null;
+  let version = 0;
+  if (request.config.publish) {
+    const manifest = await publishTrained({
+      root: o.modelsDir,
+      name: request.config.site,
+      outcome,
+      config,
+      dims: { dg: dims.dg, hidden: config.hidden, dim: dims.c },
+      backbone,
+      classNames: base?.loaded.manifest.default_labels.length
+        ? base.loaded.manifest.default_labels
+        : decoded.classNames,
+      textEncoder,
+      provenance: { base: baseRef, scenes: scenes.map((s) => s.name), source: "Train RPC" },
+      signal,
+    }, metrics);
+    version = manifest.version;
+  }
+  const last = outcome.lossCurve[outcome.lossCurve.length - 1];
+  return {
+    model: request.config.site,
+    version,
+    summary: {
+      steps: config.steps,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      scenes: scenes.length,
+      points: scenes.reduce((s, x) => s + x.points, 0),
+      base: baseRef,
+      final_loss: last ?? null,
+      points_per_second: Math.round(outcome.pointsPerSecond),
+      ...metrics,
+    },
+  };
+}
+
+/**
+ * Creates the training service over the registry at `options.modelsDir`.
+ *
+ * @param options registry, cache, limits and defaults
+ */
+export function createTrainService(options: TrainServiceOptions): TrainService {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    train(request, signal, onEvent) {
+      const run = queue.then(() => {
+        if (signal.aborted) throw cancelled();
+        return trainOnce(options, request, { signal, onEvent });
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
