@@ -29,12 +29,19 @@ COPY proto /app/proto
 COPY src /app/src
 COPY models /app/models
 
+# ---- GloVe word vectors converted once into the compact binary the text encoder reads -------
+FROM deps-cpu AS glove
+COPY --from=app /app /app
+RUN /app/node_modules/.bin/deno run -A /app/src/text/glove_convert.ts /app/.cache
+
 # ---- CPU runtime ----------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS cpu
 WORKDIR /app
-ENV NODE_ENV=production DENO_DIR=/tmp/deno GEOGUIDE_MODELS=/app/models
+ENV NODE_ENV=production DENO_DIR=/tmp/deno GEOGUIDE_MODELS=/app/models \
+    GEOGUIDE_CACHE_DIR=/app/.cache
 COPY --from=deps-cpu /app/node_modules /app/node_modules
 COPY --from=app /app /app
+COPY --from=glove /app/.cache /app/.cache
 RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
 USER 10001:10001
 EXPOSE 50051 8080
@@ -46,10 +53,11 @@ FROM ${NODE_IMAGE} AS node-bin
 FROM ${CUDA_IMAGE} AS gpu
 WORKDIR /app
 ENV NODE_ENV=production DENO_DIR=/tmp/deno GEOGUIDE_MODELS=/app/models \
-    GEOGUIDE_EXECUTION_PROVIDER=cuda
+    GEOGUIDE_CACHE_DIR=/app/.cache
 COPY --from=node-bin /usr/local/bin/node /usr/local/bin/node
 COPY --from=deps-gpu /app/node_modules /app/node_modules
 COPY --from=app /app /app
+COPY --from=glove /app/.cache /app/.cache
 RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
 USER 10001:10001
 EXPOSE 50051 8080

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT } from "../src/server/config.ts";
+import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, SETTINGS } from "../src/server/config.ts";
 
 const ROOT = fileURLToPath(new URL("../deploy/k8s/", import.meta.url));
 const OVERLAYS = ["cpu", "gpu"];
@@ -34,7 +34,9 @@ function render(overlay: string): Obj[] {
 
 /** Loads the kubernetes-models class for an object's apiVersion/kind. */
 async function modelClass(o: Obj): Promise<new (x: Obj) => { validate(): void }> {
-  const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
+  const [group, version] = o.apiVersion.includes("/")
+    ? o.apiVersion.split("/")
+    : ["", o.apiVersion];
   const path = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
   const mod = await import(path);
   const cls = mod[o.kind];
@@ -55,13 +57,25 @@ Deno.test({
     for (const overlay of OVERLAYS) {
       const objs = render(overlay);
       const kinds = new Set(objs.map((o) => o.kind));
-      for (const k of ["Deployment", "Service", "ConfigMap", "PersistentVolumeClaim",
-        "PodDisruptionBudget", "NetworkPolicy", "HorizontalPodAutoscaler"]) {
+      for (
+        const k of [
+          "Deployment",
+          "Service",
+          "ConfigMap",
+          "PersistentVolumeClaim",
+          "PodDisruptionBudget",
+          "NetworkPolicy",
+          "HorizontalPodAutoscaler",
+        ]
+      ) {
         assert.ok(kinds.has(k), `${overlay}: no ${k}`);
       }
       for (const o of objs) {
         const Cls = await modelClass(o);
-        assert.doesNotThrow(() => new Cls(o).validate(), `${overlay}: ${o.kind} ${o.metadata?.name}`);
+        assert.doesNotThrow(
+          () => new Cls(o).validate(),
+          `${overlay}: ${o.kind} ${o.metadata?.name}`,
+        );
       }
     }
   },
@@ -128,4 +142,30 @@ Deno.test("deploy: the schema validator rejects a malformed Deployment", async (
   };
   const Cls = await modelClass(bad);
   assert.throws(() => new Cls(bad).validate(), /replicas/);
+});
+
+Deno.test({
+  name: "deploy: every GEOGUIDE_* variable and container flag is a setting the server reads",
+  ignore: !kubectl,
+  fn() {
+    const envs = new Set([...SETTINGS.map((s) => s.env), "GEOGUIDE_CACHE_DIR"]);
+    const flags = new Set(SETTINGS.map((s) => "--" + s.flag));
+    for (const overlay of OVERLAYS) {
+      const objs = render(overlay);
+      const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === "geoguide-config")!;
+      for (const k of Object.keys(cm.data)) assert.ok(envs.has(k), `${overlay}: unknown ${k}`);
+      for (const c of containers(objs)) {
+        for (const e of c.env ?? []) {
+          if (e.name.startsWith("GEOGUIDE_")) {
+            assert.ok(envs.has(e.name), `${c.deployment}: ${e.name}`);
+          }
+        }
+        const args: string[] = c.args ?? [];
+        assert.equal(args[0], "serve");
+        for (const a of args.filter((x) => x.startsWith("--"))) {
+          assert.ok(flags.has(a), `${c.deployment}: unknown flag ${a}`);
+        }
+      }
+    }
+  },
 });

@@ -12,9 +12,12 @@ import process from "node:process";
 import { watchRegistry } from "../pipeline/registry.ts";
 import { createSegmentService } from "../pipeline/segment_service.ts";
 import type { Services } from "../pipeline/service_api.ts";
+import { createTrainService } from "../pipeline/train_service.ts";
+import { withTrainingSlots } from "../pipeline/training_slots.ts";
 import { resolveServerConfig, type ServerConfig, SETTINGS } from "../server/config.ts";
 import { Logger } from "../server/log.ts";
 import { startServer } from "../server/server.ts";
+import { viewerHandler } from "../server/viewer.ts";
 
 /** Parses `--name value` / `--name=value` flags; throws on unknown flags or missing values. */
 export function parseServeFlags(args: string[]): Record<string, string> {
@@ -40,13 +43,14 @@ export function parseServeFlags(args: string[]): Record<string, string> {
 /**
  * Builds the services from the model registry: the one place where the
  * inference and training pipelines are plugged in. Returns `reload`, called
- * when the registry changes. The segment service loads the default model in
- * the background and reports not ready (health NOT_SERVING, readyz 503)
- * until it is loaded and warmed up.
+ * when the registry changes, and `close`. The segment service loads the
+ * default model in the background and reports not ready (health NOT_SERVING,
+ * readyz 503) until it is loaded and warmed up. Training is offered when
+ * `trainingSlots` > 0, at most that many runs at once.
  */
 export function buildServicesFromRegistry(
   config: ServerConfig,
-): Promise<{ services: Services; reload: () => Promise<void> }> {
+): Promise<{ services: Services; reload: () => Promise<void>; close: () => Promise<void> }> {
   const logger = new Logger();
   const segment = createSegmentService({
     modelsDir: config.modelsDir,
@@ -54,7 +58,22 @@ export function buildServicesFromRegistry(
     watchIntervalMs: 0, // run() below watches the registry and calls reload
     log: (level, msg, fields) => logger.log(level, msg, fields),
   });
-  return Promise.resolve({ services: { segment }, reload: () => segment.refresh() });
+  const train = config.trainingSlots > 0
+    ? withTrainingSlots(
+      createTrainService({
+        modelsDir: config.modelsDir,
+        defaultModel: config.defaultModel,
+        maxPoints: config.maxPoints,
+        log: (line) => logger.log("info", "train", { detail: line }),
+      }),
+      config.trainingSlots,
+    )
+    : undefined;
+  return Promise.resolve({
+    services: train ? { segment, train } : { segment },
+    reload: () => segment.refresh(),
+    close: () => segment.close(),
+  });
 }
 
 /** Runs the server until SIGTERM / SIGINT; returns the exit code. */
@@ -67,8 +86,18 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const logger = new Logger();
-  const { services, reload } = await buildServicesFromRegistry(config);
-  const server = await startServer({ ...config, logger }, services);
+  const { services, reload, close } = await buildServicesFromRegistry(config);
+  const viewer = viewerHandler(services.segment, {
+    maxPoints: config.maxPoints,
+    maxUploadBytes: config.maxMessageBytes,
+    logger,
+  });
+  const server = await startServer({
+    ...config,
+    logger,
+    httpFallback: async (req) =>
+      (await viewer(req)) ?? new Response("not found\n", { status: 404 }),
+  }, services);
   logger.log("info", "listening", {
     grpc_port: server.grpcPort,
     http_port: server.httpPort,
@@ -96,6 +125,7 @@ export async function run(args: string[]): Promise<number> {
   });
   watcher.stop();
   await server.shutdown();
+  await close();
   logger.log("info", "stopped", {});
   return 0;
 }

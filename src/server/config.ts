@@ -29,6 +29,8 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 export const DEFAULT_KEEPALIVE_MS = 120_000;
 /** Default maximum connection age, ms (0 = unlimited). */
 export const DEFAULT_MAX_CONNECTION_AGE_MS = 0;
+/** Default number of Train calls run at once (0 = this server does not train). */
+export const DEFAULT_TRAINING_SLOTS = 1;
 
 /** Every server setting, resolved. */
 export interface ServerConfig {
@@ -64,6 +66,8 @@ export interface ServerConfig {
   maxConnectionAgeMs: number;
   /** Grace for in-flight calls on shutdown, ms. */
   shutdownGraceMs: number;
+  /** Train calls run at once; 0 = the Training service is not offered (segmenter pods). */
+  trainingSlots: number;
 }
 
 /** Settings, their flag (`--grpc-port`) and environment variable (`GEOGUIDE_GRPC_PORT`). */
@@ -88,6 +92,7 @@ export const SETTINGS: readonly { key: keyof ServerConfig; flag: string; env: st
     env: "GEOGUIDE_MAX_CONNECTION_AGE_MS",
   },
   { key: "shutdownGraceMs", flag: "shutdown-grace-ms", env: "GEOGUIDE_SHUTDOWN_GRACE_MS" },
+  { key: "trainingSlots", flag: "training-slots", env: "GEOGUIDE_TRAINING_SLOTS" },
 ];
 
 /** The defaults of every setting. */
@@ -109,6 +114,7 @@ export function defaultServerConfig(): ServerConfig {
     keepaliveMs: DEFAULT_KEEPALIVE_MS,
     maxConnectionAgeMs: DEFAULT_MAX_CONNECTION_AGE_MS,
     shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+    trainingSlots: DEFAULT_TRAINING_SLOTS,
   };
 }
 
