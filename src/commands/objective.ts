@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readFile } from "node:fs/promises";
 import { GeoError } from "../kernels/errors.ts";
 import { probeObjective } from "../pipeline/objective/probe.ts";
 
@@ -42,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     let json: unknown;
     try {
-      json = JSON.parse(await Deno.readTextFile(path));
+      json = JSON.parse(await readFile(path, "utf8"));
     } catch (e) {
       throw new GeoError(
         "invalid_argument",

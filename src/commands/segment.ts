@@ -13,7 +13,7 @@
  * @module
  */
 
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
@@ -134,7 +134,7 @@ interface Result {
 async function cloudInput(path: string): Promise<{ input: CloudInput; cloud?: PointCloud }> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = await readFile(path);
   } catch (e) {
     throw new GeoError("not_found", `${path}: cannot read the file (${(e as Error).message})`);
   }

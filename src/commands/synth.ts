@@ -22,6 +22,7 @@
  * @module
  */
 
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import splits from "../../bench/splits.json" with { type: "json" };
 import { GeoError } from "../kernels/errors.ts";
@@ -71,7 +72,7 @@ async function embeddingsFor(source: string, dim: number, seed: number): Promise
     const enc = await loadGloveEncoder({ log: (l) => console.error(`synth: ${l}`) });
     return await enc.encode([...SCANNET20]);
   }
-  const a = decodeNpy(await Deno.readFile(source), source);
+  const a = decodeNpy(await readFile(source), source);
   if (a.shape.length !== 2 || a.shape[0] !== L) {
     throw new GeoError(
       "invalid_argument",

@@ -21,6 +21,7 @@
 
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
+import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import { descriptorBackbone } from "../pipeline/backbone.ts";
 import { readDataset } from "../pipeline/dataset.ts";
@@ -210,7 +211,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const abort = new AbortController();
   const onInt = () => abort.abort();
-  Deno.addSignalListener("SIGINT", onInt);
+  process.on("SIGINT", onInt);
   try {
     return await train(m, abort.signal);
   } catch (e) {
@@ -222,6 +223,6 @@ export async function run(args: string[]): Promise<number> {
       ? 2
       : 1;
   } finally {
-    Deno.removeSignalListener("SIGINT", onInt);
+    process.off("SIGINT", onInt);
   }
 }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { cloudFromNpy, decodeNpy, encodeNpy, type NpyArray } from "../io/npy.ts";
@@ -63,8 +64,8 @@ export async function writeDatasetHeader(
   if (labels.some((l) => l.trim() === "" || l.includes("\n"))) {
     throw invalid("Class names must be non-empty single lines");
   }
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(join(dir, "labels.txt"), labels.join("\n") + "\n");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "labels.txt"), labels.join("\n") + "\n");
   if (embeddings) {
     if (embeddings.length % labels.length !== 0) {
       throw invalid(
@@ -72,7 +73,7 @@ export async function writeDatasetHeader(
       );
     }
     const dim = embeddings.length / labels.length;
-    await Deno.writeFile(
+    await writeFile(
       join(dir, "label_embeddings.npy"),
       encodeNpy(embeddings, [labels.length, dim]),
     );
@@ -104,7 +105,7 @@ export async function writeScene(
     }
   };
   const folder = join(dir, name);
-  await Deno.mkdir(folder, { recursive: true });
+  await mkdir(folder, { recursive: true });
   const files: [string, Uint8Array][] = [["coord.npy", encodeNpy(scene.coord, [n, 3])]];
   const add = (file: string, data: SceneArraysData | undefined, per: number) => {
     if (!data) return;
@@ -126,17 +127,21 @@ export async function writeScene(
   add("superpoint.npy", scene.superpoint, 1);
   add("instance.npy", scene.instance, 1);
   add("segment.npy", scene.segment, 1);
-  for (const [file, bytes] of files) await Deno.writeFile(join(folder, file), bytes);
+  for (const [file, bytes] of files) await writeFile(join(folder, file), bytes);
 }
 
 type SceneArraysData = Float32Array | Uint8Array | Int16Array | Int32Array;
 
+function isMissing(e: unknown): boolean {
+  return (e as { code?: string })?.code === "ENOENT";
+}
+
 async function readOptional(path: string): Promise<NpyArray | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = await readFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
+    if (isMissing(e)) return undefined;
     throw e;
   }
   return decodeNpy(bytes, path);
@@ -150,9 +155,9 @@ async function readOptional(path: string): Promise<NpyArray | undefined> {
 export async function readDataset(dir: string): Promise<DatasetInfo> {
   let text: string;
   try {
-    text = await Deno.readTextFile(join(dir, "labels.txt"));
+    text = await readFile(join(dir, "labels.txt"), "utf8");
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
+    if (isMissing(e)) {
       throw new GeoError("not_found", `${join(dir, "labels.txt")} does not exist`);
     }
     throw e;
@@ -172,10 +177,10 @@ export async function readDataset(dir: string): Promise<DatasetInfo> {
     info.embeddings = Float32Array.from(emb.data);
     info.embeddingDim = emb.shape[1];
   }
-  for await (const e of Deno.readDir(dir)) {
-    if (!e.isDirectory) continue;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
     try {
-      await Deno.stat(join(dir, e.name, "coord.npy"));
+      await stat(join(dir, e.name, "coord.npy"));
       info.scenes.push(e.name);
     } catch {
       // Not a scene folder.

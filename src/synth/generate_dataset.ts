@@ -13,6 +13,8 @@
  * @module
  */
 
+import { writeFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeNpy } from "../io/npy.ts";
 import { encodePly } from "../io/ply.ts";
@@ -68,13 +70,13 @@ function writeFrame(dir: string, i: number, f: SynthFrame): void {
   const k = f.intrinsics, tag = String(i).padStart(3, "0");
   const mm = Int16Array.from(f.depth, (z) => Math.min(32767, Math.round(z * 1000)));
   const C = f.features.length / (f.featureWidth * f.featureHeight);
-  Deno.writeFileSync(join(dir, `${tag}_depth.npy`), encodeNpy(mm, [k.height, k.width]));
-  Deno.writeFileSync(join(dir, `${tag}_instance.npy`), encodeNpy(f.instance, [k.height, k.width]));
-  Deno.writeFileSync(
+  writeFileSync(join(dir, `${tag}_depth.npy`), encodeNpy(mm, [k.height, k.width]));
+  writeFileSync(join(dir, `${tag}_instance.npy`), encodeNpy(f.instance, [k.height, k.width]));
+  writeFileSync(
     join(dir, `${tag}_features.npy`),
     encodeNpy(f.features, [f.featureHeight, f.featureWidth, C], { dtype: "float16" }),
   );
-  Deno.writeFileSync(
+  writeFileSync(
     join(dir, `${tag}_teacher_label.npy`),
     encodeNpy(f.teacherLabel, [f.featureHeight, f.featureWidth]),
   );
@@ -98,7 +100,7 @@ export async function generateDataset(
   for (const [si, spec] of specs.entries()) {
     const t0 = performance.now();
     const sceneDir = join(dir, spec.name), framesDir = join(sceneDir, "frames");
-    if (options.frames) await Deno.mkdir(framesDir, { recursive: true });
+    if (options.frames) await mkdir(framesDir, { recursive: true });
     let lastLog = t0;
     const scene = generateScene(spec, {
       ...options,
@@ -136,7 +138,7 @@ export async function generateDataset(
       teacherMIoU: metrics.mIoU,
     };
     out.push(summary);
-    await Deno.writeTextFile(
+    await writeFile(
       join(sceneDir, "scene.json"),
       JSON.stringify(
         {
@@ -187,19 +189,19 @@ export async function generateDataset(
         { title: "ground truth", labels: scene.segment },
         { title: "teacher", labels: pred },
       ], { classNames: options.classNames, zMax: 2.0 });
-      await Deno.writeFile(join(sceneDir, "preview.png"), png);
+      await writeFile(join(sceneDir, "preview.png"), png);
     }
     if (options.ply) {
       const n = scene.valid.length;
-      await Deno.writeFile(
+      await writeFile(
         join(sceneDir, "gt.ply"),
         encodePly({ count: n, coord: scene.coord, color: labelColors(scene.segment) }),
       );
-      await Deno.writeFile(
+      await writeFile(
         join(sceneDir, "teacher.ply"),
         encodePly({ count: n, coord: scene.coord, color: labelColors(pred) }),
       );
-      await Deno.writeFile(
+      await writeFile(
         join(sceneDir, "rgb.ply"),
         encodePly({ count: n, coord: scene.coord, color: scene.color }),
       );

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { GeoError, invalid } from "../kernels/errors.ts";
 
@@ -147,7 +148,7 @@ export class ClipTokenizer {
   static async load(path: string = CLIP_BPE_PATH): Promise<ClipTokenizer> {
     let bytes: Uint8Array;
     try {
-      bytes = await Deno.readFile(path);
+      bytes = await readFile(path);
     } catch (e) {
       throw new GeoError("failed_precondition", `Cannot read CLIP merges file ${path}`, {
         cause: e,

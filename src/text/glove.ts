@@ -18,6 +18,7 @@
  * @module
  */
 
+import { readFile } from "node:fs/promises";
 import { invalid } from "../kernels/errors.ts";
 import { decodeWordVectors, type WordVectorTable } from "./glove_format.ts";
 import { ensureGloveBinary, GLOVE_SG_100D_ID } from "./glove_convert.ts";
@@ -174,6 +175,6 @@ export async function loadGloveEncoder(
   options: { path?: string; cacheDir?: string; log?: (line: string) => void } = {},
 ): Promise<GloveEncoder> {
   const path = options.path ?? await ensureGloveBinary(options);
-  const vectors = await WordVectors.fromBytes(await Deno.readFile(path), path);
+  const vectors = await WordVectors.fromBytes(await readFile(path), path);
   return new GloveEncoder(vectors);
 }

