@@ -3,10 +3,12 @@
  * upload a Draco fragment through the page's file input, segment it, and
  * check the legend and the pixels of the WebGL canvas.
  *
- * The server side is `viewerHandler` around `HeightBandSegmenter`, a TEST
- * DOUBLE of the inference service (label i for i ≤ z < i + 1 metres), so
- * the expected labels can be recomputed here. Skipped when Chromium is not
- * installed at /usr/bin/chromium (or at $GEOGUIDE_CHROMIUM).
+ * Two servers: `viewerHandler` around `HeightBandSegmenter`, a TEST DOUBLE of
+ * the inference service (label i for i ≤ z < i + 1 metres) whose labels can
+ * be recomputed here exactly, and around the real segment service with the
+ * shipped default model, whose legend must match the same service called
+ * in-process. Skipped when Chromium is not installed at /usr/bin/chromium
+ * (or at $GEOGUIDE_CHROMIUM).
  *
  * @module
  */
@@ -17,6 +19,8 @@ import { chromium } from "playwright-core";
 import { decodeCloud } from "../src/io/read_cloud.ts";
 import { classColor } from "../src/render/palette.ts";
 import { viewerHandler } from "../src/server/viewer.ts";
+import { createSegmentService } from "../src/pipeline/segment_service.ts";
+import type { SegmentService } from "../src/pipeline/service_api.ts";
 import { heightBands, HeightBandSegmenter } from "./server_fixtures.ts";
 
 const CHROMIUM = Deno.env.get("GEOGUIDE_CHROMIUM") ?? "/usr/bin/chromium";
@@ -84,6 +88,90 @@ function analyse(canvas: CanvasPixels, labels: readonly number[]) {
   return { area: canvas.width * canvas.height, foreground, colours: colours.size, perLabel };
 }
 
+/** What a page run gives back: the legend, the status line and the page for more checks. */
+interface PageRun {
+  rows: LegendRow[];
+  status: string;
+  page: import("playwright-core").Page;
+  pageErrors: string[];
+}
+
+/**
+ * Serves the viewer around `service` on 127.0.0.1, opens it in Chromium,
+ * uploads FILE with LABELS, waits for the result and hands the page to `check`.
+ */
+async function withSegmentedPage(
+  service: SegmentService,
+  check: (run: PageRun) => Promise<void>,
+): Promise<void> {
+  const handler = viewerHandler(service);
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+    async (req) => (await handler(req)) ?? new Response("not found\n", { status: 404 }),
+  );
+  const userDataDir = await Deno.makeTempDir({ prefix: "geoguide-chromium-" });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1000, height: 700 },
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--use-gl=angle",
+      "--use-angle=swiftshader",
+      "--enable-unsafe-swiftshader",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+    await page.setInputFiles("#file", FILE);
+    await page.fill("#labels", LABELS.join(", "));
+    await page.click("#segment");
+    await page.waitForSelector("body[data-state=done], body[data-state=error]", {
+      timeout: 60_000,
+    });
+    const status = (await page.textContent("#status")) ?? "";
+    assert.equal(await page.getAttribute("body", "data-state"), "done", `status: ${status}`);
+    const rows = await page.evaluate<LegendRow[]>(READ_LEGEND);
+    await check({ rows, status, page, pageErrors });
+  } finally {
+    await context.close();
+    ac.abort();
+    await server.finished;
+    await Deno.remove(userDataDir, { recursive: true });
+  }
+}
+
+/** Checks the legend against expected per-label counts and the canvas against the label colours. */
+async function checkLegendAndPixels(run: PageRun, counts: Map<number, number>, total: number) {
+  assert.deepEqual(run.rows.map((r) => r.label), [...LABELS, "unknown"]);
+  for (const row of run.rows) {
+    assert.equal(row.count, counts.get(row.index) ?? 0, `legend count of ${row.label}`);
+    assert.ok(row.text.includes(row.count.toLocaleString("en-US")), `legend text of ${row.label}`);
+  }
+  assert.equal(run.rows.reduce((s, r) => s + r.count, 0), total);
+  assert.match(run.status, new RegExp(`${total.toLocaleString("en-US")} points`));
+  // Pixels: each label with enough points shows up in its own colour; the rest is background.
+  const shown = analyse(await run.page.evaluate<CanvasPixels>(READ_CANVAS), [...counts.keys()]);
+  assert.ok(shown.foreground > 0.02 * shown.area, `only ${shown.foreground} pixels drawn`);
+  assert.ok(shown.colours > 2, `only ${shown.colours} distinct foreground colours`);
+  for (const [label, n] of counts) {
+    if (n < 0.05 * total) continue; // a handful of scattered points may hide behind others
+    const px = shown.perLabel.get(label) ?? 0;
+    assert.ok(px > 100, `label ${label}: ${px} pixels`);
+  }
+  return shown;
+}
+
 Deno.test({
   name: hasChromium
     ? "viewer page in Chromium: segments a Draco upload, draws coloured points and a legend"
@@ -92,90 +180,65 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const handler = viewerHandler(new HeightBandSegmenter());
-    const ac = new AbortController();
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
-      async (req) => (await handler(req)) ?? new Response("not found\n", { status: 404 }),
-    );
-    const userDataDir = await Deno.makeTempDir({ prefix: "geoguide-chromium-" });
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1000, height: 700 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--use-gl=angle",
-        "--use-angle=swiftshader",
-        "--enable-unsafe-swiftshader",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    try {
-      const page = context.pages()[0] ?? await context.newPage();
-      const pageErrors: string[] = [];
-      page.on("pageerror", (e) => pageErrors.push(e.message));
-      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
-      await page.setInputFiles("#file", FILE);
-      await page.fill("#labels", LABELS.join(", "));
-      await page.click("#segment");
-      await page.waitForSelector("body[data-state=done], body[data-state=error]", {
-        timeout: 20_000,
-      });
-      const status = await page.textContent("#status");
-      assert.equal(await page.getAttribute("body", "data-state"), "done", `status: ${status}`);
-      await page.screenshot({ path: SCREENSHOT });
-
+    await withSegmentedPage(new HeightBandSegmenter(), async (run) => {
+      await run.page.screenshot({ path: SCREENSHOT });
       // Expected labels, recomputed from an independent decode of the file.
       const cloud = await decodeCloud(await Deno.readFile(FILE), FILE);
       const expected = heightBands(cloud.coord, LABELS.length, 0).labels;
       const counts = new Map<number, number>();
       for (const l of expected) counts.set(l, (counts.get(l) ?? 0) + 1);
       assert.ok(counts.size >= 2, "the fragment should span at least two height bands");
-
-      const rows = await page.evaluate<LegendRow[]>(READ_LEGEND);
-      assert.deepEqual(rows.map((r) => r.label), [...LABELS, "unknown"]);
-      for (const row of rows) {
-        assert.equal(row.count, counts.get(row.index) ?? 0, `legend count of ${row.label}`);
-        assert.ok(
-          row.text.includes(row.count.toLocaleString("en-US")),
-          `legend text of ${row.label}`,
-        );
-      }
-      assert.equal(rows.reduce((s, r) => s + r.count, 0), cloud.count);
-      assert.match(status ?? "", new RegExp(`${cloud.count.toLocaleString("en-US")} points`));
-
-      // Pixels: each label with points shows up in its own colour; the rest is background.
-      const shown = analyse(await page.evaluate<CanvasPixels>(READ_CANVAS), [...counts.keys()]);
-      assert.ok(
-        shown.foreground > 0.02 * shown.area,
-        `only ${shown.foreground} of ${shown.area} pixels drawn`,
-      );
-      assert.ok(shown.colours > 2, `only ${shown.colours} distinct foreground colours`);
-      for (const label of counts.keys()) {
-        assert.ok(
-          (shown.perLabel.get(label) ?? 0) > 100,
-          `label ${label}: ${shown.perLabel.get(label)} pixels`,
-        );
-      }
+      await checkLegendAndPixels(run, counts, cloud.count);
 
       // Clicking a legend row hides that label's points and only those.
       const [gone, kept] = [...counts.keys()].sort((x, y) => x - y);
-      await page.click(`#legend li[data-index="${gone}"]`);
-      const after = analyse(await page.evaluate<CanvasPixels>(READ_CANVAS), [gone, kept]);
+      await run.page.click(`#legend li[data-index="${gone}"]`);
+      const after = analyse(await run.page.evaluate<CanvasPixels>(READ_CANVAS), [gone, kept]);
       assert.equal(after.perLabel.get(gone) ?? 0, 0);
       assert.ok((after.perLabel.get(kept) ?? 0) > 100);
-      assert.deepEqual(pageErrors, []);
+      assert.deepEqual(run.pageErrors, []);
+    });
+  },
+});
+
+Deno.test({
+  name: hasChromium
+    ? "viewer page in Chromium with the shipped default model: legend matches in-process segmentation"
+    : `viewer page in Chromium with the default model (SKIPPED: no Chromium at ${CHROMIUM})`,
+  ignore: !hasChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const modelsDir = new URL("../models/", import.meta.url).pathname;
+    const service = createSegmentService({ modelsDir, watchIntervalMs: 0 });
+    try {
+      await service.whenStarted();
+      assert.ok(service.ready(), "the default model loads");
+      const bytes = await Deno.readFile(FILE);
+      const direct = await service.segment({
+        cloud: { kind: "draco", bytes },
+        labels: LABELS,
+        model: "",
+        version: 0,
+        minScore: 0,
+        returnScores: false,
+        returnPositions: false,
+        labelEmbeddings: [],
+        promptTemplate: "",
+        limits: { maxPoints: 10_000_000 },
+      }, new AbortController().signal);
+      const counts = new Map<number, number>();
+      for (const l of direct.labels) {
+        counts.set(l < 0 ? LABELS.length : l, (counts.get(l < 0 ? LABELS.length : l) ?? 0) + 1);
+      }
+      await withSegmentedPage(service, async (run) => {
+        await run.page.screenshot({ path: SCREENSHOT.replace(".png", "_default_model.png") });
+        assert.ok([...counts.values()].filter((n) => n > 0).length >= 2, "at least two labels");
+        await checkLegendAndPixels(run, counts, direct.labels.length);
+        assert.deepEqual(run.pageErrors, []);
+      });
     } finally {
-      await context.close();
-      ac.abort();
-      await server.finished;
-      await Deno.remove(userDataDir, { recursive: true });
+      await service.close();
     }
   },
 });
