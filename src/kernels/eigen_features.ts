@@ -59,8 +59,25 @@ export function eigenFeaturesOfCovariance(
   out: Float32Array,
   offset: number,
 ): void {
-  const values = VALUES, vectors = VECTORS;
-  eigenSym3Into(cov, values, vectors);
+  eigenSym3Into(cov, VALUES, VECTORS);
+  eigenFeaturesOfEigen(VALUES, VECTORS, out, offset);
+}
+
+/**
+ * Writes the seven features of a decomposed covariance into `out[offset ..
+ * offset+7)` (the second half of {@link eigenFeaturesOfCovariance}).
+ *
+ * @param values Float64Array 3: eigenvalues ascending, m² (as `eigenSym3Into` gives them)
+ * @param vectors Float64Array 9: row-major 3×3, column i = unit eigenvector of values[i]
+ * @param out destination, Float32Array
+ * @param offset first index written
+ */
+export function eigenFeaturesOfEigen(
+  values: Float64Array,
+  vectors: Float64Array,
+  out: Float32Array,
+  offset: number,
+): void {
   const l3 = Math.max(values[0], 0), l2 = Math.max(values[1], 0), l1 = Math.max(values[2], 0);
   if (!(l1 > 1e-12)) {
     out.fill(0, offset, offset + EIGEN_FEATURE_COUNT);

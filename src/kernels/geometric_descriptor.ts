@@ -46,6 +46,7 @@ import { invalid } from "./errors.ts";
 import { floorHeight } from "./floor_height.ts";
 import type { Neighbors } from "./neighbor_search.ts";
 import { segmentMean } from "./segment_pool.ts";
+import { scratchFloat32 } from "./scratch.ts";
 import { type SegmentShape, segmentShape } from "./segment_shape.ts";
 
 /** Width Dg of the descriptor (columns per point). */
@@ -102,13 +103,20 @@ export interface DescriptorInput {
   local?: Float32Array;
   /** Optional precomputed `floorHeight(coord)`. */
   floor?: { floor: number; top: number };
+  /**
+   * Optional destination, Float32Array N×{@link DESCRIPTOR_DIM}: every entry is
+   * overwritten and it is returned. Reusing one buffer across calls spares the
+   * cost of fresh memory (page faults) for the large output.
+   */
+  out?: Float32Array;
 }
 
 /**
  * Computes the descriptor of every point.
  *
- * @param input points, normals, optional colour, neighbours and superpoints
- * @returns Float32Array N×DESCRIPTOR_DIM, row i = point i (columns in the module table)
+ * @param input points, normals, optional colour, neighbours, superpoints, optional `out`
+ * @returns Float32Array N×DESCRIPTOR_DIM, row i = point i (columns in the module table);
+ *   `input.out` when given
  */
 export function geometricDescriptor(input: DescriptorInput): Float32Array {
   const { coord, normal, color, neighbors, superpoints } = input;
@@ -127,6 +135,11 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
       `Descriptor: expected ${n}×${neighbors.k} neighbour distances, got ${neighbors.dist2.length}`,
     );
   }
+  if (input.out && input.out.length !== n * DESCRIPTOR_DIM) {
+    throw invalid(
+      `Descriptor: output buffer must hold ${n}×${DESCRIPTOR_DIM} values, got ${input.out.length}`,
+    );
+  }
   const local = input.local ?? eigenFeatures(coord, neighbors);
   if (local.length !== n * EIGEN_FEATURE_COUNT) {
     throw invalid(`Descriptor: expected ${n}×7 local features, got ${local.length}`);
@@ -137,7 +150,7 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
   const { ids, count } = superpoints;
   const shape = segmentShape(coord, ids, count);
   const E = EIGEN_FEATURE_COUNT;
-  const pointPair = new Float32Array(2 * n);
+  const pointPair = scratchFloat32("geometricDescriptor.pointPair", 2 * n);
   for (let i = 0; i < n; i++) {
     pointPair[2 * i] = local[i * E + 1];
     pointPair[2 * i + 1] = Math.abs(normal[3 * i + 2]);
@@ -146,7 +159,7 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
   const spRow = superpointColumns(shape, spPair, floor);
   // One sequential pass over the output, row by row.
   const D = DESCRIPTOR_DIM, SP = SUPERPOINT_COLUMNS;
-  const out = new Float32Array(n * D);
+  const out = input.out ?? new Float32Array(n * D);
   const [c1, c2, c3] = coarse.map((c) => c.features);
   const [v1, v2, v3] = coarse.map((c) => c.voxelOf);
   const [n1, n2, n3] = coarse.map((c) => c.support.map((x) => clip(Math.log10(1 + x) / 4, 0, 2)));
@@ -180,8 +193,14 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
       out[o + 39] = 1;
     } else {
       out[o + 36] = out[o + 37] = out[o + 38] = 0.5;
+      out[o + 39] = 0;
     }
-    if (s < 0) continue;
+    if (s < 0) {
+      // Reused buffers hold old values: write the zeros explicitly.
+      out[o + 35] = 0;
+      for (let c = 0; c < SP; c++) out[o + 40 + c] = 0;
+      continue;
+    }
     out[o + 35] = clip(z - shape.centroid[3 * s + 2], -2, 2);
     for (let c = 0; c < SP; c++) out[o + 40 + c] = spRow[s * SP + c];
   }

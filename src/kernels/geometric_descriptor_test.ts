@@ -186,3 +186,25 @@ Deno.test("descriptor: same input → same bytes; bad lengths are rejected", () 
     /superpoint/,
   );
 });
+
+Deno.test("descriptor into a caller's dirty buffer equals a fresh one; bad sizes are rejected", () => {
+  const rng = new Rng(6);
+  const { coord, normal, color } = scene(rng);
+  const n = coord.length / 3;
+  const inp = input(coord, normal);
+  // Some points outside every superpoint (id −1) exercise the zeroed columns.
+  const ids = inp.superpoints.ids.slice();
+  for (let i = 0; i < n; i += 7) ids[i] = -1;
+  for (const c of [undefined, color]) {
+    const base = { ...inp, color: c, superpoints: { ids, count: inp.superpoints.count } };
+    const fresh = geometricDescriptor(base);
+    const out = new Float32Array(n * D).fill(NaN);
+    const got = geometricDescriptor({ ...base, out });
+    assert.equal(got, out);
+    assert.deepEqual(got, fresh);
+  }
+  assert.throws(
+    () => geometricDescriptor({ ...inp, out: new Float32Array(n * D - 1) }),
+    /output buffer/,
+  );
+});

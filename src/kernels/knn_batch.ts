@@ -13,8 +13,10 @@ import { clampCell, knnOne, type KnnQuery, SHRINK } from "./knn_shell.ts";
 import { cellId, occupiedCells, type SpatialGrid } from "./spatial_grid.ts";
 
 /**
- * Searches the queries of one grid cell at a time: the 3×3×3 block around
- * the cell is scanned for every query in it, then queries whose k-th
+ * Searches the queries of one grid cell at a time: the non-empty cells of the
+ * 3×3×3 block around the cell are listed once, and each query scans them in
+ * order of their distance to it (stopping at the first one beyond its
+ * current k-th distance), then queries whose k-th
  * neighbour may lie farther continue shell by shell. (A method called per
  * group keeps the hot loop in normally optimized code.)
  */
@@ -24,6 +26,10 @@ export class KnnBatch {
   private readonly hi = new Int32Array(27);
   /** Squared axis gaps from the query to the block's cell slabs: [−1, 0, +1] per axis. */
   private readonly gap = new Float64Array(9);
+  /** Non-empty block cells of the current group, then per query sorted by box distance. */
+  private readonly occ = new Int32Array(27);
+  private readonly sorted = new Int32Array(27);
+  private readonly boxD = new Float64Array(27);
   private readonly groups: QueryGroups;
   private readonly queries: Float32Array | undefined;
   private readonly index: Int32Array;
@@ -41,7 +47,7 @@ export class KnnBatch {
   }
 
   group(grp: number): void {
-    const { g, a, groups, lo, hi, gap, index, dist2 } = this;
+    const { g, a, groups, lo, hi, gap, index, dist2, occ, sorted, boxD } = this;
     const queries = this.queries;
     const { candD, candI, k } = a;
     const { xyz, order, tol, nx, ny, nz, ox, oy, oz, cellSize, start } = g;
@@ -55,6 +61,8 @@ export class KnnBatch {
       lo[c] = start[id];
       hi[c] = start[id + 1];
     }
+    let nOcc = 0;
+    for (let c = 0; c < 27; c++) if (hi[c] > lo[c]) occ[nOcc++] = c;
     // Planes of the centre cell, shrunk by the slack, and of the block (±Infinity at grid edges).
     const x0 = ox + cx * cellSize + tol, x1 = ox + (cx + 1) * cellSize - tol;
     const y0 = oy + cy * cellSize + tol, y1 = oy + (cy + 1) * cellSize - tol;
@@ -101,12 +109,25 @@ export class KnnBatch {
         selfPos = m;
         if (k === 1) bound = -1;
       }
-      for (let c = 0; c < 27; c++) {
+      // Non-empty cells nearest first (insertion sort by box distance; ties keep BLOCK order).
+      for (let t = 0; t < nOcc; t++) {
+        const c = occ[t];
+        const box = gap[1 + BLOCK[3 * c]] + gap[4 + BLOCK[3 * c + 1]] + gap[7 + BLOCK[3 * c + 2]];
+        let j = t;
+        while (j > 0 && boxD[j - 1] > box) {
+          boxD[j] = boxD[j - 1];
+          sorted[j] = sorted[j - 1];
+          j--;
+        }
+        boxD[j] = box;
+        sorted[j] = c;
+      }
+      for (let t = 0; t < nOcc; t++) {
+        const box = boxD[t];
+        if (box * SHRINK > bound) break;
+        const c = sorted[t];
         const end = hi[c];
         let p = lo[c];
-        if (p === end) continue;
-        const box = gap[1 + BLOCK[3 * c]] + gap[4 + BLOCK[3 * c + 1]] + gap[7 + BLOCK[3 * c + 2]];
-        if (box * SHRINK > bound) continue;
         for (; p < end; p++) {
           const dx = xyz[3 * p] - qx, dy = xyz[3 * p + 1] - qy, dz = xyz[3 * p + 2] - qz;
           const d = Math.fround(dx * dx + dy * dy + dz * dz);

@@ -26,8 +26,8 @@ export interface KnnQuery {
   k: number;
   /** Largest admissible dist2, m² (Infinity: no radius limit). */
   r2lim: number;
-  /** Float64Array k: candidate dist2 ascending (−1 marks the query itself). */
-  candD: Float64Array;
+  /** Float32Array k: candidate dist2 ascending (−1 marks the query itself); dist2 is Float32-rounded. */
+  candD: Float32Array;
   /** Int32Array k: candidate point indices, same order. */
   candI: Int32Array;
   /** Candidates found so far and the squared distance a new one must not exceed. */
@@ -49,7 +49,7 @@ export function newKnnQuery(k: number, r2lim: number): KnnQuery {
     self: -1,
     k,
     r2lim,
-    candD: new Float64Array(k),
+    candD: new Float32Array(k),
     candI: new Int32Array(k),
     cnt: 0,
     bound: r2lim,

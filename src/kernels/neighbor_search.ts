@@ -85,7 +85,7 @@ export function knnSearch(
   }
   let h = knnCellSize(points, k);
   if (radius !== undefined && radius * 1.00001 < h) h = radius * 1.00001;
-  const g = buildGrid(points, h);
+  const g = buildGrid(points, h, { scratch: true });
   const a = newKnnQuery(k, radius === undefined ? Infinity : radius * radius);
   const groups = selfMode ? selfGroups(g) : queryGroups(g, queries);
   const batch = new KnnBatch(g, a, { groups, queries, index, dist2 });
@@ -118,7 +118,7 @@ export function radiusSearch(
   const queries = options.queries;
   const selfMode = queries === undefined;
   const nq = selfMode ? points.length / 3 : queries.length / 3;
-  const g = buildGrid(points, radius * 1.00001);
+  const g = buildGrid(points, radius * 1.00001, { scratch: true });
   const batch = new RadiusBatch(g, radius * radius, maxK);
   const counts = new Int32Array(nq);
   const qStart = new Int32Array(nq);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { EIGEN_FEATURE_COUNT, eigenFeaturesOfEigen } from "./eigen_features.ts";
 import { eigenSym3Into } from "./eigen_sym3.ts";
 import { invalid } from "./errors.ts";
 import type { Neighbors } from "./neighbor_search.ts";
@@ -14,6 +15,11 @@ export interface NormalField {
   normal: Float32Array;
   /** Float32Array N: surface variation λ0 / (λ0 + λ1 + λ2) in [0, 1/3]; 0 when degenerate. */
   curvature: Float32Array;
+  /**
+   * Float32Array N×7: `eigenFeatures(coord, neighbors)` (same bytes), present
+   * only when requested with `options.eigenFeatures`.
+   */
+  features?: Float32Array;
 }
 
 /** |nz| at or above which a surface counts as near-horizontal for orientation (≈ 25.8°). */
@@ -34,11 +40,14 @@ export const HORIZONTAL_NZ = 0.9;
  * @param coord Float32Array N×3, metres
  * @param neighbors Q = N rows of neighbour indices (e.g. `knnSearch(coord, 16)`)
  * @param options.viewpoint sensor position [x, y, z], metres
+ * @param options.eigenFeatures also return the local eigen features of the same neighbour
+ *   sets (`features`, identical to `eigenFeatures(coord, neighbors)`): one pass over the
+ *   neighbours, and one eigen-decomposition where both covariances round alike
  */
 export function estimateNormals(
   coord: Float32Array,
   neighbors: Neighbors,
-  options: { viewpoint?: [number, number, number] } = {},
+  options: { viewpoint?: [number, number, number]; eigenFeatures?: boolean } = {},
 ): NormalField {
   const n = coord.length / 3;
   const k = neighbors.k;
@@ -50,7 +59,9 @@ export function estimateNormals(
   const idx = neighbors.index;
   const normal = new Float32Array(3 * n);
   const curvature = new Float32Array(n);
+  const features = options.eigenFeatures ? new Float32Array(n * EIGEN_FEATURE_COUNT) : undefined;
   const cov = new Float64Array(6);
+  const covE = new Float64Array(6);
   const values = new Float64Array(3);
   const vectors = new Float64Array(9);
   const vp = options.viewpoint;
@@ -86,6 +97,7 @@ export function estimateNormals(
       szz += z * z;
     }
     let nx = 0, ny = 0, nz = 1, curv = 0;
+    let decomposed = false;
     if (m >= 3) {
       const im = 1 / m;
       const mx = sx * im, my = sy * im, mz = sz * im;
@@ -96,6 +108,7 @@ export function estimateNormals(
       cov[4] = syz * im - my * mz;
       cov[5] = szz * im - mz * mz;
       eigenSym3Into(cov, values, vectors);
+      decomposed = true;
       const l0 = Math.max(values[0], 0);
       const total = l0 + Math.max(values[1], 0) + Math.max(values[2], 0);
       if (total > 0) {
@@ -104,6 +117,24 @@ export function estimateNormals(
         nz = vectors[6];
         curv = l0 / total;
       }
+    }
+    if (features && m >= 2) {
+      // eigenFeatures' covariance divides by m (this one multiplies by 1/m): the
+      // same bytes whenever m is a power of two, then one decomposition serves both.
+      const mx = sx / m, my = sy / m, mz = sz / m;
+      covE[0] = sxx / m - mx * mx;
+      covE[1] = sxy / m - mx * my;
+      covE[2] = sxz / m - mx * mz;
+      covE[3] = syy / m - my * my;
+      covE[4] = syz / m - my * mz;
+      covE[5] = szz / m - mz * mz;
+      if (
+        !decomposed || covE[0] !== cov[0] || covE[1] !== cov[1] || covE[2] !== cov[2] ||
+        covE[3] !== cov[3] || covE[4] !== cov[4] || covE[5] !== cov[5]
+      ) {
+        eigenSym3Into(covE, values, vectors);
+      }
+      eigenFeaturesOfEigen(values, vectors, features, i * EIGEN_FEATURE_COUNT);
     }
     // Orientation.
     let s: number;
@@ -122,5 +153,5 @@ export function estimateNormals(
     normal[3 * i + 2] = nz;
     curvature[i] = curv;
   }
-  return { normal, curvature };
+  return features ? { normal, curvature, features } : { normal, curvature };
 }

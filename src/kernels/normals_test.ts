@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eigenFeatures } from "./eigen_features.ts";
 import { knnSearch, type Neighbors } from "./neighbor_search.ts";
 import { estimateNormals } from "./normals.ts";
 import { Rng } from "./random.ts";
@@ -197,4 +198,35 @@ Deno.test("estimateNormals degenerate neighbourhoods and argument checks", () =>
   assert.throws(() => estimateNormals(coord, wide), /out of range/);
   const empty = estimateNormals(new Float32Array(0), knnSearch(new Float32Array(0), 4));
   assert.equal(empty.normal.length, 0);
+});
+
+Deno.test("estimateNormals with eigenFeatures: the same bytes as the separate kernels", () => {
+  const rng = new Rng(32);
+  const n = 700;
+  const coord = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const x = rng.uniform(0, 2), y = rng.uniform(0, 2);
+    coord.set([x, y, 0.1 * Math.cos(2 * y) + 0.005 * rng.normal()], 3 * i);
+  }
+  // Duplicates and a far cluster of three coincident points.
+  coord.copyWithin(30, 0, 30);
+  coord.fill(9, 3 * (n - 3));
+  for (const k of [16, 7, 1, 2]) {
+    const nb = knnSearch(coord, k, { radius: k === 7 ? 0.08 : undefined });
+    // Rows of every length 0..k: some counts are powers of two (one decomposition serves
+    // both), others not (the features' covariance rounds differently).
+    for (let i = 0; i < n; i += 5) nb.index.fill(-1, i * k + (i % (k + 1)), (i + 1) * k);
+    for (const viewpoint of [undefined, [1, 1, 5] as [number, number, number]]) {
+      const fused = estimateNormals(coord, nb, { viewpoint, eigenFeatures: true });
+      const plain = estimateNormals(coord, nb, { viewpoint });
+      assert.equal(plain.features, undefined);
+      assert.deepEqual(fused.normal, plain.normal);
+      assert.deepEqual(fused.curvature, plain.curvature);
+      assert.deepEqual(fused.features, eigenFeatures(coord, nb), `k = ${k}`);
+    }
+  }
+  const empty = estimateNormals(new Float32Array(0), knnSearch(new Float32Array(0), 4), {
+    eigenFeatures: true,
+  });
+  assert.equal(empty.features?.length, 0);
 });

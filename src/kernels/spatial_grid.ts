@@ -9,6 +9,7 @@
 
 import { CellHash, hashCell } from "./cell_hash.ts";
 import { invalid } from "./errors.ts";
+import { scratchFloat32, scratchInt32 } from "./scratch.ts";
 
 /** A point set sorted by grid cell. */
 export interface SpatialGrid {
@@ -116,8 +117,15 @@ const MAX_AXIS_CELLS = 1 << 30;
  *
  * @param points Float32Array N×3, metres, finite (GeoError invalid_argument otherwise)
  * @param cellSize cell side, metres, > 0
+ * @param options.scratch put `start`, `order` and `xyz` in reused scratch memory
+ *   (`scratch.ts`): the grid is then valid only until the next scratch grid is built,
+ *   for a search that drops it before returning
  */
-export function buildGrid(points: Float32Array, cellSize: number): SpatialGrid {
+export function buildGrid(
+  points: Float32Array,
+  cellSize: number,
+  options: { scratch?: boolean } = {},
+): SpatialGrid {
   const n = points.length / 3;
   const b = pointBounds(points);
   const ox = n > 0 ? b[0] : 0, oy = n > 0 ? b[1] : 0, oz = n > 0 ? b[2] : 0;
@@ -129,8 +137,11 @@ export function buildGrid(points: Float32Array, cellSize: number): SpatialGrid {
   const ny = n > 0 ? Math.floor((b[4] - oy) * inv) + 1 : 1;
   const nz = n > 0 ? Math.floor((b[5] - oz) * inv) + 1 : 1;
   const total = nx * ny * nz;
-  const dense = total <= 4 * n + 4096;
-  const cellOf = new Int32Array(n);
+  // Dense up to 16 cells per point (64 B/point of offsets): direct addressing keeps the
+  // 27-cell neighbourhood lookups of the searches in a few cache lines.
+  const dense = total <= 16 * n + 4096;
+  // Temporaries in reused scratch memory (fresh pages are costly); only order/xyz/start escape.
+  const cellOf = scratchInt32("buildGrid.cellOf", n);
   let hash: CellHash | null = null;
   let cells: number;
   if (dense) {
@@ -143,27 +154,40 @@ export function buildGrid(points: Float32Array, cellSize: number): SpatialGrid {
     cells = total;
   } else {
     hash = new CellHash(Math.min(n, 1 << 20));
+    // Consecutive points often share a cell (scan order): skip the hash lookup then.
+    let px = -1, py = -1, pz = -1, pc = -1;
     for (let i = 0; i < n; i++) {
       const ix = Math.min(Math.floor((points[3 * i] - ox) * inv), nx - 1);
       const iy = Math.min(Math.floor((points[3 * i + 1] - oy) * inv), ny - 1);
       const iz = Math.min(Math.floor((points[3 * i + 2] - oz) * inv), nz - 1);
-      cellOf[i] = hash.insert(ix, iy, iz);
+      if (ix !== px || iy !== py || iz !== pz) {
+        pc = hash.insert(ix, iy, iz);
+        px = ix;
+        py = iy;
+        pz = iz;
+      }
+      cellOf[i] = pc;
     }
     cells = hash.count;
   }
-  const start = new Int32Array(cells + 1);
+  const tmp = options.scratch === true;
+  const start = tmp
+    ? scratchInt32("buildGrid.start", cells + 1).fill(0)
+    : new Int32Array(cells + 1);
   for (let i = 0; i < n; i++) start[cellOf[i] + 1]++;
   for (let c = 0; c < cells; c++) start[c + 1] += start[c];
-  const fill = start.slice(0, cells);
-  const order = new Int32Array(n);
-  const xyz = new Float32Array(3 * n);
+  const order = tmp ? scratchInt32("buildGrid.order", n) : new Int32Array(n);
+  const xyz = tmp ? scratchFloat32("buildGrid.xyz", 3 * n) : new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {
-    const s = fill[cellOf[i]]++;
+    // start[c] serves as the fill cursor of cell c: afterwards it is the start of cell c + 1.
+    const s = start[cellOf[i]]++;
     order[s] = i;
     xyz[3 * s] = points[3 * i];
     xyz[3 * s + 1] = points[3 * i + 1];
     xyz[3 * s + 2] = points[3 * i + 2];
   }
+  for (let c = cells; c > 0; c--) start[c] = start[c - 1];
+  start[0] = 0;
   const tol = 1e-6 * h + 1e-12 * (Math.abs(ox) + Math.abs(oy) + Math.abs(oz) + ext);
   return { n, cellSize: h, inv, ox, oy, oz, nx, ny, nz, dense, hash, start, order, xyz, tol };
 }
@@ -201,8 +225,8 @@ export function knnCellSize(points: Float32Array, k: number): number {
   const target = 1 + 0.4 * kk;
   let cap = 1024;
   while (cap < 2 * n) cap *= 2;
-  const table = new Int32Array(cap);
-  const slots = new Int32Array(n);
+  const table = scratchInt32("knnCellSize.table", cap);
+  const slots = scratchInt32("knnCellSize.slots", n);
   for (let pass = 0; pass < 8; pass++) {
     table.fill(0);
     const inv = 1 / h;

@@ -70,3 +70,43 @@ Deno.test("knnCellSize follows the point spacing of volumes and surfaces", () =>
   ]);
   assert.throws(() => pointBounds(new Float32Array([0, Infinity, 0])), /non-finite/);
 });
+
+Deno.test("buildGrid: dense up to 16 cells per point; hashed runs of points in one cell", () => {
+  const rng = new Rng(73);
+  // 1000 points over 20³ = 8000 cells (8 per point): dense.
+  const spread = checkGrid(cloud(rng, 1000, 1), 0.1);
+  assert.equal(spread.dense, true);
+  // Runs of consecutive points in the same cell, cells far apart (hashed), then a
+  // return to an earlier cell: each cell keeps all its points, in input order.
+  const runs = new Float32Array(3 * 600);
+  for (let i = 0; i < 600; i++) {
+    const c = i < 500 ? Math.floor(i / 50) : 3;
+    runs.set([c * 1000 + rng.uniform(0, 0.5), rng.uniform(0, 0.5), c * 7 + 0.25], 3 * i);
+  }
+  runs.set([0, 0], 0); // grid origin (0, 0, 0.25): cell x = c·1000
+  const g = checkGrid(runs, 1);
+  assert.equal(g.dense, false);
+  assert.equal(occupiedCells(g).count, 10);
+  const c3 = cellId(g, 3000, 0, 21);
+  assert.deepEqual(
+    Array.from(g.order.subarray(g.start[c3], g.start[c3 + 1])),
+    [
+      ...Array.from({ length: 50 }, (_, j) => 150 + j),
+      ...Array.from({ length: 100 }, (_, j) => 500 + j),
+    ],
+  );
+});
+
+Deno.test("buildGrid with scratch memory gives the same grid, rebuilt on each call", () => {
+  const rng = new Rng(74);
+  for (const [points, cell] of [[cloud(rng, 3000, 1), 0.1], [cloud(rng, 200, 50), 0.5]] as const) {
+    const fresh = buildGrid(points, cell);
+    // A larger scratch grid first: the reused buffers hold stale entries.
+    buildGrid(cloud(rng, 5000, 2), 0.05, { scratch: true });
+    const tmp = buildGrid(points, cell, { scratch: true });
+    assert.equal(tmp.dense, fresh.dense);
+    assert.deepEqual(tmp.start, fresh.start);
+    assert.deepEqual(tmp.order, fresh.order);
+    assert.deepEqual(tmp.xyz, fresh.xyz);
+  }
+});
