@@ -12,9 +12,11 @@ import process from "node:process";
 
 /** Command names and one-line help, in the order `help` prints them. */
 export const COMMANDS: Record<string, string> = {
-  serve: "serve [--grpc-port 50051] [--http-port 8080] [--models DIR]  start the gRPC + HTTP server",
+  serve:
+    "serve [--grpc-port 50051] [--http-port 8080] [--models DIR]  start the gRPC + HTTP server",
   info: "info <file>  print points, attributes and bbox of a .drc/.ply/.pcd/.npy file as JSON",
-  segment: "segment <file> --labels a,b,c [--out colored.ply] [--server host:port]  label every point",
+  segment:
+    "segment <file> --labels a,b,c [--out colored.ply] [--server host:port]  label every point",
   synth: "synth --out DIR --scenes N --seed S  generate synthetic indoor scenes",
   train: "train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S] ...",
   eval: "eval --model MODEL_DIR --data DIR  per-class IoU table, last line mIoU=.. mAcc=..",
@@ -23,7 +25,11 @@ export const COMMANDS: Record<string, string> = {
 };
 
 function help(): string {
-  return ["usage: deno task cli <command> [args]", "", ...Object.values(COMMANDS).map((l) => "  " + l)]
+  return [
+    "usage: deno task cli <command> [args]",
+    "",
+    ...Object.values(COMMANDS).map((l) => "  " + l),
+  ]
     .join("\n");
 }
 

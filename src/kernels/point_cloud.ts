@@ -41,13 +41,19 @@ export function validateCloud(cloud: PointCloud, source: string): PointCloud {
   const n = cloud.count;
   if (!Number.isInteger(n) || n <= 0) throw invalid(`${source}: the point cloud has zero points`);
   if (cloud.coord.length !== n * 3) {
-    throw invalid(`${source}: expected ${n * 3} coordinates for ${n} points, got ${cloud.coord.length}`);
+    throw invalid(
+      `${source}: expected ${n * 3} coordinates for ${n} points, got ${cloud.coord.length}`,
+    );
   }
   if (cloud.color && cloud.color.length !== n * 3) {
-    throw invalid(`${source}: expected ${n * 3} colour bytes for ${n} points, got ${cloud.color.length}`);
+    throw invalid(
+      `${source}: expected ${n * 3} colour bytes for ${n} points, got ${cloud.color.length}`,
+    );
   }
   if (cloud.normal && cloud.normal.length !== n * 3) {
-    throw invalid(`${source}: expected ${n * 3} normal values for ${n} points, got ${cloud.normal.length}`);
+    throw invalid(
+      `${source}: expected ${n * 3} normal values for ${n} points, got ${cloud.normal.length}`,
+    );
   }
   const c = cloud.coord;
   for (let i = 0; i < c.length; i++) {

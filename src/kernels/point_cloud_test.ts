@@ -13,8 +13,11 @@ Deno.test("validateCloud accepts a good cloud and rejects zero points, NaN and b
     { count: 2, coord: new Float32Array(6), color: new Uint8Array(5) },
   ];
   for (const c of bad) {
-    assert.throws(() => validateCloud(c, "file.ply"), (e: unknown) =>
-      e instanceof GeoError && e.kind === "invalid_argument" && e.message.startsWith("file.ply"));
+    assert.throws(
+      () => validateCloud(c, "file.ply"),
+      (e: unknown) =>
+        e instanceof GeoError && e.kind === "invalid_argument" && e.message.startsWith("file.ply"),
+    );
   }
 });
 

@@ -85,9 +85,18 @@ export function analyzeScene(cloud: PointCloud, options: SceneGeometryOptions = 
   const knnMs = clock();
   let normal = cloud.normal;
   const normalsEstimated = !normal;
-  if (!normal) normal = estimateNormals(coord, neighbors, { viewpoint: options.viewpoint }).normal;
+  let local: Float32Array | undefined;
+  if (!normal) {
+    // One pass over the neighbourhoods gives both the normals and the local eigen features.
+    const field = estimateNormals(coord, neighbors, {
+      viewpoint: options.viewpoint,
+      eigenFeatures: true,
+    });
+    normal = field.normal;
+    local = field.features;
+  }
   const normalsMs = clock();
-  const local = eigenFeatures(coord, neighbors);
+  local ??= eigenFeatures(coord, neighbors);
   const curvature = new Float32Array(n);
   const col = EIGEN_FEATURE_NAMES.indexOf("curvature"); // holds 3·λ_min/Σλ
   for (let i = 0; i < n; i++) curvature[i] = local[i * EIGEN_FEATURE_COUNT + col] / 3;
