@@ -177,6 +177,23 @@ function message(e: unknown): string {
 /** int64 copy of integer data (for int64 model inputs such as segment ids). */
 export function toInt64(data: ArrayLike<number>): BigInt64Array {
   const out = new BigInt64Array(data.length);
+  // Safe 32-bit integers are written as two little-endian words, without BigInt per value.
+  let small = true;
+  for (let i = 0; i < data.length && small; i++) {
+    const v = data[i];
+    small = v === (v | 0);
+  }
+  if (small && littleEndian) {
+    const words = new Int32Array(out.buffer, out.byteOffset, 2 * data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      words[2 * i] = v;
+      words[2 * i + 1] = v < 0 ? -1 : 0;
+    }
+    return out;
+  }
   for (let i = 0; i < data.length; i++) out[i] = BigInt(data[i]);
   return out;
 }
+
+const littleEndian = new Uint8Array(Int32Array.of(1).buffer)[0] === 1;

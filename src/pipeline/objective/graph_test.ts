@@ -174,3 +174,19 @@ Deno.test("objective graph gradients = central differences of the reference", as
     }
   }
 });
+
+Deno.test("objective graph: teacher rows of unseen points never enter (NaN there is harmless)", async () => {
+  const rng = new Rng(16);
+  const params = flattenParams(randomObjectiveParams(rng, DIMS));
+  const scene = randomObjectiveScene(rng, DIMS);
+  const teacher = Float64Array.from(scene.teacher);
+  for (let i = 0; i < scene.count; i++) {
+    if (!scene.valid[i]) teacher.fill(NaN, i * DIMS.c, (i + 1) * DIMS.c);
+  }
+  for (const config of [{}, { useReliability: false }, { objective: "naive" as const }]) {
+    const want = await evaluateObjective(scene, params, { spec: spec(config) });
+    const got = await evaluateObjective({ ...scene, teacher }, params, { spec: spec(config) });
+    assertLossesClose(got.loss, want.loss, JSON.stringify(config));
+    for (const p of PARAM_NAMES) assert.deepEqual(got.grads[p], want.grads[p], p);
+  }
+});

@@ -33,6 +33,8 @@ export async function createOnnxBackend(
         const src = f.data as ArrayLike<number>;
         const data = t.dtype === "int64"
           ? (f.data instanceof BigInt64Array ? f.data : toInt64(src))
+          : t.dtype === "int32"
+          ? (f.data instanceof Int32Array ? f.data : Int32Array.from(src))
           : t.dtype === "float64"
           ? (f.data instanceof Float64Array ? f.data : new Float64Array(src))
           : (f.data instanceof Float32Array ? f.data : new Float32Array(src));

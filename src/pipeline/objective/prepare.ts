@@ -1,9 +1,13 @@
 /**
- * Everything of the objective that does not depend on the trainable parameters, computed
- * once per scene and step in float64: dense superpoint / instance ids, counts, valid masks,
- * the reliability inputs z, the normalised geometric embeddings of IIRC, the IMR candidates
- * and the weights of the balanced BCE. The result is the feed set of the graph of
- * `graph.ts` (parameters are fed separately by the runner).
+ * The index work of the objective, computed once per scene and step: dense ids, counts,
+ * valid points, the IMR candidates and the weights of the balanced BCE (float64). The result
+ * is the feed set of the graph of `graph.ts` (parameters are fed separately by the runner).
+ *
+ * The big per-point tensors G and T are fed as the scene's own arrays (no copy) and every
+ * mean of them (superpoint / instance means of G, superpoint means of T) is pooled in the
+ * graph. All pooling goes through "fine groups", the points sharing (superpoint, instance,
+ * visible flag): the graph pools a point tensor once, and every superpoint / instance sum
+ * is a sum of fine-group rows. Ids are fed as int32 (the graph casts where it needs int64).
  *
  * Empty sets are padded with one dummy row whose weights are 0 (and whose vectors are not
  * zero), so the graph never sees a zero-sized tensor and every mean is a weighted sum.
@@ -18,6 +22,7 @@ import {
   DEFAULT_MASK_CANDIDATES,
   DEFAULT_SIM_SUPERPOINTS,
   type ObjectiveSpec,
+  type ObjectiveTerms,
   objectiveTerms,
 } from "./spec.ts";
 
@@ -40,6 +45,38 @@ export interface PreparedObjective {
 
 /** Dense ids 0..K−1 in first-occurrence order (ids < 0 → −1) and the raw id of each. */
 export function denseIds(ids: ArrayLike<number>): { index: Int32Array; raw: number[] } {
+  if (ids instanceof Int32Array) return denseInt32(ids);
+  let int32 = true;
+  for (let i = 0; i < ids.length && int32; i++) int32 = ids[i] === (ids[i] | 0);
+  return int32 ? denseInt32(Int32Array.from(ids)) : denseMap(ids);
+}
+
+/** denseIds of int32 ids: a lookup table when the ids are small, else a Map. */
+function denseInt32(ids: Int32Array): { index: Int32Array; raw: number[] } {
+  const n = ids.length;
+  let top = -1;
+  for (let i = 0; i < n; i++) if (ids[i] > top) top = ids[i];
+  if (top >= 4 * n + 4096) return denseMap(ids);
+  const raw: number[] = [];
+  const index = new Int32Array(n);
+  const table = new Int32Array(top + 1).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    if (id < 0) {
+      index[i] = -1;
+      continue;
+    }
+    let d = table[id];
+    if (d < 0) {
+      d = table[id] = raw.length;
+      raw.push(id);
+    }
+    index[i] = d;
+  }
+  return { index, raw };
+}
+
+function denseMap(ids: ArrayLike<number>): { index: Int32Array; raw: number[] } {
   const map = new Map<number, number>();
   const raw: number[] = [];
   const index = new Int32Array(ids.length);
@@ -61,50 +98,15 @@ export function denseIds(ids: ArrayLike<number>): { index: Int32Array; raw: numb
 }
 
 const ints = (a: ArrayLike<number>, pad: number[]): ObjectiveFeed => {
-  const data = a.length > 0 ? new Int32Array(a) : new Int32Array(pad);
+  const data = a.length > 0 ? Int32Array.from(a) : new Int32Array(pad);
   return { dims: [data.length], data };
 };
 const floats = (a: ArrayLike<number>, dims: number[]): ObjectiveFeed => ({
   dims,
-  data: a instanceof Float64Array || a instanceof Float32Array ? a : new Float64Array(a),
+  data: a instanceof Float64Array || a instanceof Float32Array ? a : Float64Array.from(a),
 });
-
-/** Row means of x (n×d) over k groups given as a dense id per row (−1 skipped), and counts. */
-function groupMeans(x: ArrayLike<number>, d: number, groups: { index: Int32Array; k: number }) {
-  const { index, k } = groups;
-  const sum = new Float64Array(k * d);
-  const count = new Float64Array(k);
-  for (let i = 0; i < index.length; i++) {
-    const s = index[i];
-    if (s < 0) continue;
-    count[s]++;
-    for (let t = 0; t < d; t++) sum[s * d + t] += x[i * d + t];
-  }
-  for (let s = 0; s < k; s++) {
-    if (count[s] > 0) { for (let t = 0; t < d; t++) sum[s * d + t] /= count[s]; }
-  }
-  return { mean: sum, count };
-}
-
-/** Rows of x normalised as a / max(|a|, 1e-8), in place. */
-function normalizeRows(x: Float64Array, d: number): Float64Array {
-  for (let r = 0; r < x.length / d; r++) {
-    let s = 0;
-    for (let t = 0; t < d; t++) s += x[r * d + t] ** 2;
-    const len = Math.max(Math.sqrt(s), 1e-8);
-    for (let t = 0; t < d; t++) x[r * d + t] /= len;
-  }
-  return x;
-}
-
-/** Rows `rows` of x (n×d) gathered into a new array. */
-function gatherRows(x: ArrayLike<number>, d: number, rows: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(rows.length * d);
-  for (let q = 0; q < rows.length; q++) {
-    for (let t = 0; t < d; t++) out[q * d + t] = x[rows[q] * d + t];
-  }
-  return out;
-}
+/** 1/x of each count. */
+const inverse = (x: Float64Array) => x.map((v) => 1 / v);
 
 interface Ctx {
   scene: ObjectiveScene;
@@ -116,47 +118,85 @@ interface Ctx {
 }
 
 /** USD / naive inputs (L_sp slot). */
-function prepareSp(ctx: Ctx, mode: "reliability" | "plain" | "naive"): void {
-  const { scene, dg, c, sp, feeds } = ctx;
-  const points: number[] = [];
-  for (let i = 0; i < scene.count; i++) if (scene.valid[i]) points.push(i);
-  const v = points.length;
+function prepareSp(ctx: Ctx, mode: ObjectiveTerms["sp"]): void {
+  const { scene, c, sp, feeds } = ctx;
+  const n = scene.count;
+  const valid = new Uint8Array(n);
+  let v = 0;
+  for (let i = 0; i < n; i++) if (scene.valid[i]) v += valid[i] = 1;
+  const points = new Int32Array(v);
+  for (let i = 0, q = 0; i < n; i++) if (valid[i]) points[q++] = i;
   feeds.usd_point = ints(points, [0]);
-  const teacher = gatherRows(scene.teacher, c, points);
-  feeds.usd_teacher = v > 0 ? floats(teacher, [v, c]) : floats(new Array(c).fill(1), [1, c]);
-  feeds.usd_point_weight = v > 0 ? floats(new Array(v).fill(1 / v), [v]) : floats([0], [1]);
+  feeds.usd_point_weight = v > 0 ? floats(new Float64Array(v).fill(1 / v), [v]) : floats([0], [1]);
+  // T is read only at valid points; with none, a row of ones stands in.
+  feeds.teacher = v > 0
+    ? floats(scene.teacher, [n, c])
+    : floats(new Float64Array(c).fill(1), [1, c]);
   if (mode === "naive") return;
   // Superpoints with ≥ 1 valid point, dense 0..Sv−1 in first-occurrence order.
   const pointSp = denseIds(points.map((i) => sp.index[i]));
   const sv = pointSp.raw.length;
   feeds.usd_point_sp = ints(pointSp.index, [0]);
   feeds.usd_sp = ints(pointSp.raw, [0]);
-  feeds.usd_sp_weight = sv > 0 ? floats(new Array(sv).fill(1 / sv), [sv]) : floats([0], [1]);
-  const st = groupMeans(teacher, c, { index: pointSp.index, k: sv });
-  if (mode === "plain") {
-    // r ≡ 1: S̄T_s = Σ T / (n + 1e-6), no parameter involved.
-    const target = st.mean.map((x, q) =>
-      x * st.count[Math.floor(q / c)] / (st.count[Math.floor(q / c)] + 1e-6)
-    );
-    feeds.usd_target = sv > 0 ? floats(target, [sv, c]) : floats(new Array(c).fill(1), [1, c]);
-    return;
+  feeds.usd_sp_weight = sv > 0 ? floats(new Float64Array(sv).fill(1 / sv), [sv]) : floats([0], [1]);
+  // Point-level term over every point: invalid points get weight 0 and target row 0.
+  const eachSp = new Int32Array(n), eachW = new Float64Array(n);
+  for (let q = 0; q < v; q++) {
+    eachSp[points[q]] = pointSp.index[q];
+    eachW[points[q]] = 1 / v;
   }
-  const sg = groupMeans(scene.geometric, dg, { index: sp.index, k: sp.raw.length }).mean;
-  const z = new Float64Array(Math.max(v, 1) * (dg + c));
-  points.forEach((i, row) => {
-    const s = sp.index[i], u = pointSp.index[row];
-    for (let t = 0; t < dg; t++) {
-      z[row * (dg + c) + t] = sg[s * dg + t] - scene.geometric[i * dg + t];
-    }
-    for (let t = 0; t < c; t++) {
-      z[row * (dg + c) + dg + t] = st.mean[u * c + t] - scene.teacher[i * c + t];
-    }
-  });
-  feeds.usd_z = floats(z, [Math.max(v, 1), dg + c]);
+  feeds.usd_each_sp = { dims: [n], data: eachSp };
+  feeds.usd_each_weight = floats(eachW, [n]);
+  // Valid points per Sv superpoint: ST = Σ T / count, or r ≡ 1: S̄T = Σ T / (count + 1e-6).
+  const count = new Float64Array(Math.max(sv, 1)).fill(1);
+  if (sv > 0) {
+    count.fill(0);
+    for (let q = 0; q < v; q++) count[pointSp.index[q]]++;
+  }
+  feeds.usd_sp_count = floats(count, [count.length, 1]);
 }
 
-/** IMR inputs: candidates, visible members, balanced-BCE weights. */
-function prepareMask(ctx: Ctx, candidates: Int32Array): void {
+/**
+ * Fine groups: points sharing superpoint, instance and (for IMR) the visible flag, dense
+ * in first-occurrence order; each IMR candidate is a group of its own, so that its F row
+ * is a row of the pooled table (its gradient then needs no N×C scatter). Returns the group
+ * of each point, each group's superpoint, instance (−1: none) and visible flag.
+ */
+function fineGroups(ctx: Ctx, terms: ObjectiveTerms, candidates: Int32Array) {
+  const { scene, sp, inst } = ctx;
+  const n = scene.count;
+  const useInst = terms.mask || terms.sim;
+  const kk = useInst ? 2 * inst.raw.length + 1 : 1;
+  const mask = terms.mask, spIndex = sp.index, instIndex = inst.index;
+  const visible = new Uint8Array(mask ? n : 0);
+  for (let i = 0; i < visible.length; i++) if (scene.visible[i]) visible[i] = 1;
+  const top = sp.raw.length * kk;
+  const keys = top + candidates.length < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = instIndex[i];
+    const sub = !useInst || k < 0 ? 0 : 1 + 2 * k + (mask && visible[i] ? 1 : 0);
+    keys[i] = spIndex[i] * kk + sub;
+  }
+  for (let q = 0; q < candidates.length; q++) keys[candidates[q]] = top + q;
+  const dense = denseIds(keys);
+  const g = dense.raw.length;
+  const groupSp = new Int32Array(g), groupInst = new Int32Array(g), groupVis = new Uint8Array(g);
+  const seen = new Uint8Array(g);
+  for (let i = 0; i < n; i++) {
+    const d = dense.index[i];
+    if (seen[d]) continue;
+    seen[d] = 1;
+    groupSp[d] = spIndex[i];
+    groupInst[d] = useInst ? instIndex[i] : -1;
+    groupVis[d] = mask ? visible[i] : 0;
+  }
+  return { index: dense.index, groupSp, groupInst, groupVis };
+}
+
+type Fine = ReturnType<typeof fineGroups>;
+
+/** IMR inputs: candidates, visible fine groups, balanced-BCE weights. */
+function prepareMask(ctx: Ctx, fine: Fine, candidates: Int32Array): void {
   const { scene, inst, feeds } = ctx;
   const k = inst.raw.length;
   const m = candidates.length;
@@ -168,17 +208,17 @@ function prepareMask(ctx: Ctx, candidates: Int32Array): void {
   const rowOf = new Int32Array(k).fill(-1);
   let kv = 0;
   for (let q = 0; q < k; q++) if (visCount[q] > 0 && m > 0) rowOf[q] = kv++;
-  const visPoint: number[] = [], visInst: number[] = [];
-  for (let i = 0; i < scene.count; i++) {
-    const r = inst.index[i] >= 0 ? rowOf[inst.index[i]] : -1;
-    if (r >= 0 && scene.visible[i]) {
-      visPoint.push(i);
-      visInst.push(r);
+  const visGroup: number[] = [], visInst: number[] = [];
+  fine.groupInst.forEach((q, grp) => {
+    if (q >= 0 && fine.groupVis[grp] && rowOf[q] >= 0) {
+      visGroup.push(grp);
+      visInst.push(rowOf[q]);
     }
-  }
+  });
+  const rowOfPoint = (j: number) => (inst.index[j] >= 0 ? rowOf[inst.index[j]] : -1);
   const nPos = new Float64Array(kv);
   for (const j of candidates) {
-    const r = inst.index[j] >= 0 ? rowOf[inst.index[j]] : -1;
+    const r = rowOfPoint(j);
     if (r >= 0) nPos[r]++;
   }
   const alpha = new Float64Array(kv), beta = new Float64Array(kv), invCount = new Float64Array(kv);
@@ -191,55 +231,44 @@ function prepareMask(ctx: Ctx, candidates: Int32Array): void {
     beta[r] = nNeg > 0 ? 1 / (halves * nNeg * kv) : 0;
     invCount[r] = 1 / visCount[q];
   }
-  const posInst: number[] = [], posPoint: number[] = [], wSp: number[] = [], wLogit: number[] = [];
-  for (const j of candidates) {
-    const r = inst.index[j] >= 0 ? rowOf[inst.index[j]] : -1;
-    if (r < 0) continue;
-    posInst.push(r);
-    posPoint.push(j);
+  const posFlat: number[] = [], wSp: number[] = [], wLogit: number[] = [];
+  candidates.forEach((j, col) => {
+    const r = rowOfPoint(j);
+    if (r < 0) return;
+    posFlat.push(r * m + col);
     wSp.push(alpha[r] - beta[r]);
     wLogit.push(alpha[r]);
-  }
-  feeds.imr_candidate = ints(candidates, [0]);
-  feeds.imr_visible_point = ints(visPoint, [0]);
+  });
+  feeds.imr_candidate_group = ints(candidates.map((j) => fine.index[j]), [0]);
+  feeds.imr_visible_group = ints(visGroup, [0]);
   feeds.imr_visible_inst = ints(visInst, [0]);
   feeds.imr_inv_count = kv > 0 ? floats(invCount, [kv, 1]) : floats([1], [1, 1]);
   feeds.imr_neg_weight = kv > 0 ? floats(beta, [kv]) : floats([0], [1]);
-  feeds.imr_pos_inst = ints(posInst, [0]);
-  feeds.imr_pos_point = ints(posPoint, [0]);
-  const p = Math.max(posInst.length, 1);
+  feeds.imr_pos_flat = ints(posFlat, [0]);
+  const p = Math.max(posFlat.length, 1);
   feeds.imr_pos_weight_sp = floats(wSp.length > 0 ? wSp : [0], [p]);
   feeds.imr_pos_weight_logit = floats(wLogit.length > 0 ? wLogit : [0], [p]);
 }
 
-/** IIRC inputs: instance members and normalised geometric embeddings of both levels. */
-function prepareSim(ctx: Ctx, simSp: Int32Array): void {
-  const { scene, dg, sp, inst, feeds } = ctx;
+/** IIRC inputs: instance fine groups, counts and the sampled superpoints. */
+function prepareSim(ctx: Ctx, fine: Fine, simSp: Int32Array): void {
+  const { scene, inst, feeds } = ctx;
   const k = inst.raw.length;
-  const points: number[] = [], index: number[] = [];
-  for (let i = 0; i < scene.count; i++) {
-    if (inst.index[i] >= 0) {
-      points.push(i);
-      index.push(inst.index[i]);
+  const groups: number[] = [], index: number[] = [];
+  fine.groupInst.forEach((q, grp) => {
+    if (q >= 0) {
+      groups.push(grp);
+      index.push(q);
     }
-  }
-  const ig = groupMeans(scene.geometric, dg, { index: inst.index, k });
-  feeds.sim_inst_point = ints(points, [0]);
+  });
+  const count = new Float64Array(k);
+  for (let i = 0; i < scene.count; i++) if (inst.index[i] >= 0) count[inst.index[i]]++;
+  feeds.sim_inst_group = ints(groups, [0]);
   feeds.sim_inst_index = ints(index, [0]);
-  feeds.sim_inst_inv_count = k > 0
-    ? floats(ig.count.map((x) => 1 / x), [k, 1])
-    : floats([1], [1, 1]);
-  feeds.sim_inst_geo = k > 0
-    ? floats(normalizeRows(ig.mean, dg), [k, dg])
-    : floats(new Array(dg).fill(1), [1, dg]);
+  feeds.sim_inst_inv_count = k > 0 ? floats(inverse(count), [k, 1]) : floats([1], [1, 1]);
   feeds.sim_inst_weight = floats([k >= 2 ? 1 / (k * k) : 0], []);
-  const sg = normalizeRows(
-    groupMeans(scene.geometric, dg, { index: sp.index, k: sp.raw.length }).mean,
-    dg,
-  );
   const ss = simSp.length;
   feeds.sim_sp = ints(simSp, [0]);
-  feeds.sim_sp_geo = floats(gatherRows(sg, dg, simSp), [ss, dg]);
   feeds.sim_sp_weight = floats([ss >= 2 ? 1 / (ss * ss) : 0], []);
 }
 
@@ -289,15 +318,14 @@ export function prepareObjectiveInputs(
   const sampling = { candidates, simSuperpoints: Int32Array.from(simDense, (s) => sp.raw[s]) };
   if (n === 0) return { feeds, sampling, empty: true };
   feeds.geometric = floats(scene.geometric, [n, dg]);
-  feeds.sp_index = ints(sp.index, [0]);
-  feeds.sp_inv_count = floats(
-    groupMeans(new Float64Array(n), 1, { index: sp.index, k: sp.raw.length }).count.map((x) =>
-      1 / x
-    ),
-    [sp.raw.length, 1],
-  );
+  const fine = fineGroups(ctx, terms, candidates);
+  feeds.fine_index = { dims: [n], data: fine.index };
+  feeds.fine_sp = { dims: [fine.groupSp.length], data: fine.groupSp };
+  const spCount = new Float64Array(sp.raw.length);
+  for (let i = 0; i < n; i++) spCount[sp.index[i]]++;
+  feeds.sp_inv_count = floats(inverse(spCount), [sp.raw.length, 1]);
   prepareSp(ctx, terms.sp);
-  if (terms.mask) prepareMask(ctx, candidates);
-  if (terms.sim) prepareSim(ctx, simDense);
+  if (terms.mask) prepareMask(ctx, fine, candidates);
+  if (terms.sim) prepareSim(ctx, fine, simDense);
   return { feeds, sampling, empty: false };
 }

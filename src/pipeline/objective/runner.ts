@@ -76,10 +76,10 @@ export function interpreterBackend(graph: Graph): GraphBackend {
 /** Loads the onnxruntime backend lazily, so interpreter-only users never load the runtime. */
 async function onnxBackend(
   graph: Graph,
-  provider?: "auto" | "cpu" | "cuda",
+  options: Pick<RunnerOptions, "provider" | "threads" | "profile">,
 ): Promise<GraphBackend> {
   const mod = await import("./onnx_backend.ts");
-  return await mod.createOnnxBackend(graph, { provider });
+  return await mod.createOnnxBackend(graph, options);
 }
 
 /** Which backend runs the graph and in which float dtype. */
@@ -90,6 +90,10 @@ export interface RunnerOptions {
   float?: FloatDType;
   /** onnxruntime execution provider (default "auto") */
   provider?: "auto" | "cpu" | "cuda";
+  /** onnxruntime intra-op threads (default: the session's default) */
+  threads?: number;
+  /** onnxruntime per-node profile file prefix (performance work only) */
+  profile?: string;
 }
 
 /** Creates the graph once, then runs one scene per call. */
@@ -113,9 +117,7 @@ export class ObjectiveRunner {
     const og = buildObjectiveGraph(spec, {
       float: interp ? "float64" : options.float ?? "float32",
     });
-    const backend = interp
-      ? interpreterBackend(og.graph)
-      : await onnxBackend(og.graph, options.provider);
+    const backend = interp ? interpreterBackend(og.graph) : await onnxBackend(og.graph, options);
     return new ObjectiveRunner(og, backend);
   }
 
@@ -171,7 +173,7 @@ export async function evaluateObjective(
   const prepared = prepareObjectiveInputs(scene, spec, options.rng);
   const og = buildObjectiveGraph(spec, { float: "float64" });
   const backend = options.backend === "onnxruntime" && !prepared.empty
-    ? await onnxBackend(og.graph, "cpu")
+    ? await onnxBackend(og.graph, { provider: "cpu" })
     : interpreterBackend(og.graph);
   try {
     const alloc = (n: number) => new Float64Array(n);
