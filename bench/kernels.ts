@@ -30,7 +30,7 @@ import { Rng } from "../src/kernels/random.ts";
 import { superpoints } from "../src/kernels/superpoints.ts";
 import { voxelGrid } from "../src/kernels/voxel_grid.ts";
 
-const DATA = "/work/shared/data/open3d";
+const DATA = new URL("../../shared/data/open3d", import.meta.url).pathname;
 const SCAN = `${DATA}/fragment.pcd`;
 const DRACO = `${DATA}/derived/fragment_qp14_cl7.drc`;
 

@@ -12,7 +12,7 @@ import { boundingBox, type PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
 
 /** The shared real scan the inputs are made from (Open3D `fragment.pcd`, ~113K points). */
-export const SCAN_PATH = "/work/shared/data/open3d/fragment.pcd";
+export const SCAN_PATH = new URL("../../shared/data/open3d/fragment.pcd", import.meta.url).pathname;
 
 /** Standard deviation of the jitter added to every tile but the first, metres. */
 const JITTER_M = 0.003;

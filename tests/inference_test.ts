@@ -13,7 +13,8 @@ import type { CloudInput, SegmentInput, SegmentOutput } from "../src/pipeline/se
 import { initAdapterWeights } from "../src/pipeline/adapter_graph.ts";
 import { createTinyModel, type TinyModel } from "./fixtures/tiny_model.ts";
 
-const SHARED = Deno.env.get("GEOGUIDE_SHARED_DATA") ?? "/work/shared/data";
+const SHARED = Deno.env.get("GEOGUIDE_SHARED_DATA") ??
+  new URL("../../shared/data", import.meta.url).pathname;
 const KD = `${SHARED}/draco_testdata/pc_kd_color.drc`; // kd-tree: points reordered
 const SEQ = `${SHARED}/draco_testdata/pc_color.drc`; // same points, sequential order
 

@@ -8,7 +8,7 @@ import { Logger } from "../src/server/log.ts";
 import { startServer } from "../src/server/server.ts";
 import { createTinyModel } from "./fixtures/tiny_model.ts";
 
-const KD = "/work/shared/data/draco_testdata/pc_kd_color.drc";
+const KD = new URL("../../shared/data/draco_testdata/pc_kd_color.drc", import.meta.url).pathname;
 
 Deno.test("the real segment service behind the gRPC server: same labels as in-process, CLI --server", async () => {
   const tiny = await createTinyModel({ name: "default" });

@@ -4,7 +4,7 @@ import { bytesToInt16 } from "../src/pipeline/typed_bytes.ts";
 import { GeoError } from "../src/kernels/errors.ts";
 import { heightBands, startRig } from "./server_fixtures.ts";
 
-const DRACO = "/work/shared/data/draco_testdata/pc_color.drc";
+const DRACO = new URL("../../shared/data/draco_testdata/pc_color.drc", import.meta.url).pathname;
 
 Deno.test("a Draco cloud is decoded behind the interface; labels follow decoded order", async () => {
   const rig = await startRig();

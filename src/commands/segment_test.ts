@@ -3,7 +3,7 @@ import { decodePly } from "../io/ply.ts";
 import { createTinyModel } from "../../tests/fixtures/tiny_model.ts";
 import { formatSummary, labelColor, parseSegmentArgs, run } from "./segment.ts";
 
-const KD = "/work/shared/data/draco_testdata/pc_kd_color.drc";
+const KD = new URL("../../../shared/data/draco_testdata/pc_kd_color.drc", import.meta.url).pathname;
 
 Deno.test("parseSegmentArgs: flags, defaults, environment, errors", () => {
   const a = parseSegmentArgs(["x.ply", "--labels", "wall, floor,,chair", "--min-score=0.2"], {
