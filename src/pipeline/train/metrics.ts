@@ -79,7 +79,35 @@ export function metricsOver(
     const m = confusionMatrix(s.pred, s.gt, k);
     for (let i = 0; i < m.length; i++) total[i] += m[i];
   }
-  return segmentationMetrics(total, classNames);
+  const gtPoints = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j <= k; j++) gtPoints[c] += total[c * (k + 1) + j];
+  }
+  return segmentationMetrics(total, classNames, { groups: frequencyGroups(gtPoints, classNames) });
+}
+
+/**
+ * Long-tail views: the classes present in the ground truth ranked by point count and cut
+ * into thirds, "head" (most frequent), "common" and "tail". Empty when fewer than 6
+ * classes are present (a third would hold one class or none).
+ *
+ * @param gtPoints Float64Array K, ground-truth points per class
+ * @param classNames the K class names
+ */
+export function frequencyGroups(
+  gtPoints: Float64Array,
+  classNames: readonly string[],
+): Record<string, string[]> {
+  const present = classNames.map((_, c) => c).filter((c) => gtPoints[c] > 0)
+    .sort((a, b) => gtPoints[b] - gtPoints[a] || a - b);
+  if (present.length < 6) return {};
+  const cut1 = Math.round(present.length / 3), cut2 = Math.round((2 * present.length) / 3);
+  const names = (ids: number[]) => ids.map((c) => classNames[c]);
+  return {
+    head: names(present.slice(0, cut1)),
+    common: names(present.slice(cut1, cut2)),
+    tail: names(present.slice(cut2)),
+  };
 }
 
 /** Per-class IoU / accuracy as plain objects (NaN → 0 for absent classes is NOT applied). */

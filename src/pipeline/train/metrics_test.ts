@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../kernels/random.ts";
-import { cosineArgmax, metricsOver, pointLabels } from "./metrics.ts";
+import { cosineArgmax, frequencyGroups, metricsOver, pointLabels } from "./metrics.ts";
 
 Deno.test("cosineArgmax: brute force on seeded rows; scale of the embeddings does not matter", () => {
   const rng = new Rng(2);
@@ -44,4 +44,11 @@ Deno.test("metricsOver: confusion matrices of scenes add up (hand-made case)", (
   assert.ok(Math.abs(m.iou[0] - 0.5) < 1e-12 && Math.abs(m.iou[1] - 2 / 3) < 1e-12);
   assert.ok(Math.abs(m.mAcc - 0.75) < 1e-12);
   assert.deepEqual(Array.from(pointLabels([5, 7], Int32Array.from([1, 1, 0]))), [7, 7, 5]);
+});
+
+Deno.test("frequencyGroups cuts present classes into head / common / tail thirds by point count", () => {
+  const names = ["a", "b", "c", "d", "e", "f", "g"];
+  const groups = frequencyGroups(new Float64Array([5, 90, 0, 40, 7, 60, 20]), names);
+  assert.deepEqual(groups, { head: ["b", "f"], common: ["d", "g"], tail: ["e", "a"] });
+  assert.deepEqual(frequencyGroups(new Float64Array([1, 2, 3, 0, 0, 0, 0]), names), {});
 });
