@@ -2,14 +2,15 @@
  * `train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]
  * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
  * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
- * [--crop N] [--cache DIR|none]`: trains the GeoGuide adapter on a dataset folder and
+ * [--crop N] [--cache DIR|none] [--backbone geodesc-1|geodesc-2]`: trains the GeoGuide adapter on a dataset folder and
  * publishes it.
  *
  * `--out` is the model folder of a registry (e.g. `models/default`): the new version is
  * published under it as the next number. `--base` is a version folder
  * (`models/default/1`) to fine-tune from (site adaptation); without it the adapter starts
  * from a seeded initialisation. `--crop N` caps a step at the N voxels nearest (in x, y) to
- * a random point of the scene (default: whole scenes). `--val` scores a held-out dataset (manifest `test_miou`),
+ * a random point of the scene (default: whole scenes). `--backbone` picks the descriptor
+ * version (default geodesc-1; a base model's own backbone wins). `--val` scores a held-out dataset (manifest `test_miou`),
  * else the training scenes with ground truth are scored (`train_miou`). A checkpoint is
  * kept in `<out>/.train-checkpoint.bin` every `--checkpoint-every` steps; `--resume`
  * continues from it (same data and settings). Ctrl-C cancels: nothing is published.
@@ -35,7 +36,7 @@ const USAGE =
   "usage: train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]\n" +
   "  [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]\n" +
   "  [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K] [--crop N]\n" +
-  "  [--cache DIR|none]";
+  "  [--cache DIR|none] [--backbone geodesc-1|geodesc-2]";
 
 /** Parses `--flag value`, `--flag=value` and the boolean flags in `booleans`. */
 export function parseFlags(args: string[], booleans: ReadonlySet<string>): Map<string, string> {
@@ -81,6 +82,7 @@ const KNOWN = new Set([
   "--checkpoint-every",
   "--cache",
   "--crop",
+  "--backbone",
 ]);
 
 /** The training config of the flags (base model sizes win over --hidden). */
@@ -106,6 +108,7 @@ function configOf(m: Map<string, string>, base?: BaseModel): TrainConfig {
     useReliability: m.has("--no-usd-weights") ? false : undefined,
     useUsd: m.has("--no-usd") ? false : undefined,
     lambda: m.has("--lambda") ? parseLambda(m.get("--lambda")!) : undefined,
+    backbone: base?.backbone.kind === "descriptor" ? base.backbone.version : m.get("--backbone"),
   });
 }
 
@@ -117,7 +120,7 @@ async function train(m: Map<string, string>, signal: AbortSignal): Promise<numbe
   const cacheDir = cacheFlag === "none" ? null : cacheFlag;
   const base = m.has("--base") ? await loadBaseFolder(m.get("--base")!) : undefined;
   const config = configOf(m, base);
-  const backbone = base?.backbone ?? descriptorBackbone();
+  const backbone = base?.backbone ?? descriptorBackbone(config.backbone);
   const info = await readDataset(data);
   const classes = await datasetEmbeddings(info);
   if (base && base.dims.dim !== classes.dim) {

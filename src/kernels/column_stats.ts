@@ -31,7 +31,9 @@ export interface ColumnStats {
 export function columnStats(coord: Float32Array, select: Uint8Array, cell: number): ColumnStats {
   const n = select.length;
   if (coord.length !== 3 * n) {
-    throw invalid(`Column stats: expected ${3 * n} coordinates for ${n} flags, got ${coord.length}`);
+    throw invalid(
+      `Column stats: expected ${3 * n} coordinates for ${n} flags, got ${coord.length}`,
+    );
   }
   if (!(cell > 0) || !Number.isFinite(cell)) {
     throw invalid(`Column stats: cell side must be a positive number of metres, got ${cell}`);

@@ -75,7 +75,8 @@ export function segmentContext(
     const s = ids[i];
     if (s < 0) continue;
     const o = A * s;
-    const x = coord[3 * i] - shape.centroid[3 * s], y = coord[3 * i + 1] - shape.centroid[3 * s + 1];
+    const x = coord[3 * i] - shape.centroid[3 * s],
+      y = coord[3 * i + 1] - shape.centroid[3 * s + 1];
     acc[o] += x * x;
     acc[o + 1] += x * y;
     acc[o + 2] += y * y;

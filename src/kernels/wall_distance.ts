@@ -37,7 +37,9 @@ export function wallDistance(
 ): Float32Array {
   const n = isWall.length;
   if (coord.length !== 3 * n) {
-    throw invalid(`Wall distance: expected ${3 * n} coordinates for ${n} flags, got ${coord.length}`);
+    throw invalid(
+      `Wall distance: expected ${3 * n} coordinates for ${n} flags, got ${coord.length}`,
+    );
   }
   let cell = options.cell ?? 0.125;
   const maxDistance = options.maxDistance ?? 2;
@@ -72,7 +74,8 @@ export function wallDistance(
   const cellOf = new Int32Array(n);
   const d2 = new Float64Array(w * h).fill(Infinity);
   for (let i = 0; i < n; i++) {
-    const c = (Math.floor(coord[3 * i] / cell) - ix0) * h + (Math.floor(coord[3 * i + 1] / cell) - iy0);
+    const c = (Math.floor(coord[3 * i] / cell) - ix0) * h +
+      (Math.floor(coord[3 * i + 1] / cell) - iy0);
     cellOf[i] = c;
     if (isWall[i]) d2[c] = 0;
   }

@@ -4,7 +4,10 @@
  *
  * Kinds:
  * - `"descriptor"`: the deterministic multi-scale point descriptor of
- *   `src/kernels/geometric_descriptor.ts` (the default; no weights).
+ *   `src/kernels/geometric_descriptor.ts` (no weights), in two versions:
+ *   "geodesc-1" (48 local columns, the default) and "geodesc-2" (the same 48
+ *   columns followed by the 23 scene-context columns of
+ *   `src/kernels/context_descriptor.ts`: 71 columns).
  * - `"onnx"`: a pre-trained network run through onnxruntime. Its
  *   implementation belongs in `src/pipeline/onnx_backbone.ts` and plugs into
  *   {@link createBackbone} below.
@@ -12,6 +15,7 @@
  * @module
  */
 
+import { CONTEXT_DIM, contextDescriptor } from "../kernels/context_descriptor.ts";
 import { GeoError } from "../kernels/errors.ts";
 import {
   DESCRIPTOR_DIM,
@@ -41,14 +45,45 @@ export interface Backbone {
   features(geometry: SceneGeometry): Promise<Float32Array>;
 }
 
-/** The default backbone: the geometric descriptor (dim 48, version "geodesc-1"). */
-export function descriptorBackbone(): Backbone {
+/** Descriptor versions this build computes, oldest first. */
+export const DESCRIPTOR_VERSIONS = [DESCRIPTOR_VERSION, "geodesc-2"] as const;
+
+/** A descriptor version this build computes. */
+export type DescriptorVersion = typeof DESCRIPTOR_VERSIONS[number];
+
+/** Width of each descriptor version: 48 ("geodesc-1"), 48 + 23 = 71 ("geodesc-2"). */
+export const DESCRIPTOR_VERSION_DIMS: Readonly<Record<DescriptorVersion, number>> = {
+  [DESCRIPTOR_VERSION]: DESCRIPTOR_DIM,
+  "geodesc-2": DESCRIPTOR_DIM + CONTEXT_DIM,
+};
+
+/** Whether `version` names a descriptor version this build computes. */
+export function isDescriptorVersion(version: string): version is DescriptorVersion {
+  return (DESCRIPTOR_VERSIONS as readonly string[]).includes(version);
+}
+
+/**
+ * The geometric descriptor backbone (kind "descriptor").
+ *
+ * @param version "geodesc-1" (default: 48 columns) or "geodesc-2" (71 columns: the 48 of
+ *   geodesc-1, unchanged, then the 23 context columns)
+ * @throws GeoError failed_precondition for any other version
+ */
+export function descriptorBackbone(version: string = DESCRIPTOR_VERSION): Backbone {
+  if (!isDescriptorVersion(version)) {
+    throw new GeoError(
+      "failed_precondition",
+      `The model was trained with backbone version '${version}', this build computes ` +
+        DESCRIPTOR_VERSIONS.map((v) => `'${v}'`).join(" or "),
+    );
+  }
+  const dim = DESCRIPTOR_VERSION_DIMS[version];
   return {
     kind: "descriptor",
-    version: DESCRIPTOR_VERSION,
-    dim: DESCRIPTOR_DIM,
+    version,
+    dim,
     features(geometry: SceneGeometry): Promise<Float32Array> {
-      return Promise.resolve(geometricDescriptor({
+      const input = {
         coord: geometry.cloud.coord,
         normal: geometry.normal,
         color: geometry.cloud.color,
@@ -56,7 +91,17 @@ export function descriptorBackbone(): Backbone {
         superpoints: geometry.superpoints,
         local: geometry.local,
         floor: geometry.floor,
-      }));
+      };
+      const base = geometricDescriptor(input);
+      if (version === DESCRIPTOR_VERSION) return Promise.resolve(base);
+      const context = contextDescriptor(input);
+      const n = geometry.cloud.coord.length / 3;
+      const out = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        out.set(base.subarray(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM), i * dim);
+        out.set(context.subarray(i * CONTEXT_DIM, (i + 1) * CONTEXT_DIM), i * dim + DESCRIPTOR_DIM);
+      }
+      return Promise.resolve(out);
     },
   };
 }
@@ -82,7 +127,7 @@ export interface BackboneSpec {
 export function createBackbone(spec: BackboneSpec): Backbone {
   let backbone: Backbone;
   if (spec.kind === "descriptor") {
-    backbone = descriptorBackbone();
+    backbone = descriptorBackbone(spec.version ?? DESCRIPTOR_VERSION);
   } else if (spec.kind === "onnx") {
     backbone = onnxBackbone(spec);
   } else {

@@ -6,7 +6,13 @@ import {
   geometricDescriptor,
 } from "../kernels/geometric_descriptor.ts";
 import { Rng } from "../kernels/random.ts";
-import { createBackbone, descriptorBackbone } from "./backbone.ts";
+import { CONTEXT_DIM, contextDescriptor } from "../kernels/context_descriptor.ts";
+import {
+  createBackbone,
+  DESCRIPTOR_VERSION_DIMS,
+  DESCRIPTOR_VERSIONS,
+  descriptorBackbone,
+} from "./backbone.ts";
 import { analyzeScene } from "./scene_geometry.ts";
 
 Deno.test("descriptorBackbone returns the descriptor of the analysed scene", async () => {
@@ -66,4 +72,62 @@ Deno.test("tiny clouds (1, 2 and 5 points, duplicates) give finite descriptors",
     assert.equal(f.length, n * DESCRIPTOR_DIM);
     assert.ok(f.every(Number.isFinite), `${n} points`);
   }
+});
+
+Deno.test("descriptor versions: geodesc-2 = the geodesc-1 columns, unchanged, then the context columns", async () => {
+  const rng = new Rng(17);
+  const n = 900;
+  const coord = new Float32Array(3 * n), color = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const wall = i % 3 === 0;
+    coord.set(
+      wall
+        ? [0, rng.uniform(0, 2), rng.uniform(0, 2)]
+        : [rng.uniform(0, 2), rng.uniform(0, 2), rng.uniform(0, 0.05)],
+      3 * i,
+    );
+  }
+  for (let i = 0; i < 3 * n; i++) color[i] = rng.int(256);
+  const geometry = analyzeScene({ count: n, coord, color });
+  const one = descriptorBackbone("geodesc-1"), two = descriptorBackbone("geodesc-2");
+  assert.deepEqual(DESCRIPTOR_VERSIONS, ["geodesc-1", "geodesc-2"]);
+  assert.equal(one.dim, DESCRIPTOR_DIM);
+  assert.equal(two.dim, DESCRIPTOR_DIM + CONTEXT_DIM);
+  assert.equal(two.version, "geodesc-2");
+  assert.equal(DESCRIPTOR_VERSION_DIMS["geodesc-2"], two.dim);
+  const f1 = await one.features(geometry), f2 = await two.features(geometry);
+  assert.deepEqual(f1, await descriptorBackbone().features(geometry));
+  const context = contextDescriptor({
+    coord,
+    normal: geometry.normal,
+    color,
+    neighbors: geometry.neighbors,
+    superpoints: geometry.superpoints,
+  });
+  for (let i = 0; i < n; i++) {
+    const row = f2.subarray(i * two.dim, (i + 1) * two.dim);
+    assert.deepEqual(row.subarray(0, DESCRIPTOR_DIM), f1.subarray(i * 48, (i + 1) * 48));
+    assert.deepEqual(
+      row.subarray(DESCRIPTOR_DIM),
+      context.subarray(i * CONTEXT_DIM, (i + 1) * CONTEXT_DIM),
+    );
+  }
+});
+
+Deno.test("createBackbone selects the descriptor version; unknown versions and widths fail", () => {
+  assert.equal(createBackbone({ kind: "descriptor" }).version, "geodesc-1");
+  const two = createBackbone({ kind: "descriptor", version: "geodesc-2", dim: 71 });
+  assert.equal(two.version, "geodesc-2");
+  assert.equal(two.dim, 71);
+  const fails = (f: () => unknown, re: RegExp) =>
+    assert.throws(
+      f,
+      (e) => e instanceof GeoError && e.kind === "failed_precondition" && re.test(e.message),
+    );
+  fails(() => createBackbone({ kind: "descriptor", version: "geodesc-2", dim: 48 }), /48 backbone/);
+  fails(
+    () => createBackbone({ kind: "descriptor", version: "geodesc-3" }),
+    /'geodesc-3'.*'geodesc-2'/,
+  );
+  fails(() => descriptorBackbone("geodesc-0"), /'geodesc-0'/);
 });

@@ -159,8 +159,11 @@ export function decodeAdapterWeights(
 export interface BundleManifestOptions {
   /** Adapter sizes. */
   dims: AdapterDims;
-  /** Backbone; default the descriptor (version `DESCRIPTOR_VERSION`). "onnx" needs `backbone` bytes. */
-  backbone?: { kind: "descriptor" } | { kind: "onnx"; version?: string };
+  /**
+   * Backbone; default the descriptor (version default `DESCRIPTOR_VERSION`). "onnx" needs
+   * `backbone` bytes.
+   */
+  backbone?: { kind: "descriptor"; version?: string } | { kind: "onnx"; version?: string };
   /** Text encoder name (default `"glove-sg-100d@1"`). */
   textEncoder?: string;
   /** Labels used when a client sends none (default []). */
@@ -191,7 +194,7 @@ export function bundleManifestDraft(options: BundleManifestOptions): ManifestDra
     );
   }
   const backbone = bb.kind === "descriptor"
-    ? { kind: "descriptor", version: DESCRIPTOR_VERSION, dim: dims.dg }
+    ? { kind: "descriptor", version: bb.version ?? DESCRIPTOR_VERSION, dim: dims.dg }
     : {
       kind: "onnx",
       file: BUNDLE_FILES.backboneOnnx,

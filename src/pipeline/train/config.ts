@@ -7,6 +7,7 @@
 
 import { invalid } from "../../kernels/errors.ts";
 import type { ObjectiveConfig } from "../../kernels/objective_reference.ts";
+import { DESCRIPTOR_VERSIONS, isDescriptorVersion } from "../backbone.ts";
 import { fullConfig, type ObjectiveSpec } from "../objective/spec.ts";
 
 /** Every training setting (see `docs/objective.md` for the objective's symbols). */
@@ -53,6 +54,8 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** voxel side of training and inference, metres */
   voxelSize: number;
+  /** descriptor backbone version: "geodesc-1" (48 columns) or "geodesc-2" (71 columns) */
+  backbone: string;
 }
 
 /** Defaults of every setting. */
@@ -78,6 +81,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = {
   validateEvery: 100,
   checkpointEvery: 100,
   voxelSize: 0.02,
+  backbone: "geodesc-1",
 };
 
 /** Settings that do not change what is computed (left out of checkpoint fingerprints). */
@@ -128,6 +132,11 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     throw invalid(`Training setting 'lambda' must be three numbers ≥ 0, got [${c.lambda}]`);
   }
   if (c.lambda.every((x) => x === 0)) throw invalid("Training setting 'lambda' is all zeros");
+  if (!isDescriptorVersion(c.backbone)) {
+    throw invalid(
+      `Training setting 'backbone' must be ${DESCRIPTOR_VERSIONS.join(" or ")}, got ${c.backbone}`,
+    );
+  }
   if (c.objective !== "geoguide" && c.objective !== "naive") {
     throw invalid(`Training setting 'objective' must be geoguide or naive, got ${c.objective}`);
   }

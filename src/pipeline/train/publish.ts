@@ -87,7 +87,7 @@ export async function publishTrained(
   const last = outcome.lossCurve[outcome.lossCurve.length - 1];
   const draft = bundleManifestDraft({
     dims: o.dims,
-    backbone: { kind: "descriptor" },
+    backbone: { kind: "descriptor", version: o.backbone.version },
     textEncoder: o.textEncoder,
     defaultLabels: o.classNames,
     voxelSize: o.config.voxelSize,

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { DESCRIPTOR_DIM, geometricDescriptor } from "../src/kernels/geometric_descriptor.ts";
+import { GeoError } from "../src/kernels/errors.ts";
+import type { PointCloud } from "../src/kernels/point_cloud.ts";
+import { readCloudFile } from "../src/io/read_cloud.ts";
+import { descriptorBackbone } from "../src/pipeline/backbone.ts";
+import { bundleManifestDraft } from "../src/pipeline/model_bundle.ts";
+import { analyzeScene } from "../src/pipeline/scene_geometry.ts";
+import { resolveTrainConfig } from "../src/pipeline/train/config.ts";
+import { featureCacheKey } from "../src/pipeline/train/feature_cache.ts";
+
+const SCAN = new URL("../../shared/data/open3d/fragment.pcd", import.meta.url).pathname;
+
+/** Every 8th point of the shared Open3D fragment, with its colour and normals. */
+async function sharedScan(): Promise<PointCloud> {
+  const full = await readCloudFile(SCAN);
+  const n = Math.ceil(full.count / 8);
+  const coord = new Float32Array(3 * n),
+    color = new Uint8Array(3 * n),
+    normal = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    coord.set(full.coord.subarray(24 * i, 24 * i + 3), 3 * i);
+    if (full.color) color.set(full.color.subarray(24 * i, 24 * i + 3), 3 * i);
+    if (full.normal) normal.set(full.normal.subarray(24 * i, 24 * i + 3), 3 * i);
+  }
+  return {
+    count: n,
+    coord,
+    color: full.color ? color : undefined,
+    normal: full.normal ? normal : undefined,
+  };
+}
+
+Deno.test("geodesc-1 stays the descriptor kernel's output, and geodesc-2 starts with it, on a shared scan", async () => {
+  const cloud = await sharedScan();
+  const geometry = analyzeScene(cloud);
+  const direct = geometricDescriptor({
+    coord: cloud.coord,
+    normal: geometry.normal,
+    color: cloud.color,
+    neighbors: geometry.neighbors,
+    superpoints: geometry.superpoints,
+  });
+  const one = await descriptorBackbone("geodesc-1").features(geometry);
+  assert.deepEqual(one, direct);
+  const two = descriptorBackbone("geodesc-2");
+  const f2 = await two.features(geometry);
+  assert.equal(f2.length, cloud.count * two.dim);
+  assert.ok(f2.every(Number.isFinite));
+  for (let i = 0; i < cloud.count; i++) {
+    const a = f2.subarray(i * two.dim, i * two.dim + DESCRIPTOR_DIM);
+    const b = one.subarray(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM);
+    assert.deepEqual(a, b, `row ${i}`);
+  }
+});
+
+Deno.test("the descriptor version reaches the training config, the cache key and the manifest", () => {
+  assert.equal(resolveTrainConfig({}).backbone, "geodesc-1");
+  assert.equal(resolveTrainConfig({ backbone: "geodesc-2" }).backbone, "geodesc-2");
+  assert.throws(
+    () => resolveTrainConfig({ backbone: "geodesc-9" }),
+    (e) => e instanceof GeoError && e.kind === "invalid_argument" && /'backbone'/.test(e.message),
+  );
+  const cloud: PointCloud = { count: 2, coord: new Float32Array([0, 0, 0, 1, 1, 1]) };
+  const key = (v: string) =>
+    featureCacheKey(cloud, { backbone: descriptorBackbone(v), voxelSize: 0.02 });
+  assert.notEqual(key("geodesc-1"), key("geodesc-2"));
+  const dims = { dg: 71, hidden: 8, dim: 4 };
+  const draft = bundleManifestDraft({
+    dims,
+    backbone: { kind: "descriptor", version: "geodesc-2" },
+  });
+  assert.deepEqual(draft.backbone, { kind: "descriptor", version: "geodesc-2", dim: 71 });
+  const old = bundleManifestDraft({ dims: { ...dims, dg: 48 } });
+  assert.deepEqual(old.backbone, { kind: "descriptor", version: "geodesc-1", dim: 48 });
+});
