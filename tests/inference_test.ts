@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { GeoError } from "../src/kernels/errors.ts";
 import { Rng } from "../src/kernels/random.ts";
-import type { AdapterDims, AdapterWeights } from "../src/pipeline/adapter_graph.ts";
 import { decodeCloudInput } from "../src/pipeline/cloud_input.ts";
 import { voxelFeatures } from "../src/pipeline/inference.ts";
 import { loadModel, publishBundle } from "../src/pipeline/model_bundle.ts";
@@ -11,129 +10,17 @@ import {
 } from "../src/pipeline/segment_service.ts";
 import type { CloudInput, SegmentInput, SegmentOutput } from "../src/pipeline/service_api.ts";
 import { initAdapterWeights } from "../src/pipeline/adapter_graph.ts";
-import { createTinyModel, type TinyModel } from "./fixtures/tiny_model.ts";
+import { createTinyModel } from "./fixtures/tiny_model.ts";
+import {
+  bruteClassify,
+  randomEmbeddings,
+  splittingEmbeddings,
+} from "./fixtures/adapter_reference.ts";
 
 const SHARED = Deno.env.get("GEOGUIDE_SHARED_DATA") ??
   new URL("../../shared/data", import.meta.url).pathname;
 const KD = `${SHARED}/draco_testdata/pc_kd_color.drc`; // kd-tree: points reordered
 const SEQ = `${SHARED}/draco_testdata/pc_color.drc`; // same points, sequential order
-
-/** Brute-force adapter + cosine in float64: best label and cosine per row. */
-function bruteClassify(
-  dims: AdapterDims,
-  w: AdapterWeights,
-  geo: Float32Array,
-  emb: Float32Array,
-): { label: Int32Array; score: Float64Array; gap: Float64Array } {
-  const n = geo.length / dims.dg;
-  const L = emb.length / dims.dim;
-  const label = new Int32Array(n);
-  const score = new Float64Array(n);
-  const gap = new Float64Array(n);
-  const h = new Float64Array(dims.hidden);
-  const f = new Float64Array(dims.dim);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < dims.hidden; j++) {
-      let s = w.b1[j];
-      for (let k = 0; k < dims.dg; k++) s += geo[i * dims.dg + k] * w.w1[k * dims.hidden + j];
-      h[j] = Math.max(0, s);
-    }
-    let fn = 0;
-    for (let c = 0; c < dims.dim; c++) {
-      let s = w.b2[c];
-      for (let j = 0; j < dims.hidden; j++) s += h[j] * w.w2[j * dims.dim + c];
-      f[c] = s;
-      fn += s * s;
-    }
-    let best = -Infinity, second = -Infinity, arg = -1;
-    for (let l = 0; l < L; l++) {
-      let dot = 0, en = 0;
-      for (let c = 0; c < dims.dim; c++) {
-        dot += f[c] * emb[l * dims.dim + c];
-        en += emb[l * dims.dim + c] ** 2;
-      }
-      const cos = dot / Math.sqrt(fn) / Math.sqrt(en);
-      if (cos > best) [second, best, arg] = [best, cos, l];
-      else if (cos > second) second = cos;
-    }
-    label[i] = arg;
-    score[i] = best;
-    gap[i] = best - second;
-  }
-  return { label, score, gap };
-}
-
-/** Adapter output F (float64) of every row of `geo`. */
-function adapterOutputs(dims: AdapterDims, w: AdapterWeights, geo: Float32Array): Float64Array {
-  const n = geo.length / dims.dg;
-  const out = new Float64Array(n * dims.dim);
-  const h = new Float64Array(dims.hidden);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < dims.hidden; j++) {
-      let s = w.b1[j];
-      for (let k = 0; k < dims.dg; k++) s += geo[i * dims.dg + k] * w.w1[k * dims.hidden + j];
-      h[j] = Math.max(0, s);
-    }
-    for (let c = 0; c < dims.dim; c++) {
-      let s = w.b2[c];
-      for (let j = 0; j < dims.hidden; j++) s += h[j] * w.w2[j * dims.dim + c];
-      out[i * dims.dim + c] = s;
-    }
-  }
-  return out;
-}
-
-/**
- * Embeddings that split the cloud's voxels into several labels: the adapter outputs of
- * voxels picked by farthest-point sampling on their directions (a random adapter's
- * outputs all point roughly the same way, so random embeddings pick one label everywhere).
- * Each picked voxel is closest to its own row, so every label occurs.
- */
-async function splittingEmbeddings(tiny: TinyModel, path: string, labels: string[]) {
-  const model = await loadModel(tiny.root, tiny.name, 0, { skipWarmUp: true });
-  try {
-    const cloud = await decodeCloudInput(
-      { kind: "draco", bytes: await Deno.readFile(path) },
-      path,
-      1e6,
-    );
-    const { features, grid } = await voxelFeatures(cloud, model);
-    const f = adapterOutputs(tiny.dims, tiny.weights, features);
-    const C = tiny.dims.dim;
-    const V = grid.count;
-    for (let i = 0; i < V; i++) {
-      const norm = Math.hypot(...f.subarray(i * C, (i + 1) * C));
-      for (let c = 0; c < C; c++) f[i * C + c] /= norm;
-    }
-    const closest = new Float64Array(V).fill(-Infinity); // best cosine to a picked row
-    const picked: number[] = [];
-    let next = 0;
-    for (let l = 0; l < labels.length; l++) {
-      picked.push(next);
-      let worst = Infinity;
-      for (let i = 0; i < V; i++) {
-        let dot = 0;
-        for (let c = 0; c < C; c++) dot += f[i * C + c] * f[next * C + c];
-        closest[i] = Math.max(closest[i], dot);
-      }
-      for (let i = 0; i < V; i++) if (closest[i] < worst) [worst, next] = [closest[i], i];
-    }
-    return labels.map((label, l) => ({
-      label,
-      vector: Float32Array.from(f.subarray(picked[l] * C, (picked[l] + 1) * C)),
-    }));
-  } finally {
-    await model.release();
-  }
-}
-
-function randomEmbeddings(labels: string[], dim: number, seed: number) {
-  const rng = new Rng(seed);
-  return labels.map((label) => ({
-    label,
-    vector: Float32Array.from({ length: dim }, () => rng.normal()),
-  }));
-}
 
 function request(cloud: CloudInput, over: Partial<SegmentInput> = {}): SegmentInput {
   const labels = over.labels ?? ["wall", "floor", "chair", "table"];

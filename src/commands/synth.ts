@@ -28,6 +28,7 @@ import splits from "../../bench/splits.json" with { type: "json" };
 import { GeoError } from "../kernels/errors.ts";
 import { Rng } from "../kernels/random.ts";
 import { decodeNpy } from "../io/npy.ts";
+import { parseFlags } from "./_flags.ts";
 import { loadGloveEncoder } from "../text/glove.ts";
 import { SCANNET20 } from "../synth/classes.ts";
 import { generateDataset, type SceneSpec } from "../synth/generate_dataset.ts";
@@ -39,20 +40,6 @@ const USAGE =
   "             [--embeddings glove|random|FILE.npy] [--dim C] [--frames] [--ply] [--no-pictures] [--no-instances]\n             [--teacher JSON]";
 
 const BOOLEAN = new Set(["--frames", "--ply", "--no-pictures", "--no-instances"]);
-
-function parse(args: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith("--")) throw new GeoError("invalid_argument", `Unexpected argument '${a}'`);
-    const eq = a.indexOf("=");
-    if (eq > 0) m.set(a.slice(0, eq), a.slice(eq + 1));
-    else if (BOOLEAN.has(a)) m.set(a, "1");
-    else if (i + 1 < args.length) m.set(a, args[++i]);
-    else throw new GeoError("invalid_argument", `Flag ${a} needs a value`);
-  }
-  return m;
-}
 
 function int(m: Map<string, string>, flag: string, def: number): number {
   const v = m.get(flag);
@@ -101,7 +88,7 @@ function specsOf(list: SplitEntry[]): SceneSpec[] {
 export async function run(args: string[]): Promise<number> {
   let m: Map<string, string>;
   try {
-    m = parse(args);
+    m = parseFlags(args, BOOLEAN);
   } catch (e) {
     console.error(`synth: ${(e as Error).message}\n${USAGE}`);
     return 2;

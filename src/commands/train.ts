@@ -31,6 +31,7 @@ import { parseLambda, resolveTrainConfig, type TrainConfig } from "../pipeline/t
 import { datasetEmbeddings, loadDatasetScenes } from "../pipeline/train/dataset_scenes.ts";
 import { trainAdapter, type ValidationSet } from "../pipeline/train/loop.ts";
 import { metricsRecord, publishTrained, registryTarget } from "../pipeline/train/publish.ts";
+import { numberFlag, parseFlags } from "./_flags.ts";
 
 const USAGE =
   "usage: train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]\n" +
@@ -38,31 +39,8 @@ const USAGE =
   "  [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K] [--crop N]\n" +
   "  [--cache DIR|none] [--backbone geodesc-1|geodesc-2]";
 
-/** Parses `--flag value`, `--flag=value` and the boolean flags in `booleans`. */
-export function parseFlags(args: string[], booleans: ReadonlySet<string>): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith("--")) throw new GeoError("invalid_argument", `Unexpected argument '${a}'`);
-    const eq = a.indexOf("=");
-    if (eq > 0) m.set(a.slice(0, eq), a.slice(eq + 1));
-    else if (booleans.has(a)) m.set(a, "1");
-    else if (i + 1 < args.length) m.set(a, args[++i]);
-    else throw new GeoError("invalid_argument", `Flag ${a} needs a value`);
-  }
-  return m;
-}
-
-/** A numeric flag (undefined when absent). */
-export function numberFlag(m: Map<string, string>, flag: string): number | undefined {
-  const v = m.get(flag);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === "" || Number.isNaN(n)) {
-    throw new GeoError("invalid_argument", `${flag} must be a number, got '${v}'`);
-  }
-  return n;
-}
+/** Flag parsing, re-exported for the commands and benchmarks that import it from here. */
+export { numberFlag, parseFlags } from "./_flags.ts";
 
 const BOOLEAN = new Set(["--no-usd-weights", "--no-usd", "--resume"]);
 const KNOWN = new Set([

@@ -15,6 +15,7 @@
 
 import { EIGEN_FEATURE_COUNT, eigenFeaturesOfCovariance } from "./eigen_features.ts";
 import { invalid } from "./errors.ts";
+import { groupScatter } from "./group_scatter.ts";
 import { radiusSearch } from "./neighbor_search.ts";
 import { voxelGrid } from "./voxel_grid.ts";
 
@@ -45,25 +46,11 @@ export function coarseEigenFeatures(coord: Float32Array, scale: CoarseScale): Co
   if (!(scale.radius > 0)) {
     throw invalid(`Coarse features: radius must be positive, got ${scale.radius}`);
   }
-  const n = coord.length / 3;
   const grid = voxelGrid(coord, scale.voxelSize);
   const v = grid.count;
   const { voxelOf, centroid, pointCount } = grid;
   // Scatter Σ (p − c)(p − c)ᵀ of each voxel about its own centroid (Float64).
-  const scatter = new Float64Array(6 * v);
-  for (let i = 0; i < n; i++) {
-    const c = voxelOf[i];
-    const x = coord[3 * i] - centroid[3 * c];
-    const y = coord[3 * i + 1] - centroid[3 * c + 1];
-    const z = coord[3 * i + 2] - centroid[3 * c + 2];
-    const o = 6 * c;
-    scatter[o] += x * x;
-    scatter[o + 1] += x * y;
-    scatter[o + 2] += x * z;
-    scatter[o + 3] += y * y;
-    scatter[o + 4] += y * z;
-    scatter[o + 5] += z * z;
-  }
+  const scatter = groupScatter(coord, voxelOf, centroid);
   const voxelFeatures = new Float32Array(v * EIGEN_FEATURE_COUNT);
   const voxelSupport = new Float32Array(v);
   if (v > 0) {

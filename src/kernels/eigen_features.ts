@@ -96,6 +96,78 @@ export function eigenFeaturesOfEigen(
   out[offset + 6] = l1 - l2 <= tie ? 0.5 : Math.min(1, Math.abs(vectors[8]));
 }
 
+const MOMENTS = new Float64Array(10);
+
+/**
+ * First and second moments of the valid entries of row `i` of `neighbors`
+ * (−1 entries skipped), relative to point i and accumulated in Float64 in row
+ * order (relative moments keep precision far from the origin).
+ *
+ * @param coord Float32Array N×3, metres
+ * @param neighbors neighbour lists of the N points
+ * @param i the point (row) whose neighbours are summed
+ * @returns Float64Array 10, shared and overwritten by the next call: count m,
+ *   Σx, Σy, Σz (metres), Σxx, Σxy, Σxz, Σyy, Σyz, Σzz (m²)
+ */
+export function neighborMoments(
+  coord: Float32Array,
+  neighbors: Neighbors,
+  i: number,
+): Float64Array {
+  const n = coord.length / 3;
+  const k = neighbors.k;
+  const idx = neighbors.index;
+  const px = coord[3 * i], py = coord[3 * i + 1], pz = coord[3 * i + 2];
+  let m = 0, sx = 0, sy = 0, sz = 0, sxx = 0, sxy = 0, sxz = 0, syy = 0, syz = 0, szz = 0;
+  const row = i * k;
+  for (let j = 0; j < k; j++) {
+    const q = idx[row + j];
+    if (q < 0) continue;
+    if (q >= n) throw invalid(`Neighbour index ${q} of point ${i} is out of range 0..${n - 1}`);
+    const x = coord[3 * q] - px, y = coord[3 * q + 1] - py, z = coord[3 * q + 2] - pz;
+    m++;
+    sx += x;
+    sy += y;
+    sz += z;
+    sxx += x * x;
+    sxy += x * y;
+    sxz += x * z;
+    syy += y * y;
+    syz += y * z;
+    szz += z * z;
+  }
+  const out = MOMENTS;
+  out[0] = m;
+  out[1] = sx;
+  out[2] = sy;
+  out[3] = sz;
+  out[4] = sxx;
+  out[5] = sxy;
+  out[6] = sxz;
+  out[7] = syy;
+  out[8] = syz;
+  out[9] = szz;
+  return out;
+}
+
+/**
+ * Covariance of a set from its moments, every sum divided by the count m
+ * (Σxx / m − (Σx / m)², …).
+ *
+ * @param moments 10 values as {@link neighborMoments} returns them (m > 0)
+ * @param cov destination Float64Array 6: xx, xy, xz, yy, yz, zz, m²
+ */
+export function covarianceOfMoments(moments: ArrayLike<number>, cov: Float64Array): void {
+  const m = moments[0];
+  const mx = moments[1] / m, my = moments[2] / m, mz = moments[3] / m;
+  cov[0] = moments[4] / m - mx * mx;
+  cov[1] = moments[5] / m - mx * my;
+  cov[2] = moments[6] / m - mx * mz;
+  cov[3] = moments[7] / m - my * my;
+  cov[4] = moments[8] / m - my * mz;
+  cov[5] = moments[9] / m - mz * mz;
+}
+
 /**
  * Eigen features of each point's neighbour list (all valid entries, the
  * point itself included), covariance normalised by the entry count.
@@ -114,34 +186,10 @@ export function eigenFeatures(coord: Float32Array, neighbors: Neighbors): Float3
   }
   const out = new Float32Array(n * EIGEN_FEATURE_COUNT);
   const cov = new Float64Array(6);
-  const nb = neighbors.index;
   for (let i = 0; i < n; i++) {
-    // Moments relative to the query point keep precision far from the origin.
-    const ox = coord[3 * i], oy = coord[3 * i + 1], oz = coord[3 * i + 2];
-    let c = 0, sx = 0, sy = 0, sz = 0, xx = 0, xy = 0, xz = 0, yy = 0, yz = 0, zz = 0;
-    for (let s = 0; s < k; s++) {
-      const j = nb[i * k + s];
-      if (j < 0) continue;
-      const x = coord[3 * j] - ox, y = coord[3 * j + 1] - oy, z = coord[3 * j + 2] - oz;
-      c++;
-      sx += x;
-      sy += y;
-      sz += z;
-      xx += x * x;
-      xy += x * y;
-      xz += x * z;
-      yy += y * y;
-      yz += y * z;
-      zz += z * z;
-    }
-    if (c < 2) continue; // stays all-zero: degenerate
-    const mx = sx / c, my = sy / c, mz = sz / c;
-    cov[0] = xx / c - mx * mx;
-    cov[1] = xy / c - mx * my;
-    cov[2] = xz / c - mx * mz;
-    cov[3] = yy / c - my * my;
-    cov[4] = yz / c - my * mz;
-    cov[5] = zz / c - mz * mz;
+    const moments = neighborMoments(coord, neighbors, i);
+    if (moments[0] < 2) continue; // stays all-zero: degenerate
+    covarianceOfMoments(moments, cov);
     eigenFeaturesOfCovariance(cov, out, i * EIGEN_FEATURE_COUNT);
   }
   return out;

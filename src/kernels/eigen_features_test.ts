@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { bruteCovariance, bruteEigenFeatures, bruteKnn, jacobiEigen3 } from "./_brute_reference.ts";
-import { EIGEN_FEATURE_COUNT, eigenFeatures } from "./eigen_features.ts";
+import {
+  covarianceOfMoments,
+  EIGEN_FEATURE_COUNT,
+  eigenFeatures,
+  neighborMoments,
+} from "./eigen_features.ts";
 import { Rng } from "./random.ts";
 
 const E = EIGEN_FEATURE_COUNT;
@@ -123,5 +128,60 @@ Deno.test("eigenFeatures: degenerate neighbourhoods give zeros; empty input; bad
   assert.throws(
     () => eigenFeatures(two, { k: 3, index: new Int32Array(3), dist2: new Float32Array(3) }),
     /neighbour/,
+  );
+});
+
+Deno.test("neighborMoments and covarianceOfMoments match brute-force sums and covariance", () => {
+  const rng = new Rng(31);
+  const n = 60, k = 7;
+  const coord = new Float32Array(3 * n).map(() => 1000 + rng.uniform(-1, 1));
+  const index = new Int32Array(n * k).map(() => rng.int(n + 2) - 2); // some −1/−2 entries
+  const neighbors = { k, index, dist2: new Float32Array(n * k) };
+  const cov = new Float64Array(6);
+  for (let i = 0; i < n; i++) {
+    const members = [...index.subarray(i * k, (i + 1) * k)].filter((j) => j >= 0);
+    const got = [...neighborMoments(coord, neighbors, i)];
+    const rel = (j: number, c: number) => coord[3 * j + c] - coord[3 * i + c];
+    const sum = (f: (j: number) => number) => members.reduce((s, j) => s + f(j), 0);
+    const pairs = [[0, 0], [0, 1], [0, 2], [1, 1], [1, 2], [2, 2]];
+    const want = [
+      members.length,
+      ...[0, 1, 2].map((c) => sum((j) => rel(j, c))),
+      ...pairs.map(([a, b]) => sum((j) => rel(j, a) * rel(j, b))),
+    ];
+    close(got, want, 1e-9, `moments of ${i}`);
+    if (members.length === 0) continue;
+    covarianceOfMoments(got, cov);
+    close(cov, bruteCovariance(coord, members), 1e-9, `covariance of ${i}`);
+  }
+});
+
+Deno.test("neighborMoments edge cases: empty row, duplicates, out-of-range index", () => {
+  const coord = new Float32Array([1, 2, 3, 1, 2, 3, 4, 6, 3]);
+  const nb = (index: number[]) => ({
+    k: 3,
+    index: Int32Array.from(index),
+    dist2: new Float32Array(9),
+  });
+  assert.deepEqual(
+    [...neighborMoments(coord, nb([-1, -1, -1, 0, 1, 2, 0, 0, 0]), 0)],
+    new Array(10).fill(0),
+  );
+  // duplicates of the point itself and one point at (3, 4, 0) relative
+  assert.deepEqual([...neighborMoments(coord, nb([0, 0, 0, 0, 1, 2, 0, 0, 0]), 1)], [
+    3,
+    3,
+    4,
+    0,
+    9,
+    12,
+    0,
+    16,
+    0,
+    0,
+  ]);
+  assert.throws(
+    () => neighborMoments(coord, nb([0, 3, -1, 0, 1, 2, 0, 0, 0]), 0),
+    /Neighbour index 3 of point 0 is out of range 0..2/,
   );
 });

@@ -41,10 +41,10 @@
  */
 
 import { coarseEigenFeatures, type CoarseScale } from "./coarse_eigen_features.ts";
+import type { ContextInput } from "./context_descriptor.ts";
 import { EIGEN_FEATURE_COUNT, EIGEN_FEATURE_NAMES, eigenFeatures } from "./eigen_features.ts";
 import { invalid } from "./errors.ts";
 import { floorHeight } from "./floor_height.ts";
-import type { Neighbors } from "./neighbor_search.ts";
 import { segmentMean } from "./segment_pool.ts";
 import { scratchFloat32 } from "./scratch.ts";
 import { type SegmentShape, segmentShape } from "./segment_shape.ts";
@@ -87,22 +87,11 @@ export const DESCRIPTOR_FEATURES: readonly string[] = [
   "sp.absNormalZ",
 ];
 
-/** What {@link geometricDescriptor} reads. */
-export interface DescriptorInput {
-  /** Float32Array N×3, metres, z up. */
-  coord: Float32Array;
-  /** Float32Array N×3, unit normals (sign does not matter). */
-  normal: Float32Array;
-  /** Uint8Array N×3 RGB, when the cloud has colour. */
-  color?: Uint8Array;
-  /** k-nearest-neighbour lists of the N points (self included), the s0 neighbourhoods. */
-  neighbors: Neighbors;
-  /** Superpoint ids (Int32Array N, 0..count−1) and their count. */
-  superpoints: { ids: Int32Array; count: number };
-  /** Optional precomputed `eigenFeatures(coord, neighbors)` (Float32Array N×7). */
-  local?: Float32Array;
-  /** Optional precomputed `floorHeight(coord)`. */
-  floor?: { floor: number; top: number };
+/**
+ * What {@link geometricDescriptor} reads: the {@link ContextInput} fields (its
+ * `neighbors` are the s0 neighbourhoods) and an optional output buffer.
+ */
+export interface DescriptorInput extends ContextInput {
   /**
    * Optional destination, Float32Array N×{@link DESCRIPTOR_DIM}: every entry is
    * overwritten and it is returned. Reusing one buffer across calls spares the

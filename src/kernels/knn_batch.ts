@@ -9,7 +9,7 @@
  */
 
 import { CellHash } from "./cell_hash.ts";
-import { clampCell, knnOne, type KnnQuery, SHRINK } from "./knn_shell.ts";
+import { clampCell, knnOne, type KnnQuery, offerCandidate, SHRINK } from "./knn_shell.ts";
 import { cellId, occupiedCells, type SpatialGrid } from "./spatial_grid.ts";
 
 /**
@@ -122,41 +122,29 @@ export class KnnBatch {
         boxD[j] = box;
         sorted[j] = c;
       }
+      a.cnt = cnt;
+      a.bound = bound;
       for (let t = 0; t < nOcc; t++) {
         const box = boxD[t];
-        if (box * SHRINK > bound) break;
+        if (box * SHRINK > a.bound) break;
         const c = sorted[t];
         const end = hi[c];
         let p = lo[c];
         for (; p < end; p++) {
           const dx = xyz[3 * p] - qx, dy = xyz[3 * p + 1] - qy, dz = xyz[3 * p + 2] - qz;
           const d = Math.fround(dx * dx + dy * dy + dz * dz);
-          if (d > bound || p === selfPos) continue;
-          const idx = order[p];
-          if (cnt === k) {
-            if (d === candD[k - 1] && idx > candI[k - 1]) continue;
-          } else cnt++;
-          let j = cnt - 1;
-          while (j > 0) {
-            const pd = candD[j - 1];
-            if (pd < d || (pd === d && candI[j - 1] < idx)) break;
-            candD[j] = pd;
-            candI[j] = candI[j - 1];
-            j--;
-          }
-          candD[j] = d;
-          candI[j] = idx;
-          if (cnt === k && candD[k - 1] < bound) bound = candD[k - 1];
+          if (d > a.bound || p === selfPos) continue;
+          offerCandidate(a, d, order[p]);
         }
       }
+      cnt = a.cnt;
+      bound = a.bound;
       const lim = Math.min(qx - xLo, xHi - qx, qy - yLo, yHi - qy, qz - zLo, zHi - qz);
       if (!(lim === Infinity || (lim > 0 && lim * lim * SHRINK > bound))) {
         a.qx = qx;
         a.qy = qy;
         a.qz = qz;
         a.self = self;
-        a.cnt = cnt;
-        a.bound = bound;
         a.firstShell = 2;
         cnt = knnOne(g, a);
       }

@@ -133,33 +133,48 @@ export function knnOne(g: SpatialGrid, a: KnnQuery): number {
 
 /** Offers the points of cell c to the candidate list; returns the updated bound. */
 export function scanCell(g: SpatialGrid, a: KnnQuery, c: number): number {
-  const { qx, qy, qz, self, k, candD, candI } = a;
+  const { qx, qy, qz, self } = a;
   const { start, order, xyz } = g;
-  let { cnt, bound } = a;
   const end = start[c + 1];
   for (let p = start[c]; p < end; p++) {
     const dx = xyz[3 * p] - qx, dy = xyz[3 * p + 1] - qy, dz = xyz[3 * p + 2] - qz;
     const idx = order[p];
     const d = idx === self ? -1 : Math.fround(dx * dx + dy * dy + dz * dz);
-    if (d > bound) continue;
-    if (cnt === k) {
-      if (d === candD[k - 1] && idx > candI[k - 1]) continue;
-    } else cnt++;
-    let j = cnt - 1;
-    while (j > 0) {
-      const pd = candD[j - 1];
-      if (pd < d || (pd === d && candI[j - 1] < idx)) break;
-      candD[j] = pd;
-      candI[j] = candI[j - 1];
-      j--;
-    }
-    candD[j] = d;
-    candI[j] = idx;
-    if (cnt === k && candD[k - 1] < bound) bound = candD[k - 1];
+    if (d > a.bound) continue;
+    offerCandidate(a, d, idx);
   }
+  return a.bound;
+}
+
+/**
+ * Inserts candidate point `idx` at squared distance `d` (m², Float32-rounded;
+ * −1 for the query itself) into the ascending lists `a.candD` / `a.candI`
+ * when it ranks among the k best (ties by lower index); updates `a.cnt` and,
+ * once k are held, tightens `a.bound` to the k-th distance. The caller has
+ * already checked `d <= a.bound`.
+ *
+ * @param a the query state
+ * @param d squared distance of the candidate, m²
+ * @param idx point index of the candidate
+ */
+export function offerCandidate(a: KnnQuery, d: number, idx: number): void {
+  const { k, candD, candI } = a;
+  let cnt = a.cnt;
+  if (cnt === k) {
+    if (d === candD[k - 1] && idx > candI[k - 1]) return;
+  } else cnt++;
+  let j = cnt - 1;
+  while (j > 0) {
+    const pd = candD[j - 1];
+    if (pd < d || (pd === d && candI[j - 1] < idx)) break;
+    candD[j] = pd;
+    candI[j] = candI[j - 1];
+    j--;
+  }
+  candD[j] = d;
+  candI[j] = idx;
   a.cnt = cnt;
-  a.bound = bound;
-  return bound;
+  if (cnt === k && candD[k - 1] < a.bound) a.bound = candD[k - 1];
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { knnOne, newKnnQuery } from "./knn_shell.ts";
+import { knnOne, newKnnQuery, offerCandidate } from "./knn_shell.ts";
 import { Rng } from "./random.ts";
 import { buildGrid } from "./spatial_grid.ts";
 
@@ -33,4 +33,42 @@ Deno.test("knnOne from shell 0 matches brute force, near and far from the cloud"
     assert.deepEqual(Array.from(a.candI), ref.map((r) => r.i));
     assert.deepEqual(Array.from(a.candD), ref.map((r) => r.d));
   }
+});
+
+Deno.test("offerCandidate keeps the k best of a random stream sorted, ties by lower index", () => {
+  const rng = new Rng(7);
+  for (const k of [1, 4, 9]) {
+    const a = newKnnQuery(k, Infinity);
+    const seen: [number, number][] = [];
+    for (let idx = 0; idx < 200; idx++) {
+      const d = Math.fround(rng.int(40) / 8); // many exact ties
+      seen.push([d, idx]);
+      if (d <= a.bound) offerCandidate(a, d, idx);
+    }
+    seen.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const want = seen.slice(0, k);
+    assert.equal(a.cnt, k);
+    assert.deepEqual([...a.candD], want.map((w) => w[0]));
+    assert.deepEqual([...a.candI], want.map((w) => w[1]));
+    assert.equal(a.bound, want[k - 1][0]);
+  }
+});
+
+Deno.test("offerCandidate edge cases: fewer than k offers, the query itself, radius bound", () => {
+  const a = newKnnQuery(4, 2);
+  offerCandidate(a, -1, 5); // the query itself ranks first
+  offerCandidate(a, 1.5, 3);
+  offerCandidate(a, 1.5, 1); // tie: the lower index first
+  assert.equal(a.cnt, 3);
+  assert.deepEqual([...a.candI.subarray(0, 3)], [5, 1, 3]);
+  assert.deepEqual([...a.candD.subarray(0, 3)], [-1, 1.5, 1.5]);
+  assert.equal(a.bound, 2); // not yet k: the radius limit stays the bound
+  offerCandidate(a, 0.5, 9);
+  assert.deepEqual([...a.candI], [5, 9, 1, 3]);
+  assert.equal(a.bound, 1.5);
+  offerCandidate(a, 1.5, 2); // ties the k-th with a lower index: replaces it
+  assert.deepEqual([...a.candI], [5, 9, 1, 2]);
+  offerCandidate(a, 1.5, 7); // ties the k-th with a higher index: dropped
+  assert.deepEqual([...a.candI], [5, 9, 1, 2]);
+  assert.equal(a.cnt, 4);
 });

@@ -4,7 +4,12 @@
  * @module
  */
 
-import { EIGEN_FEATURE_COUNT, eigenFeaturesOfEigen } from "./eigen_features.ts";
+import {
+  covarianceOfMoments,
+  EIGEN_FEATURE_COUNT,
+  eigenFeaturesOfEigen,
+  neighborMoments,
+} from "./eigen_features.ts";
 import { eigenSym3Into } from "./eigen_sym3.ts";
 import { invalid } from "./errors.ts";
 import type { Neighbors } from "./neighbor_search.ts";
@@ -56,7 +61,6 @@ export function estimateNormals(
       `Neighbour rows (${neighbors.index.length / k} of ${k}) do not match the ${n} points`,
     );
   }
-  const idx = neighbors.index;
   const normal = new Float32Array(3 * n);
   const curvature = new Float32Array(n);
   const features = options.eigenFeatures ? new Float32Array(n * EIGEN_FEATURE_COUNT) : undefined;
@@ -78,35 +82,19 @@ export function estimateNormals(
   }
   for (let i = 0; i < n; i++) {
     const px = coord[3 * i], py = coord[3 * i + 1], pz = coord[3 * i + 2];
-    let m = 0, sx = 0, sy = 0, sz = 0, sxx = 0, sxy = 0, sxz = 0, syy = 0, syz = 0, szz = 0;
-    const row = i * k;
-    for (let j = 0; j < k; j++) {
-      const q = idx[row + j];
-      if (q < 0) continue;
-      if (q >= n) throw invalid(`Neighbour index ${q} of point ${i} is out of range 0..${n - 1}`);
-      const x = coord[3 * q] - px, y = coord[3 * q + 1] - py, z = coord[3 * q + 2] - pz;
-      m++;
-      sx += x;
-      sy += y;
-      sz += z;
-      sxx += x * x;
-      sxy += x * y;
-      sxz += x * z;
-      syy += y * y;
-      syz += y * z;
-      szz += z * z;
-    }
+    const moments = neighborMoments(coord, neighbors, i);
+    const m = moments[0];
     let nx = 0, ny = 0, nz = 1, curv = 0;
     let decomposed = false;
     if (m >= 3) {
       const im = 1 / m;
-      const mx = sx * im, my = sy * im, mz = sz * im;
-      cov[0] = sxx * im - mx * mx;
-      cov[1] = sxy * im - mx * my;
-      cov[2] = sxz * im - mx * mz;
-      cov[3] = syy * im - my * my;
-      cov[4] = syz * im - my * mz;
-      cov[5] = szz * im - mz * mz;
+      const mx = moments[1] * im, my = moments[2] * im, mz = moments[3] * im;
+      cov[0] = moments[4] * im - mx * mx;
+      cov[1] = moments[5] * im - mx * my;
+      cov[2] = moments[6] * im - mx * mz;
+      cov[3] = moments[7] * im - my * my;
+      cov[4] = moments[8] * im - my * mz;
+      cov[5] = moments[9] * im - mz * mz;
       eigenSym3Into(cov, values, vectors);
       decomposed = true;
       const l0 = Math.max(values[0], 0);
@@ -121,13 +109,7 @@ export function estimateNormals(
     if (features && m >= 2) {
       // eigenFeatures' covariance divides by m (this one multiplies by 1/m): the
       // same bytes whenever m is a power of two, then one decomposition serves both.
-      const mx = sx / m, my = sy / m, mz = sz / m;
-      covE[0] = sxx / m - mx * mx;
-      covE[1] = sxy / m - mx * my;
-      covE[2] = sxz / m - mx * mz;
-      covE[3] = syy / m - my * my;
-      covE[4] = syz / m - my * mz;
-      covE[5] = szz / m - mz * mz;
+      covarianceOfMoments(moments, covE);
       if (
         !decomposed || covE[0] !== cov[0] || covE[1] !== cov[1] || covE[2] !== cov[2] ||
         covE[3] !== cov[3] || covE[4] !== cov[4] || covE[5] !== cov[5]

@@ -7,6 +7,7 @@
 
 import { eigenSym3Into } from "./eigen_sym3.ts";
 import { invalid } from "./errors.ts";
+import { groupScatter } from "./group_scatter.ts";
 
 /** Per-segment shape statistics; segments without points get zeros. */
 export interface SegmentShape {
@@ -61,21 +62,7 @@ export function segmentShape(coord: Float32Array, ids: Int32Array, count: number
     }
     for (let c = 0; c < 3; c++) mean[3 * s + c] = sum[3 * s + c] / size[s];
   }
-  const scatter = new Float64Array(6 * count);
-  for (let i = 0; i < n; i++) {
-    const s = ids[i];
-    if (s < 0) continue;
-    const x = coord[3 * i] - mean[3 * s];
-    const y = coord[3 * i + 1] - mean[3 * s + 1];
-    const z = coord[3 * i + 2] - mean[3 * s + 2];
-    const o = 6 * s;
-    scatter[o] += x * x;
-    scatter[o + 1] += x * y;
-    scatter[o + 2] += x * z;
-    scatter[o + 3] += y * y;
-    scatter[o + 4] += y * z;
-    scatter[o + 5] += z * z;
-  }
+  const scatter = groupScatter(coord, ids, mean);
   const spread = new Float32Array(3 * count);
   const cov = new Float64Array(6);
   const values = new Float64Array(3), vectors = new Float64Array(9);

@@ -28,7 +28,6 @@ import { createSession, type Session, type SessionOptions } from "../onnx/sessio
 import { GLOVE_SG_100D_ID } from "../text/glove_convert.ts";
 import {
   type AdapterDims,
-  adapterShapes,
   type AdapterWeights,
   buildAdapterInferenceGraph,
   INFERENCE_IO,
@@ -42,6 +41,10 @@ import {
   publishVersion,
 } from "./registry.ts";
 import { analyzeScene } from "./scene_geometry.ts";
+import { decodeAdapterWeights, encodeAdapterWeights } from "./adapter_weights.ts";
+
+/** The `adapter.bin` codec, re-exported for the importers of this module. */
+export { decodeAdapterWeights, encodeAdapterWeights } from "./adapter_weights.ts";
 
 /** File names inside a bundle. */
 export const BUNDLE_FILES = {
@@ -99,60 +102,6 @@ export async function writeBundleFiles(dir: string, bundle: BundleContent): Prom
     }
     await writeFile(join(dir, rel), bytes);
   }
-}
-
-/** float32 LE bytes of w1, b1, w2, b2 (the `adapter.bin` layout). */
-export function encodeAdapterWeights(dims: AdapterDims, w: AdapterWeights): Uint8Array {
-  const shapes = adapterShapes(dims);
-  const parts = (["w1", "b1", "w2", "b2"] as const).map((k) => {
-    const n = shapes[k].reduce((a, b) => a * b, 1);
-    if (w[k].length !== n) {
-      throw new GeoError(
-        "invalid_argument",
-        `Adapter weight ${k} has ${w[k].length} values, expected ${n}`,
-      );
-    }
-    return w[k];
-  });
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(4 * total);
-  const view = new DataView(out.buffer);
-  let o = 0;
-  for (const p of parts) for (let i = 0; i < p.length; i++, o += 4) view.setFloat32(o, p[i], true);
-  return out;
-}
-
-/**
- * Splits `adapter.bin` bytes into weights.
- *
- * @throws GeoError failed_precondition naming `source` when the length does not match `dims`
- */
-export function decodeAdapterWeights(
-  bytes: Uint8Array,
-  dims: AdapterDims,
-  source: string,
-): AdapterWeights {
-  const shapes = adapterShapes(dims);
-  const sizes = (["w1", "b1", "w2", "b2"] as const).map((k) =>
-    shapes[k].reduce((a, b) => a * b, 1)
-  );
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (bytes.byteLength !== 4 * total) {
-    throw new GeoError(
-      "failed_precondition",
-      `${source}: ${bytes.byteLength} bytes, dims Dg ${dims.dg}, H ${dims.hidden}, C ${dims.dim} need ${
-        4 * total
-      }`,
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 0;
-  const take = (n: number) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++, o += 4) a[i] = view.getFloat32(o, true);
-    return a;
-  };
-  return { w1: take(sizes[0]), b1: take(sizes[1]), w2: take(sizes[2]), b2: take(sizes[3]) };
 }
 
 /** Options of {@link bundleManifestDraft}. */

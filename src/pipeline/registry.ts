@@ -17,34 +17,15 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
+import {
+  type ManifestDraft,
+  MODEL_NAME_RE,
+  type ModelManifest,
+  validateManifest,
+} from "./manifest.ts";
 
-/** `manifest.json` of one model version (snake_case on disk; extra fields are kept). */
-export interface ModelManifest {
-  /** Model name (the registry folder). */
-  name: string;
-  /** Version number ≥ 1 (the version folder). */
-  version: number;
-  /** Creation time, ISO 8601 UTC. */
-  created: string;
-  /** Backbone description; `kind` names it (e.g. "sparse-unet-onnx"). */
-  backbone: { kind: string; [key: string]: unknown };
-  /** Dimensions; `feature` is the point-feature / text-embedding dimension. */
-  dims: { feature: number; [key: string]: number };
-  /** Text encoder description; `name` names it. */
-  text_encoder: { name: string; [key: string]: unknown };
-  /** Labels used when a client sends none of its own (may be empty). */
-  default_labels: string[];
-  /** Training configuration and metrics (null for hand-made models). */
-  training: { config: Record<string, unknown>; metrics: Record<string, unknown> } | null;
-  /** sha256 (hex) of every file of the version but manifest.json, by path relative to the version folder ("/"-separated). */
-  files: Record<string, string>;
-  [key: string]: unknown;
-}
-
-/** What a publisher supplies; name, version, created (optional) and files are filled in. */
-export type ManifestDraft = Omit<ModelManifest, "name" | "version" | "created" | "files"> & {
-  created?: string;
-};
+/** The manifest schema and its check, re-exported for the importers of this module. */
+export { type ManifestDraft, type ModelManifest, validateManifest } from "./manifest.ts";
 
 /** A loaded and verified version. */
 export interface LoadedVersion {
@@ -64,13 +45,12 @@ export interface RegistryModel {
   readonly versions: number[];
 }
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const TMP_PREFIX = ".tmp-";
 /** Temporary folders older than this are removed by `publishVersion`, ms. */
 export const STALE_TEMP_MS = 3_600_000;
 
 function checkName(name: string): void {
-  if (!NAME_RE.test(name)) {
+  if (!MODEL_NAME_RE.test(name)) {
     throw new GeoError(
       "invalid_argument",
       `Model name '${name}' must be 1-64 letters, digits, '_', '.', '-'`,
@@ -116,7 +96,7 @@ export async function listModels(root: string): Promise<RegistryModel[]> {
   }
   const out: RegistryModel[] = [];
   for (const name of entries.sort()) {
-    if (!NAME_RE.test(name)) continue;
+    if (!MODEL_NAME_RE.test(name)) continue;
     if (!(await stat(join(root, name))).isDirectory()) continue;
     const versions = await listVersions(root, name);
     if (versions.length > 0) out.push({ name, versions });
@@ -139,55 +119,6 @@ export function resolveDefaultModel(names: readonly string[], preferred = ""): s
   if (names.length === 0) return null;
   if (names.length === 1) return names[0];
   return names.includes("default") ? "default" : [...names].sort()[0];
-}
-
-/** Checks the manifest fields; throws failed_precondition naming `source` and the field. */
-export function validateManifest(m: unknown, source: string): ModelManifest {
-  const bad = (what: string) => new GeoError("failed_precondition", `${source}: ${what}`);
-  if (typeof m !== "object" || m === null || Array.isArray(m)) {
-    throw bad("the manifest is not a JSON object");
-  }
-  const o = m as Record<string, unknown>;
-  const isObj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (typeof o.name !== "string" || !NAME_RE.test(o.name)) {
-    throw bad("field 'name' is missing or invalid");
-  }
-  if (!Number.isInteger(o.version) || (o.version as number) < 1) {
-    throw bad("field 'version' must be an integer ≥ 1");
-  }
-  if (typeof o.created !== "string" || Number.isNaN(Date.parse(o.created))) {
-    throw bad("field 'created' must be an ISO 8601 time");
-  }
-  if (!isObj(o.backbone) || typeof (o.backbone as { kind?: unknown }).kind !== "string") {
-    throw bad("field 'backbone.kind' is missing");
-  }
-  const feature = isObj(o.dims) ? (o.dims as { feature?: unknown }).feature : undefined;
-  if (!Number.isInteger(feature) || (feature as number) < 1) {
-    throw bad("field 'dims.feature' must be an integer ≥ 1");
-  }
-  if (!isObj(o.text_encoder) || typeof (o.text_encoder as { name?: unknown }).name !== "string") {
-    throw bad("field 'text_encoder.name' is missing");
-  }
-  if (!Array.isArray(o.default_labels) || o.default_labels.some((l) => typeof l !== "string")) {
-    throw bad("field 'default_labels' must be a list of strings");
-  }
-  if (
-    o.training !== null &&
-    !(isObj(o.training) && isObj((o.training as { config?: unknown }).config) &&
-      isObj((o.training as { metrics?: unknown }).metrics))
-  ) {
-    throw bad("field 'training' must be null or { config: {…}, metrics: {…} }");
-  }
-  if (!isObj(o.files)) throw bad("field 'files' must map file paths to sha256");
-  for (const [path, sha] of Object.entries(o.files as Record<string, unknown>)) {
-    if (typeof sha !== "string" || !/^[0-9a-f]{64}$/.test(sha)) {
-      throw bad(`files['${path}'] is not a sha256 hex`);
-    }
-    if (path.startsWith("/") || path.split("/").includes("..") || path === "manifest.json") {
-      throw bad(`files['${path}'] is not a plain relative path`);
-    }
-  }
-  return o as ModelManifest;
 }
 
 /** sha256 (hex) of a file, streamed. */

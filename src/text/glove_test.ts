@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { GloveEncoder, loadGloveEncoder, tokenizeLabel, WordVectors } from "./glove.ts";
 import { decodeWordVectors, encodeWordVectors } from "./glove_format.ts";
 import { GeoError } from "../kernels/errors.ts";
+import { SCANNET20 } from "../synth/classes.ts";
 
 const WORDS: Record<string, number[]> = {
   shower: [1, 0, 0, 0],
@@ -86,35 +87,12 @@ Deno.test("unknown words, empty labels and article-only labels are errors, never
   await assert.rejects(enc.encode(["a"]), invalidWith(/no words/));
 });
 
-const SCANNET20 = [
-  "wall",
-  "floor",
-  "cabinet",
-  "bed",
-  "chair",
-  "sofa",
-  "table",
-  "door",
-  "window",
-  "bookshelf",
-  "picture",
-  "counter",
-  "desk",
-  "curtain",
-  "refrigerator",
-  "shower curtain",
-  "toilet",
-  "sink",
-  "bathtub",
-  "otherfurniture",
-];
-
 Deno.test("real GloVe table: all ScanNet-20 classes embed to distinct unit rows", async () => {
   // converts the npm package into .cache/ on the first run (≈ 15 s), then only loads
   const enc = await loadGloveEncoder();
   assert.equal(enc.dim, 100);
   assert.equal(enc.id, "glove-sg-100d@1");
-  const rows = await enc.encode(SCANNET20);
+  const rows = await enc.encode([...SCANNET20]);
   const cos = (i: number, j: number) => {
     let s = 0;
     for (let d = 0; d < 100; d++) s += rows[i * 100 + d] * rows[j * 100 + d];

@@ -1,0 +1,33 @@
+/**
+ * Command-line flag parsing shared by the CLI commands and benchmarks.
+ *
+ * @module
+ */
+
+import { GeoError } from "../kernels/errors.ts";
+
+/** Parses `--flag value`, `--flag=value` and the boolean flags in `booleans`. */
+export function parseFlags(args: string[], booleans: ReadonlySet<string>): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("--")) throw new GeoError("invalid_argument", `Unexpected argument '${a}'`);
+    const eq = a.indexOf("=");
+    if (eq > 0) m.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (booleans.has(a)) m.set(a, "1");
+    else if (i + 1 < args.length) m.set(a, args[++i]);
+    else throw new GeoError("invalid_argument", `Flag ${a} needs a value`);
+  }
+  return m;
+}
+
+/** A numeric flag (undefined when absent). */
+export function numberFlag(m: Map<string, string>, flag: string): number | undefined {
+  const v = m.get(flag);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || Number.isNaN(n)) {
+    throw new GeoError("invalid_argument", `${flag} must be a number, got '${v}'`);
+  }
+  return n;
+}
