@@ -21,6 +21,7 @@
  * @module
  */
 
+import { segmentInput } from "../src/pipeline/segment_input.ts";
 import { fileURLToPath } from "node:url";
 import { listVersions } from "../src/pipeline/registry.ts";
 import { createSegmentService } from "../src/pipeline/segment_service.ts";
@@ -169,18 +170,9 @@ function inProcessPath(
   service: { segment(i: SegmentInput, s: AbortSignal): Promise<{ timing: TimingMs }> },
   input: BenchInput,
 ): RequestPath {
-  const request: SegmentInput = {
-    cloud: { kind: "draco", bytes: input.draco },
-    labels: LABELS,
-    model: "",
-    version: 0,
-    minScore: 0,
-    returnScores: false,
-    returnPositions: false,
-    labelEmbeddings: [],
-    promptTemplate: "",
+  const request = segmentInput({ kind: "draco", bytes: input.draco }, LABELS, {
     limits: { maxPoints: Math.max(input.points, 4_000_000) },
-  };
+  });
   return async () => (await service.segment(request, new AbortController().signal)).timing;
 }
 

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { segmentInput } from "../src/pipeline/segment_input.ts";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
@@ -215,18 +216,10 @@ Deno.test({
       await service.whenStarted();
       assert.ok(service.ready(), "the default model loads");
       const bytes = await Deno.readFile(FILE);
-      const direct = await service.segment({
-        cloud: { kind: "draco", bytes },
-        labels: LABELS,
-        model: "",
-        version: 0,
-        minScore: 0,
-        returnScores: false,
-        returnPositions: false,
-        labelEmbeddings: [],
-        promptTemplate: "",
-        limits: { maxPoints: 10_000_000 },
-      }, new AbortController().signal);
+      const direct = await service.segment(
+        segmentInput({ kind: "draco", bytes }, LABELS),
+        new AbortController().signal,
+      );
       const counts = new Map<number, number>();
       for (const l of direct.labels) {
         counts.set(l < 0 ? LABELS.length : l, (counts.get(l < 0 ? LABELS.length : l) ?? 0) + 1);

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { segmentInput } from "../pipeline/segment_input.ts";
 import { readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
@@ -162,18 +163,18 @@ async function segmentLocal(a: SegmentArgs, input: CloudInput): Promise<Result> 
   });
   try {
     await service.whenStarted();
-    const out = await service.segment({
-      cloud: input,
-      labels: a.labels,
-      model: a.model,
-      version: a.version,
-      minScore: a.minScore,
-      returnScores: true,
-      returnPositions: true,
-      labelEmbeddings: [],
-      promptTemplate: a.template,
-      limits: { maxPoints: Number.MAX_SAFE_INTEGER },
-    }, new AbortController().signal);
+    const out = await service.segment(
+      segmentInput(input, a.labels, {
+        model: a.model,
+        version: a.version,
+        minScore: a.minScore,
+        returnScores: true,
+        returnPositions: true,
+        promptTemplate: a.template,
+        limits: { maxPoints: Number.MAX_SAFE_INTEGER },
+      }),
+      new AbortController().signal,
+    );
     return { ...out, scores: out.scores!, positions: out.positions!, timing: { ...out.timing } };
   } finally {
     await service.close();
