@@ -1,6 +1,7 @@
 /**
- * A server bundled for Node by server_node_interop_test.ts: `node server.js
- * PROTO_DIR [CERT.pem KEY.pem]` serves (with TLS when given a certificate) the height-band TEST DOUBLE on 127.0.0.1 ephemeral
+ * A server bundled for Node by server_node_interop_test.ts (and run as is by
+ * Deno in server_tls_draco_test.ts): `node server.js PROTO_DIR [CERT.pem
+ * KEY.pem]` serves (with TLS when given a certificate) the height-band TEST DOUBLE on 127.0.0.1 ephemeral
  * ports, prints `{ grpcPort, httpPort }` as JSON on stdout and stops on SIGTERM.
  *
  * @module

@@ -9,10 +9,9 @@
  * int64 fields are JavaScript numbers (exact up to 2^53, ample for model
  * versions and seeds).
  *
- * TLS (`tls` option) is served under Node only: under Deno 2.9 the
- * node:http2 secure server of grpc-js answers the handshake with plaintext,
- * so `startGrpcServer` refuses TLS there (terminate TLS at a proxy, or run
- * the Node bundle). The client side of TLS works under both.
+ * TLS (`tls` option) is served under Deno and Node alike; the server does
+ * not ask for client certificates, so it is given no CA roots (see
+ * `serverCredentials`).
  *
  * @module
  */
@@ -25,6 +24,7 @@ import {
   protoPath as healthProtoPath,
   service as healthService,
 } from "grpc-health-check";
+import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -135,14 +135,6 @@ function channelOptions(o: GrpcServerOptions): grpc.ServerOptions {
 
 function serverCredentials(o: GrpcServerOptions): grpc.ServerCredentials {
   if (!o.tls) return grpc.ServerCredentials.createInsecure();
-  if ("Deno" in globalThis) {
-    // Deno 2.9's node:http2 answers the TLS handshake of grpc-js servers with
-    // plaintext frames; Node serves TLS correctly.
-    throw new GeoError(
-      "failed_precondition",
-      "TLS serving works under Node only (dist bundle); under Deno terminate TLS at a proxy",
-    );
-  }
   const read = (path: string, what: string) => {
     try {
       return readFileSync(path);
@@ -152,7 +144,11 @@ function serverCredentials(o: GrpcServerOptions): grpc.ServerCredentials {
       });
     }
   };
-  return grpc.ServerCredentials.createSsl(null, [{
+  // Empty roots, not null: with null grpc-js loads GRPC_DEFAULT_SSL_ROOTS_FILE_PATH
+  // as `ca`, and Deno's node:tls server appends every `ca` certificate to the
+  // chain it sends (a system bundle overflows the 64 KiB handshake message).
+  // Without client certificates the server needs no roots.
+  return grpc.ServerCredentials.createSsl(Buffer.alloc(0), [{
     cert_chain: read(o.tls.certFile, "certificate"),
     private_key: read(o.tls.keyFile, "key"),
   }], false);

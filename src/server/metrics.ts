@@ -6,6 +6,8 @@
  * @module
  */
 
+import process from "node:process";
+
 type Labels = Record<string, string>;
 
 function labelKey(labels: Labels): string {
@@ -171,8 +173,29 @@ export class ServerMetrics {
     "1 when the default model is loaded and requests are served",
   );
 
-  /** The full exposition text (ends with a newline). */
+  /** `process_resident_memory_bytes`: resident set size, read at each render. */
+  readonly residentMemory = new Gauge("process_resident_memory_bytes", "Resident memory, bytes");
+  /**
+   * `geoguide_js_memory_bytes{kind}`: the JavaScript engine's memory, read at each render:
+   * kind "heap_used", "heap_total" (heap reserved) and "external" (buffers held by JS objects).
+   */
+  readonly jsMemory = new Gauge(
+    "geoguide_js_memory_bytes",
+    "JavaScript engine memory by kind (heap_used, heap_total, external), bytes",
+  );
+
+  /** Reads the process memory into `residentMemory` and `jsMemory`. */
+  sampleMemory(): void {
+    const m = process.memoryUsage();
+    this.residentMemory.set({}, m.rss);
+    this.jsMemory.set({ kind: "heap_used" }, m.heapUsed);
+    this.jsMemory.set({ kind: "heap_total" }, m.heapTotal);
+    this.jsMemory.set({ kind: "external" }, m.external);
+  }
+
+  /** The full exposition text (ends with a newline); samples the memory gauges first. */
   render(): string {
+    this.sampleMemory();
     const all: Metric[] = [
       this.requests,
       this.duration,
@@ -184,6 +207,8 @@ export class ServerMetrics {
       this.inflight,
       this.modelLoaded,
       this.ready,
+      this.residentMemory,
+      this.jsMemory,
     ];
     return all.flatMap((m) => m.render()).join("\n") + "\n";
   }

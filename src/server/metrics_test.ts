@@ -42,4 +42,9 @@ Deno.test("the server metric set renders every family with HELP and TYPE", () =>
     assert.match(text, new RegExp(`# TYPE ${name} `));
   }
   assert.ok(text.endsWith("\n"));
+  const value = (series: string) =>
+    Number(new RegExp(`^${series} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+  assert.ok(value("process_resident_memory_bytes") > 1e6);
+  const used = value('geoguide_js_memory_bytes{kind="heap_used"}');
+  assert.ok(used > 0 && used <= value('geoguide_js_memory_bytes{kind="heap_total"}'));
 });
