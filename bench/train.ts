@@ -3,7 +3,8 @@
  *
  * `deno task bench train [--data DIR] [--site DIR|none] [--steps N] [--site-steps N]
  * [--seeds 1,2,3] [--crop N] [--configs a,b,…] [--instances gt|proposals|both]
- * [--proposals] [--scenes N] [--quick] [--out DIR] [--cache DIR|none]`
+ * [--proposals] [--scenes N] [--quick] [--out DIR] [--cache DIR|none]
+ * [--backbone geodesc-1|geodesc-2|geodesc-3]`
  *
  * DIR holds `train/` and `test/` dataset folders (`deno task cli synth --split standard
  * --out DIR`; default `.cache/bench/standard`). For every configuration (teacher alone,
@@ -13,7 +14,7 @@
  * `--proposals`) trains with class-agnostic instance proposals computed from the geometry
  * in place of the dataset's instance.npy; `both` reports both settings (naive distillation,
  * which reads no instance, is trained once). Defaults: 600 steps, crop 60 000 points, seeds
- * 1,2,3, all configurations, ground-truth instances. The site section (`--site`, default
+ * 1,2,3, all configurations, ground-truth instances, backbone geodesc-1. The site section (`--site`, default
  * `.cache/bench/site`, from `synth --split site`; skipped when absent): the full model
  * trained on DIR/train vs the same model fine-tuned on SITE/train (`--site-steps`, default
  * steps / 4; instances as in the first setting), both scored on SITE/test. `--quick`: 8
@@ -72,6 +73,7 @@ interface Options {
   scenes?: number;
   out: string;
   cacheDir?: string | null;
+  backbone: string;
 }
 
 const BOOLEAN = new Set(["--quick", "--proposals"]);
@@ -98,6 +100,7 @@ function parseOptions(args: string[]): Options {
     scenes: numberFlag(m, "--scenes") ?? (quick ? 2 : undefined),
     out: m.get("--out") ?? ".cache/bench",
     cacheDir: cache === "none" ? null : cache,
+    backbone: m.get("--backbone") ?? DEFAULT_TRAIN_CONFIG.backbone,
   };
 }
 
@@ -138,7 +141,7 @@ function lossSeries(curves: Map<string, RunResult["lossCurve"][]>) {
 export async function run(args: string[]): Promise<void> {
   const o = parseOptions(args);
   const log = (line: string) => console.error(`bench train: ${line}`);
-  const backbone = descriptorBackbone();
+  const backbone = descriptorBackbone(o.backbone);
   const ctx: LoadContext = {
     backbone,
     voxelSize: DEFAULT_TRAIN_CONFIG.voxelSize,
@@ -162,7 +165,11 @@ export async function run(args: string[]): Promise<void> {
   const gtTrain = await loadSplit(join(o.data, "train"), ctx, { limit: o.scenes, teacher: true });
   const test = await loadSplit(join(o.data, "test"), ctx, { limit: o.scenes });
   const dg = backbone.dim;
-  const base: Partial<TrainConfig> = { steps: o.steps, maxPointsPerStep: o.crop };
+  const base: Partial<TrainConfig> = {
+    steps: o.steps,
+    maxPointsPerStep: o.crop,
+    backbone: o.backbone,
+  };
   const progress = new OverallProgress(totalSteps, log);
   const teacher = teacherScores(test);
   const report: Record<string, unknown> = {

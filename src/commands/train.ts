@@ -2,7 +2,7 @@
  * `train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]
  * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
  * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
- * [--crop N] [--cache DIR|none] [--backbone geodesc-1|geodesc-2]`: trains the GeoGuide adapter on a dataset folder and
+ * [--crop N] [--cache DIR|none] [--backbone geodesc-1|geodesc-2|geodesc-3]`: trains the GeoGuide adapter on a dataset folder and
  * publishes it.
  *
  * `--out` is the model folder of a registry (e.g. `models/default`): the new version is
@@ -37,7 +37,7 @@ const USAGE =
   "usage: train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]\n" +
   "  [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]\n" +
   "  [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K] [--crop N]\n" +
-  "  [--cache DIR|none] [--backbone geodesc-1|geodesc-2]";
+  "  [--cache DIR|none] [--backbone geodesc-1|geodesc-2|geodesc-3]";
 
 /** Flag parsing, re-exported for the commands and benchmarks that import it from here. */
 export { numberFlag, parseFlags } from "./_flags.ts";

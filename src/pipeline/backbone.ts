@@ -4,10 +4,14 @@
  *
  * Kinds:
  * - `"descriptor"`: the deterministic multi-scale point descriptor of
- *   `src/kernels/geometric_descriptor.ts` (no weights), in two versions:
- *   "geodesc-1" (48 local columns, the default) and "geodesc-2" (the same 48
+ *   `src/kernels/geometric_descriptor.ts` (no weights), in three versions:
+ *   "geodesc-1" (48 local columns, the default), "geodesc-2" (the same 48
  *   columns followed by the 23 scene-context columns of
- *   `src/kernels/context_descriptor.ts`: 71 columns).
+ *   `src/kernels/context_descriptor.ts`: 71 columns) and "geodesc-3" (the 71
+ *   columns of geodesc-2, each standardised by frozen constants,
+ *   `src/pipeline/geodesc_scaling.ts`, so that features are centred: cosine
+ *   similarities between pooled features then spread over [−1, 1] instead of
+ *   crowding near 1, which is what IIRC compares).
  * - `"onnx"`: a pre-trained network run through onnxruntime. Its
  *   implementation belongs in `src/pipeline/onnx_backbone.ts` and plugs into
  *   {@link createBackbone} below.
@@ -22,6 +26,8 @@ import {
   DESCRIPTOR_VERSION,
   geometricDescriptor,
 } from "../kernels/geometric_descriptor.ts";
+import { standardizeColumns } from "../kernels/column_standardize.ts";
+import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
 import { onnxBackbone } from "./onnx_backbone.ts";
 import type { SceneGeometry } from "./scene_geometry.ts";
 
@@ -46,15 +52,16 @@ export interface Backbone {
 }
 
 /** Descriptor versions this build computes, oldest first. */
-export const DESCRIPTOR_VERSIONS = [DESCRIPTOR_VERSION, "geodesc-2"] as const;
+export const DESCRIPTOR_VERSIONS = [DESCRIPTOR_VERSION, "geodesc-2", "geodesc-3"] as const;
 
 /** A descriptor version this build computes. */
 export type DescriptorVersion = typeof DESCRIPTOR_VERSIONS[number];
 
-/** Width of each descriptor version: 48 ("geodesc-1"), 48 + 23 = 71 ("geodesc-2"). */
+/** Width of each descriptor version: 48 ("geodesc-1"), 48 + 23 = 71 ("geodesc-2", "geodesc-3"). */
 export const DESCRIPTOR_VERSION_DIMS: Readonly<Record<DescriptorVersion, number>> = {
   [DESCRIPTOR_VERSION]: DESCRIPTOR_DIM,
   "geodesc-2": DESCRIPTOR_DIM + CONTEXT_DIM,
+  "geodesc-3": DESCRIPTOR_DIM + CONTEXT_DIM,
 };
 
 /** Whether `version` names a descriptor version this build computes. */
@@ -65,8 +72,8 @@ export function isDescriptorVersion(version: string): version is DescriptorVersi
 /**
  * The geometric descriptor backbone (kind "descriptor").
  *
- * @param version "geodesc-1" (default: 48 columns) or "geodesc-2" (71 columns: the 48 of
- *   geodesc-1, unchanged, then the 23 context columns)
+ * @param version "geodesc-1" (default: 48 columns), "geodesc-2" (71 columns: the 48 of
+ *   geodesc-1, unchanged, then the 23 context columns) or "geodesc-3" (geodesc-2 standardised)
  * @throws GeoError failed_precondition for any other version
  */
 export function descriptorBackbone(version: string = DESCRIPTOR_VERSION): Backbone {
@@ -101,6 +108,7 @@ export function descriptorBackbone(version: string = DESCRIPTOR_VERSION): Backbo
         out.set(base.subarray(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM), i * dim);
         out.set(context.subarray(i * CONTEXT_DIM, (i + 1) * CONTEXT_DIM), i * dim + DESCRIPTOR_DIM);
       }
+      if (version === "geodesc-3") standardizeColumns(out, GEODESC_3_MEAN, GEODESC_3_SCALE, out);
       return Promise.resolve(out);
     },
   };

@@ -1,3 +1,4 @@
+import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
 import assert from "node:assert/strict";
 import { GeoError } from "../kernels/errors.ts";
 import {
@@ -90,7 +91,7 @@ Deno.test("descriptor versions: geodesc-2 = the geodesc-1 columns, unchanged, th
   for (let i = 0; i < 3 * n; i++) color[i] = rng.int(256);
   const geometry = analyzeScene({ count: n, coord, color });
   const one = descriptorBackbone("geodesc-1"), two = descriptorBackbone("geodesc-2");
-  assert.deepEqual(DESCRIPTOR_VERSIONS, ["geodesc-1", "geodesc-2"]);
+  assert.deepEqual(DESCRIPTOR_VERSIONS, ["geodesc-1", "geodesc-2", "geodesc-3"]);
   assert.equal(one.dim, DESCRIPTOR_DIM);
   assert.equal(two.dim, DESCRIPTOR_DIM + CONTEXT_DIM);
   assert.equal(two.version, "geodesc-2");
@@ -112,6 +113,14 @@ Deno.test("descriptor versions: geodesc-2 = the geodesc-1 columns, unchanged, th
       context.subarray(i * CONTEXT_DIM, (i + 1) * CONTEXT_DIM),
     );
   }
+  const three = descriptorBackbone("geodesc-3");
+  assert.equal(three.dim, two.dim);
+  const f3 = await three.features(geometry);
+  for (let k = 0; k < f2.length; k++) {
+    const j = k % two.dim;
+    const want = (f2[k] - GEODESC_3_MEAN[j]) / GEODESC_3_SCALE[j];
+    assert.ok(Math.abs(f3[k] - want) <= 1e-5 * Math.max(1, Math.abs(want)), `value ${k}`);
+  }
 });
 
 Deno.test("createBackbone selects the descriptor version; unknown versions and widths fail", () => {
@@ -126,8 +135,8 @@ Deno.test("createBackbone selects the descriptor version; unknown versions and w
     );
   fails(() => createBackbone({ kind: "descriptor", version: "geodesc-2", dim: 48 }), /48 backbone/);
   fails(
-    () => createBackbone({ kind: "descriptor", version: "geodesc-3" }),
-    /'geodesc-3'.*'geodesc-2'/,
+    () => createBackbone({ kind: "descriptor", version: "geodesc-9" }),
+    /'geodesc-9'.*'geodesc-3'/,
   );
   fails(() => descriptorBackbone("geodesc-0"), /'geodesc-0'/);
 });

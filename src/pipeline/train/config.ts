@@ -54,7 +54,7 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** voxel side of training and inference, metres */
   voxelSize: number;
-  /** descriptor backbone version: "geodesc-1" (48 columns) or "geodesc-2" (71 columns) */
+  /** descriptor backbone version: "geodesc-1" (48 columns), "geodesc-2" or "geodesc-3" (71 columns) */
   backbone: string;
 }
 
