@@ -9,6 +9,8 @@
  *   through the in-process pipeline (`SegmentService.segment` in this process).
  * - Server RSS (/proc/<pid>/status VmRSS) idle after start, then after every 10 % of
  *   `--rss-requests` requests of a `--rss-points` cloud (2 clients).
+ * - Segment on worker threads vs the main thread (`serve_workers.ts`): the first size
+ *   with the most clients, one fresh server per mode.
  *
  * Model: the latest version of `models/default` when the repository has one, else a
  * seeded tiny model (tests/fixtures/tiny_model.ts, descriptor backbone) in a temporary
@@ -22,16 +24,15 @@
  */
 
 import { segmentInput } from "../src/pipeline/segment_input.ts";
-import { fileURLToPath } from "node:url";
-import { listVersions } from "../src/pipeline/registry.ts";
 import { createSegmentService } from "../src/pipeline/segment_service.ts";
 import type { SegmentInput, TimingMs } from "../src/pipeline/service_api.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
-import { createTinyModel } from "../tests/fixtures/tiny_model.ts";
 import { type BenchInput, buildInputs } from "./serve_clouds.ts";
 import { type RequestPath, runLoad } from "./serve_load.ts";
+import { grpcPath, LABELS, pickModel } from "./serve_paths.ts";
 import { type LatencyRow, type OverheadRow, renderReport, type RssPoint } from "./serve_report.ts";
 import { processMemoryMiB, type ServerProcess, startServerProcess } from "./serve_server.ts";
+import { compareWorkerModes, renderWorkerModes } from "./serve_workers.ts";
 
 /** Settings of one run (see the module doc for the flags). */
 export interface ServeBenchOptions {
@@ -53,20 +54,6 @@ export interface ServeBenchOptions {
   seed: number;
 }
 
-/** Labels sent with every request. */
-const LABELS = [
-  "wall",
-  "floor",
-  "ceiling",
-  "chair",
-  "table",
-  "door",
-  "window",
-  "sofa",
-  "bed",
-  "cabinet",
-];
-const REQUEST_TIMEOUT_MS = 600_000;
 const log = (line: string) => console.error(`serve: ${line}`);
 
 /** Parses the flags; throws on unknown flags or bad values. */
@@ -127,43 +114,6 @@ function loadAverage(): string {
   } catch {
     return "unknown";
   }
-}
-
-/** The model to serve: models/default when published in this checkout, else a tiny one. */
-async function pickModel(): Promise<
-  { modelsDir: string; name: string; describe: string; cleanup: () => Promise<void> }
-> {
-  const repoModels = fileURLToPath(new URL("../models/", import.meta.url));
-  const versions = await listVersions(repoModels, "default");
-  if (versions.length) {
-    return {
-      modelsDir: repoModels,
-      name: "default",
-      describe: `models/default version ${versions.at(-1)} (the product's default model)`,
-      cleanup: () => Promise.resolve(),
-    };
-  }
-  const tiny = await createTinyModel({ name: "tiny", seed: 1 });
-  return {
-    modelsDir: tiny.root,
-    name: tiny.name,
-    describe: `no models/default in this checkout: seeded tiny model (tests/fixtures/` +
-      `tiny_model.ts: descriptor backbone, hidden ${tiny.dims.hidden}, dim ${tiny.dims.dim}, ` +
-      `GloVe text, voxel ${tiny.manifest.voxel_size} m) version ${tiny.version}`,
-    cleanup: () => Deno.remove(tiny.root, { recursive: true }),
-  };
-}
-
-function grpcPath(clients: GeoguideClient[], input: BenchInput): RequestPath {
-  return async (c) => {
-    const res = await clients[c].segment({ cloud: { draco: input.draco }, labels: LABELS }, {
-      timeoutMs: REQUEST_TIMEOUT_MS,
-    });
-    if (res.point_count !== input.points || !res.timing) {
-      throw new Error(`Expected ${input.points} labelled points, got ${res.point_count}`);
-    }
-    return res.timing;
-  };
 }
 
 function inProcessPath(
@@ -293,26 +243,42 @@ export async function run(args: string[]): Promise<void> {
     }
     const mem = processMemoryMiB(pid);
     const failedLogged = server.failedCalls();
-    console.log(renderReport({
-      context: [
-        `machine: ${navigator.hardwareConcurrency} CPU cores shared with other work (numbers ` +
-        `are noisy); load average at start ${loadStart}, at end ${loadAverage()}`,
-        `model: ${model.describe}`,
-        `inputs: Draco (14-bit positions, RGB, no normals) made from ${scanPoints}-point ` +
-        `fragment.pcd, seed ${o.seed}; ${LABELS.length} labels per request`,
-        `server: subprocess \`src/cli.ts serve\` on 127.0.0.1, default settings (1 request ` +
-        `computed at a time); clients: one gRPC channel each, in this process`,
-        `the ${rssInput.points}-point row is the RSS series after its early checkpoint ` +
-        `(requests ${early + 1}..${o.rssRequests}, 2 clients); with 1 client, gRPC and ` +
-        `in-process requests alternate and req/s = 1 / mean latency of each`,
-        `server memory at end: VmRSS ${mem.rss.toFixed(1)} MiB, peak VmHWM ` +
-        `${mem.peak.toFixed(1)} MiB; calls the server logged as failed: ${failedLogged}`,
-      ],
-      rows,
-      overhead,
-      rssPoints: rssInput.points,
-      rss,
-    }));
+    for (const c of clients.splice(0)) c.close(); // before the server goes (GOAWAY)
+    await server.stop();
+    server = null;
+    const compare = {
+      model: { modelsDir: model.modelsDir, name: model.name },
+      input: inputs[0],
+      clients: Math.max(...o.clients),
+      requests: o.requests,
+      warmup: o.warmup,
+      maxSeconds: o.maxSeconds,
+      log,
+    };
+    const workers = renderWorkerModes(await compareWorkerModes(compare), compare);
+    console.log(
+      renderReport({
+        context: [
+          `machine: ${navigator.hardwareConcurrency} CPU cores shared with other work (numbers ` +
+          `are noisy); load average at start ${loadStart}, at end ${loadAverage()}`,
+          `model: ${model.describe}`,
+          `inputs: Draco (14-bit positions, RGB, no normals) made from ${scanPoints}-point ` +
+          `fragment.pcd, seed ${o.seed}; ${LABELS.length} labels per request`,
+          `server: subprocess \`src/cli.ts serve\` on 127.0.0.1, default settings (1 request ` +
+          `computed at a time, on 1 Segment worker thread); clients: one gRPC channel each, in ` +
+          `this process`,
+          `the ${rssInput.points}-point row is the RSS series after its early checkpoint ` +
+          `(requests ${early + 1}..${o.rssRequests}, 2 clients); with 1 client, gRPC and ` +
+          `in-process requests alternate and req/s = 1 / mean latency of each`,
+          `server memory at end: VmRSS ${mem.rss.toFixed(1)} MiB, peak VmHWM ` +
+          `${mem.peak.toFixed(1)} MiB; calls the server logged as failed: ${failedLogged}`,
+        ],
+        rows,
+        overhead,
+        rssPoints: rssInput.points,
+        rss,
+      }) + "\n\n" + workers,
+    );
   } finally {
     for (const c of clients) c.close();
     await service.close();

@@ -22,6 +22,8 @@ export interface ServerProcessOptions {
   readyTimeoutMs: number;
   /** Progress sink. */
   log: (line: string) => void;
+  /** More `serve` flags (e.g. `--segment-workers=0`). */
+  extraArgs?: string[];
 }
 
 /** A running server subprocess. */
@@ -69,6 +71,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       `--default-model=${options.defaultModel}`,
       `--max-points=${options.maxPoints}`,
       "--shutdown-grace-ms=5000",
+      ...(options.extraArgs ?? []),
     ],
     stdin: "null",
     stdout: "null",

@@ -10,12 +10,14 @@
 
 import process from "node:process";
 import { watchRegistry } from "../pipeline/registry.ts";
+import { type SegmentWorkersHandle, startSegmentWorkers } from "../pipeline/segment_workers.ts";
 import { createSegmentService } from "../pipeline/segment_service.ts";
-import type { Services } from "../pipeline/service_api.ts";
+import type { SegmentService, Services, TrainService } from "../pipeline/service_api.ts";
 import { createTrainService } from "../pipeline/train_service.ts";
+import { createWorkerTrainService } from "../pipeline/train_worker.ts";
 import { withTrainingSlots } from "../pipeline/training_slots.ts";
 import { resolveServerConfig, type ServerConfig, SETTINGS } from "../server/config.ts";
-import { Logger } from "../server/log.ts";
+import { type LogFields, Logger } from "../server/log.ts";
 import { startServer } from "../server/server.ts";
 import { viewerHandler } from "../server/viewer.ts";
 
@@ -40,40 +42,84 @@ export function parseServeFlags(args: string[]): Record<string, string> {
   return out;
 }
 
+/** What {@link buildServicesFromRegistry} returns. */
+export interface BuiltServices {
+  /** The services to serve. */
+  services: Services;
+  /** Re-reads the registry (called when it changes). */
+  reload: () => Promise<void>;
+  /** Stops the pipelines (workers included). */
+  close: () => Promise<void>;
+  /** Segment worker threads started (0 = Segment and training run on the main thread). */
+  segmentWorkers: number;
+}
+
 /**
  * Builds the services from the model registry: the one place where the
- * inference and training pipelines are plugged in. Returns `reload`, called
- * when the registry changes, and `close`. The segment service loads the
+ * inference and training pipelines are plugged in. The segment service loads the
  * default model in the background and reports not ready (health NOT_SERVING,
  * readyz 503) until it is loaded and warmed up. Training is offered when
  * `trainingSlots` > 0, at most that many runs at once.
+ *
+ * With `segmentWorkers` > 0, Segment is computed by min(segmentWorkers, concurrency)
+ * worker threads and each training run by a worker thread of its own that yields to
+ * Segment (`trainingYieldMs`), so the main thread only does transport. When the worker
+ * module cannot run (e.g. a bundle for Node, where the worker's TypeScript source cannot
+ * be loaded), it says so in the log and falls back to the main thread.
  */
-export function buildServicesFromRegistry(
+export async function buildServicesFromRegistry(
   config: ServerConfig,
-): Promise<{ services: Services; reload: () => Promise<void>; close: () => Promise<void> }> {
-  const logger = new Logger();
+  logger: Logger = new Logger(),
+): Promise<BuiltServices> {
+  const log = (level: "info" | "warn" | "error", msg: string, fields?: LogFields) =>
+    logger.log(level, msg, fields);
+  const segmentOptions = { modelsDir: config.modelsDir, defaultModel: config.defaultModel };
+  const trainOptions = { ...segmentOptions, maxPoints: config.maxPoints };
+  const trainLog = (line: string) => logger.log("info", "train", { detail: line });
+  const workers = Math.min(config.segmentWorkers, Math.max(1, config.concurrency));
+  let pool: SegmentWorkersHandle | null = null;
+  if (workers > 0) {
+    try {
+      pool = await startSegmentWorkers({ workers, service: segmentOptions, log });
+      log("info", "segment workers started", { workers });
+    } catch (e) {
+      log("warn", "segment workers unavailable; computing on the main thread", {
+        detail: String((e as Error)?.message ?? e),
+      });
+    }
+  }
+  if (pool) {
+    const train = createWorkerTrainService({
+      service: trainOptions,
+      load: pool.load,
+      yieldMs: config.trainingYieldMs,
+      log: trainLog,
+    });
+    const segment = pool;
+    return {
+      services: withTraining(segment, train, config.trainingSlots),
+      reload: () => segment.refresh(),
+      close: () => Promise.all([segment.close(), train.close()]).then(() => {}),
+      segmentWorkers: workers,
+    };
+  }
   const segment = createSegmentService({
-    modelsDir: config.modelsDir,
-    defaultModel: config.defaultModel,
+    ...segmentOptions,
     watchIntervalMs: 0, // run() below watches the registry and calls reload
-    log: (level, msg, fields) => logger.log(level, msg, fields),
+    log,
   });
-  const train = config.trainingSlots > 0
-    ? withTrainingSlots(
-      createTrainService({
-        modelsDir: config.modelsDir,
-        defaultModel: config.defaultModel,
-        maxPoints: config.maxPoints,
-        log: (line) => logger.log("info", "train", { detail: line }),
-      }),
-      config.trainingSlots,
-    )
-    : undefined;
-  return Promise.resolve({
-    services: train ? { segment, train } : { segment },
+  const train = createTrainService({ ...trainOptions, log: trainLog });
+  return {
+    services: withTraining(segment, train, config.trainingSlots),
     reload: () => segment.refresh(),
     close: () => segment.close(),
-  });
+    segmentWorkers: 0,
+  };
+}
+
+/** The services, with training behind `slots` slots (none offered when `slots` is 0). */
+function withTraining(segment: SegmentService, train: TrainService, slots: number): Services {
+  return slots > 0 ? { segment, train: withTrainingSlots(train, slots) } : { segment };
 }
 
 /** Runs the server until SIGTERM / SIGINT; returns the exit code. */
@@ -86,7 +132,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const logger = new Logger();
-  const { services, reload, close } = await buildServicesFromRegistry(config);
+  const { services, reload, close } = await buildServicesFromRegistry(config, logger);
   const viewer = viewerHandler(services.segment, {
     maxPoints: config.maxPoints,
     maxUploadBytes: config.maxMessageBytes,

@@ -48,6 +48,8 @@ export interface TrainServiceOptions {
   glove?: () => Promise<TextEncoder>;
   /** log lines */
   log?: (line: string) => void;
+  /** awaited before every optimiser step (see `TrainLoopOptions.beforeStep`) */
+  beforeStep?: () => Promise<void>;
 }
 
 const cancelled = () => new GeoError("cancelled", "Training was cancelled");
@@ -139,6 +141,7 @@ async function trainOnce(
     onEvent,
     validation,
     log: o.log,
+    beforeStep: o.beforeStep,
   });
   if (signal.aborted) throw cancelled();
   const metrics = metricsRecord(outcome.final, "train");

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
-import { readDataset, readScene } from "./dataset.ts";
+import { tinyTrainScenes } from "../../tests/fixtures/tiny_train_scenes.ts";
+import { readScene } from "./dataset.ts";
 import { loadVersion } from "./registry.ts";
 import type { TrainConfigInput, TrainEventOutput, TrainSceneInput } from "./service_api.ts";
 import { TINY_CLASSES, writeTinyDataset } from "./train/tiny_dataset.ts";
@@ -10,25 +11,7 @@ import { createTrainService } from "./train_service.ts";
 import { typedToBytes } from "./typed_bytes.ts";
 
 const root = await Deno.makeTempDir({ prefix: "geoguide-train-service-" });
-const data = join(root, "data");
-await writeTinyDataset(data, { scenes: 2, spacing: 0.06, seed: 4 });
-const info = await readDataset(data);
-const scenes: TrainSceneInput[] = [];
-for (const name of info.scenes) {
-  const s = await readScene(data, name);
-  scenes.push({
-    name,
-    cloud: { kind: "raw", xyz: typedToBytes(s.coord), rgb: s.color },
-    teacher: typedToBytes(s.teacher!),
-    teacherDtype: "float32",
-    dim: s.teacherDim!,
-    valid: s.valid,
-    instances: s.instance,
-    gtLabels: s.segment,
-    gtLabelNames: TINY_CLASSES,
-    frames: [],
-  });
-}
+const scenes = await tinyTrainScenes(join(root, "data"), { scenes: 2, spacing: 0.06, seed: 4 });
 const models = join(root, "models");
 const service = createTrainService({
   modelsDir: models,

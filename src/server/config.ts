@@ -7,6 +7,8 @@
  * @module
  */
 
+import { availableParallelism } from "node:os";
+
 /** Default gRPC port (Segmentation, Training, health, reflection). */
 export const DEFAULT_GRPC_PORT = 50051;
 /** Default HTTP port (healthz, readyz, metrics, viewer). */
@@ -31,6 +33,16 @@ export const DEFAULT_KEEPALIVE_MS = 120_000;
 export const DEFAULT_MAX_CONNECTION_AGE_MS = 0;
 /** Default number of Train calls run at once (0 = this server does not train). */
 export const DEFAULT_TRAINING_SLOTS = 1;
+/** Default longest wait of a training step for Segment requests in flight, ms. */
+export const DEFAULT_TRAINING_YIELD_MS = 2000;
+
+/**
+ * Default number of Segment worker threads: min(2, cores). The server starts at most
+ * `concurrency` of them (more would never get work).
+ */
+export function defaultSegmentWorkers(): number {
+  return Math.min(2, Math.max(1, availableParallelism()));
+}
 
 /** Every server setting, resolved. */
 export interface ServerConfig {
@@ -56,7 +68,7 @@ export interface ServerConfig {
   segmentToken: string;
   /** Bearer token for Training; "" = open. */
   trainToken: string;
-  /** PEM certificate chain file; "" = plaintext. TLS is served under Node only (see grpc.ts). */
+  /** PEM certificate chain file; "" = plaintext. */
   tlsCert: string;
   /** PEM private key file; "" = plaintext. */
   tlsKey: string;
@@ -68,6 +80,13 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** Train calls run at once; 0 = the Training service is not offered (segmenter pods). */
   trainingSlots: number;
+  /**
+   * Worker threads computing Segment (at most `concurrency` are started); training then
+   * runs in a worker thread of its own too. 0 = everything on the main thread.
+   */
+  segmentWorkers: number;
+  /** Longest wait of a training step while Segment requests are in flight, ms (0 = none). */
+  trainingYieldMs: number;
 }
 
 /** Settings, their flag (`--grpc-port`) and environment variable (`GEOGUIDE_GRPC_PORT`). */
@@ -93,6 +112,8 @@ export const SETTINGS: readonly { key: keyof ServerConfig; flag: string; env: st
   },
   { key: "shutdownGraceMs", flag: "shutdown-grace-ms", env: "GEOGUIDE_SHUTDOWN_GRACE_MS" },
   { key: "trainingSlots", flag: "training-slots", env: "GEOGUIDE_TRAINING_SLOTS" },
+  { key: "segmentWorkers", flag: "segment-workers", env: "GEOGUIDE_SEGMENT_WORKERS" },
+  { key: "trainingYieldMs", flag: "training-yield-ms", env: "GEOGUIDE_TRAINING_YIELD_MS" },
 ];
 
 /** The defaults of every setting. */
@@ -115,6 +136,8 @@ export function defaultServerConfig(): ServerConfig {
     maxConnectionAgeMs: DEFAULT_MAX_CONNECTION_AGE_MS,
     shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
     trainingSlots: DEFAULT_TRAINING_SLOTS,
+    segmentWorkers: defaultSegmentWorkers(),
+    trainingYieldMs: DEFAULT_TRAINING_YIELD_MS,
   };
 }
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, resolveServerConfig } from "./config.ts";
+import {
+  DEFAULT_GRPC_PORT,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_TRAINING_YIELD_MS,
+  defaultSegmentWorkers,
+  resolveServerConfig,
+} from "./config.ts";
 
 Deno.test("flags override environment variables, which override defaults", () => {
   const d = resolveServerConfig({}, {});
@@ -20,4 +26,19 @@ Deno.test("bad numbers and half TLS settings are refused with the setting named"
     /GEOGUIDE_HTTP_PORT/,
   );
   assert.throws(() => resolveServerConfig({ "tls-cert": "c.pem" }, {}), /tls-key/);
+});
+
+Deno.test("segment workers and the training yield have flags, variables and defaults", () => {
+  const d = resolveServerConfig({}, {});
+  assert.equal(d.segmentWorkers, defaultSegmentWorkers());
+  assert.ok(d.segmentWorkers >= 1 && d.segmentWorkers <= 2);
+  assert.equal(d.trainingYieldMs, DEFAULT_TRAINING_YIELD_MS);
+  const e = resolveServerConfig({}, {
+    GEOGUIDE_SEGMENT_WORKERS: "0",
+    GEOGUIDE_TRAINING_YIELD_MS: "500",
+  });
+  assert.deepEqual([e.segmentWorkers, e.trainingYieldMs], [0, 500]);
+  const f = resolveServerConfig({ "segment-workers": "3" }, { GEOGUIDE_SEGMENT_WORKERS: "0" });
+  assert.equal(f.segmentWorkers, 3);
+  assert.throws(() => resolveServerConfig({ "segment-workers": "-1" }, {}), /--segment-workers/);
 });

@@ -81,6 +81,11 @@ export interface TrainLoopOptions {
   validation?: ValidationSet;
   /** checkpoint file every `config.checkpointEvery` steps; `resume` starts from it */
   checkpoint?: { path: string; resume: boolean };
+  /**
+   * awaited before every optimiser step (before its abort check), e.g. to yield the CPU
+   * to inference; it must not touch the run's state, so results do not depend on it
+   */
+  beforeStep?: () => Promise<void>;
 }
 
 /** What a finished run returns. */
@@ -217,6 +222,7 @@ export async function trainAdapter(o: TrainLoopOptions): Promise<TrainOutcome> {
       return scores;
     };
     for (let step = start; step < c.steps; step++) {
+      await o.beforeStep?.();
       if (o.signal?.aborted) throw cancelled();
       const rng = stepRng(c.seed, step);
       const t0 = performance.now();
