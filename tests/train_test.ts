@@ -189,7 +189,10 @@ async function captured(f: () => Promise<number>): Promise<{ code: number; lines
 
 Deno.test("train / eval commands: publish a version, fine-tune from it, print mIoU last", async () => {
   const out = join(root, "cli", "site");
-  const flags = ["--data", data, "--out", out, "--hidden", "32", "--cache", cache];
+  const flags = [
+    ...["--data", data, "--out", out, "--hidden", "32", "--cache", cache],
+    ...["--backbone", "geodesc-1"], // the same features as the scenes of `loop` below
+  ];
   const first = await captured(() =>
     trainCommand([...flags, "--steps", "100", "--seed", "5", "--lr", "0.01"])
   );

@@ -10,7 +10,7 @@
  * (`models/default/1`) to fine-tune from (site adaptation); without it the adapter starts
  * from a seeded initialisation. `--crop N` caps a step at the N voxels nearest (in x, y) to
  * a random point of the scene (default: whole scenes). `--backbone` picks the descriptor
- * version (default geodesc-1; a base model's own backbone wins). `--val` scores a held-out dataset (manifest `test_miou`),
+ * version (default geodesc-3; a base model's own backbone wins). `--val` scores a held-out dataset (manifest `test_miou`),
  * else the training scenes with ground truth are scored (`train_miou`). A checkpoint is
  * kept in `<out>/.train-checkpoint.bin` every `--checkpoint-every` steps; `--resume`
  * continues from it (same data and settings). Ctrl-C cancels: nothing is published.

@@ -112,7 +112,7 @@ async function trainOnce(
     dim: base?.dims.dim,
     maxPoints: o.maxPoints ?? 10_000_000,
   });
-  const backbone = base?.backbone ?? descriptorBackbone();
+  const backbone = base?.backbone ?? descriptorBackbone(config.backbone);
   const textEncoder = base?.textEncoder ??
     (decoded.dim === 100 ? GLOVE_SG_100D_ID : CLIENT_EMBEDDINGS_ENCODER);
   const scenes: TrainScene[] = [];

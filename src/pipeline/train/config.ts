@@ -81,7 +81,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = {
   validateEvery: 100,
   checkpointEvery: 100,
   voxelSize: 0.02,
-  backbone: "geodesc-1",
+  backbone: "geodesc-3",
 };
 
 /** Settings that do not change what is computed (left out of checkpoint fingerprints). */
