@@ -34,15 +34,20 @@ FROM deps-cpu AS glove
 COPY --from=app /app /app
 RUN /app/node_modules/.bin/deno run -A /app/src/text/glove_convert.ts /app/.cache
 
+# ---- what both runtimes carry under /app besides node_modules: sources, models, GloVe cache ---
+FROM app AS runtime-files
+COPY --from=glove /app/.cache /app/.cache
+
 # ---- CPU runtime ----------------------------------------------------------------------------
+# The two runtimes differ only in their base image and node_modules (and the GPU one's Node
+# binary): a stage has one base, so the user, settings and entrypoint below stand in both.
 FROM ${NODE_IMAGE} AS cpu
+RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
 WORKDIR /app
 ENV NODE_ENV=production DENO_DIR=/tmp/deno GEOGUIDE_MODELS=/app/models \
     GEOGUIDE_CACHE_DIR=/app/.cache
 COPY --from=deps-cpu /app/node_modules /app/node_modules
-COPY --from=app /app /app
-COPY --from=glove /app/.cache /app/.cache
-RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
+COPY --from=runtime-files /app /app
 USER 10001:10001
 EXPOSE 50051 8080
 ENTRYPOINT ["/app/node_modules/.bin/deno", "run", "-A", "/app/src/cli.ts"]
@@ -51,14 +56,13 @@ CMD ["serve"]
 # ---- GPU runtime: CUDA 12 + cuDNN 9 base, Node copied in ---------------------------------------
 FROM ${NODE_IMAGE} AS node-bin
 FROM ${CUDA_IMAGE} AS gpu
+RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
 WORKDIR /app
 ENV NODE_ENV=production DENO_DIR=/tmp/deno GEOGUIDE_MODELS=/app/models \
     GEOGUIDE_CACHE_DIR=/app/.cache
 COPY --from=node-bin /usr/local/bin/node /usr/local/bin/node
 COPY --from=deps-gpu /app/node_modules /app/node_modules
-COPY --from=app /app /app
-COPY --from=glove /app/.cache /app/.cache
-RUN groupadd -g 10001 geoguide && useradd -u 10001 -g geoguide -s /usr/sbin/nologin geoguide
+COPY --from=runtime-files /app /app
 USER 10001:10001
 EXPOSE 50051 8080
 ENTRYPOINT ["/app/node_modules/.bin/deno", "run", "-A", "/app/src/cli.ts"]

@@ -4,6 +4,7 @@ import { Rng } from "../src/kernels/random.ts";
 import { decodeCloudInput } from "../src/pipeline/cloud_input.ts";
 import { voxelFeatures } from "../src/pipeline/inference.ts";
 import { loadModel, publishBundle } from "../src/pipeline/model_bundle.ts";
+import { segmentInput } from "../src/pipeline/segment_input.ts";
 import {
   createSegmentService,
   type SegmentServiceHandle,
@@ -24,19 +25,14 @@ const SEQ = `${SHARED}/draco_testdata/pc_color.drc`; // same points, sequential 
 
 function request(cloud: CloudInput, over: Partial<SegmentInput> = {}): SegmentInput {
   const labels = over.labels ?? ["wall", "floor", "chair", "table"];
-  return {
-    cloud,
-    labels,
-    model: "",
-    version: 0,
+  return segmentInput(cloud, labels, {
     minScore: -1,
     returnScores: true,
     returnPositions: true,
     labelEmbeddings: randomEmbeddings([...labels], 100, 5),
-    promptTemplate: "",
     limits: { maxPoints: 1_000_000 },
     ...over,
-  };
+  });
 }
 
 const never = () => new AbortController().signal;

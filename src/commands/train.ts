@@ -26,10 +26,15 @@ import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import { descriptorBackbone } from "../pipeline/backbone.ts";
 import { readDataset } from "../pipeline/dataset.ts";
-import { type BaseModel, loadBaseFolder } from "../pipeline/train/base_model.ts";
+import {
+  type BaseModel,
+  baseRef,
+  loadBaseFolder,
+  trainFromBase,
+} from "../pipeline/train/base_model.ts";
 import { parseLambda, resolveTrainConfig, type TrainConfig } from "../pipeline/train/config.ts";
 import { datasetEmbeddings, loadDatasetScenes } from "../pipeline/train/dataset_scenes.ts";
-import { trainAdapter, type ValidationSet } from "../pipeline/train/loop.ts";
+import type { ValidationSet } from "../pipeline/train/loop.ts";
 import { metricsRecord, publishTrained, registryTarget } from "../pipeline/train/publish.ts";
 import { numberFlag, parseFlags } from "./_flags.ts";
 
@@ -124,12 +129,12 @@ async function train(m: Map<string, string>, signal: AbortSignal): Promise<numbe
     split = "test";
   }
   const checkpoint = { path: join(out, ".train-checkpoint.bin"), resume: m.has("--resume") };
-  const dims = { dg: backbone.dim, c: classes.dim };
-  const outcome = await trainAdapter({
+  const { outcome, dims } = await trainFromBase({
     config,
     scenes,
-    dims,
-    init: base?.weights,
+    backbone,
+    classDim: classes.dim,
+    base,
     signal,
     log,
     validation,
@@ -141,16 +146,14 @@ async function train(m: Map<string, string>, signal: AbortSignal): Promise<numbe
     name,
     outcome,
     config,
-    dims: { dg: dims.dg, hidden: config.hidden, dim: dims.c },
+    dims,
     backbone,
     classNames: info.labels,
     textEncoder: base?.textEncoder ?? classes.encoder,
     provenance: {
       data,
       scenes: info.scenes,
-      base: base
-        ? { name: base.loaded.manifest.name, version: base.loaded.manifest.version }
-        : null,
+      base: baseRef(base),
     },
     signal,
   }, metricsRecord(outcome.final, split));

@@ -34,6 +34,8 @@ export function eigenSym3(cov: ArrayLike<number>): Eigen3 {
 /** Scratch: the three working vectors, and the scaled matrix (upper triangle). */
 const W = new Float64Array(9);
 const A = new Float64Array(6);
+/** Scratch: the result of `unitPair`. */
+const PAIR = new Float64Array(2);
 
 /**
  * Same as `eigenSym3` but writes into caller-owned arrays (no allocation).
@@ -184,37 +186,41 @@ function secondVector(e: number): void {
   const avx = A[0] * vx + A[1] * vy + A[2] * vz;
   const avy = A[1] * vx + A[3] * vy + A[4] * vz;
   const avz = A[2] * vx + A[4] * vy + A[5] * vz;
-  let m00 = ux * aux + uy * auy + uz * auz - e;
-  let m01 = ux * avx + uy * avy + uz * avz;
-  let m11 = vx * avx + vy * avy + vz * avz - e;
+  const m00 = ux * aux + uy * auy + uz * auz - e;
+  const m01 = ux * avx + uy * avy + uz * avz;
+  const m11 = vx * avx + vy * avy + vz * avz - e;
   const a00 = Math.abs(m00), a01 = Math.abs(m01), a11 = Math.abs(m11);
+  // (cu, cv): the unit null vector of the row of M with the larger diagonal.
   let cu = 1, cv = 0;
   if (a00 >= a11) {
     if (Math.max(a00, a01) > 0) {
-      if (a00 >= a01) {
-        m01 /= m00;
-        m00 = 1 / Math.sqrt(1 + m01 * m01);
-        m01 *= m00;
-      } else {
-        m00 /= m01;
-        m01 = 1 / Math.sqrt(1 + m00 * m00);
-        m00 *= m01;
-      }
-      cu = m01, cv = -m00;
+      unitPair(m00, m01);
+      cu = PAIR[1], cv = -PAIR[0];
     }
   } else if (Math.max(a11, a01) > 0) {
-    if (a11 >= a01) {
-      m01 /= m11;
-      m11 = 1 / Math.sqrt(1 + m01 * m01);
-      m01 *= m11;
-    } else {
-      m11 /= m01;
-      m01 = 1 / Math.sqrt(1 + m11 * m11);
-      m11 *= m01;
-    }
-    cu = m11, cv = -m01;
+    unitPair(m11, m01);
+    cu = PAIR[0], cv = -PAIR[1];
   }
   W[3] = cu * ux + cv * vx;
   W[4] = cu * uy + cv * vy;
   W[5] = cu * uz + cv * vz;
+}
+
+/**
+ * PAIR ← (d, o) scaled to unit length, dividing by the larger magnitude first (by d on a
+ * tie) so that it neither overflows nor underflows; the larger one comes out positive.
+ * Not both 0.
+ */
+function unitPair(d: number, o: number): void {
+  if (Math.abs(d) >= Math.abs(o)) {
+    o /= d;
+    d = 1 / Math.sqrt(1 + o * o);
+    o *= d;
+  } else {
+    d /= o;
+    o = 1 / Math.sqrt(1 + d * d);
+    d *= o;
+  }
+  PAIR[0] = d;
+  PAIR[1] = o;
 }

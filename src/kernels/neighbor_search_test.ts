@@ -36,8 +36,20 @@ function bruteOne(
   return list;
 }
 
-function queryOf(src: Float32Array, j: number): number[] {
-  return [src[3 * j], src[3 * j + 1], src[3 * j + 2]];
+/** `bruteOne` of every query: `queries` when given, else every point (itself first). */
+function bruteAll(
+  points: Float32Array,
+  opts: { queries?: Float32Array; r2: number; limit?: number },
+) {
+  const qs = opts.queries ?? points;
+  const wants: ReturnType<typeof bruteOne>[] = [];
+  for (let j = 0; j < qs.length / 3; j++) {
+    const q = [qs[3 * j], qs[3 * j + 1], qs[3 * j + 2]];
+    wants.push(
+      bruteOne(points, q, { self: opts.queries ? -1 : j, r2: opts.r2, limit: opts.limit }),
+    );
+  }
+  return wants;
 }
 
 function checkKnn(
@@ -46,13 +58,11 @@ function checkKnn(
   opts: { queries?: Float32Array; radius?: number },
 ) {
   const res = knnSearch(points, k, opts);
-  const qs = opts.queries ?? points;
-  const nq = qs.length / 3;
-  assert.equal(res.k, k);
-  assert.equal(res.index.length, nq * k);
   const r2 = opts.radius === undefined ? Infinity : opts.radius * opts.radius;
-  for (let j = 0; j < nq; j++) {
-    const want = bruteOne(points, queryOf(qs, j), { self: opts.queries ? -1 : j, r2, limit: k });
+  const wants = bruteAll(points, { queries: opts.queries, r2, limit: k });
+  assert.equal(res.k, k);
+  assert.equal(res.index.length, wants.length * k);
+  wants.forEach((want, j) => {
     for (let t = 0; t < k; t++) {
       const gotI = res.index[j * k + t], gotD = res.dist2[j * k + t];
       if (t < want.length) {
@@ -63,7 +73,7 @@ function checkKnn(
         assert.equal(gotD, Infinity);
       }
     }
-  }
+  });
 }
 
 function checkRadius(
@@ -72,25 +82,20 @@ function checkRadius(
   opts: { queries?: Float32Array; maxK?: number },
 ) {
   const res = radiusSearch(points, radius, opts);
-  const qs = opts.queries ?? points;
-  const nq = qs.length / 3;
+  const wants = bruteAll(points, { queries: opts.queries, r2: radius * radius, limit: opts.maxK });
+  const nq = wants.length;
   assert.equal(res.offsets.length, nq + 1);
   assert.equal(res.offsets[0], 0);
   assert.equal(res.offsets[nq], res.index.length);
   assert.equal(res.dist2.length, res.index.length);
-  for (let j = 0; j < nq; j++) {
-    const want = bruteOne(points, queryOf(qs, j), {
-      self: opts.queries ? -1 : j,
-      r2: radius * radius,
-      limit: opts.maxK,
-    });
+  wants.forEach((want, j) => {
     const a = res.offsets[j], b = res.offsets[j + 1];
     assert.equal(b - a, want.length, `query ${j} count`);
     for (let t = 0; t < want.length; t++) {
       assert.equal(res.index[a + t], want[t].i, `query ${j} rank ${t}`);
       assert.equal(res.dist2[a + t], want[t].d);
     }
-  }
+  });
 }
 
 function uniformCloud(rng: Rng, n: number, size = [10, 10, 3]): Float32Array {

@@ -10,6 +10,12 @@ function rowOf(a: Float32Array, i: number): number[] {
   return [a[3 * i], a[3 * i + 1], a[3 * i + 2]];
 }
 
+/** Neighbour lists of the given rows (one row a point, all of the same length k). */
+function neighbors(rows: number[][]): Neighbors {
+  const index = new Int32Array(rows.flat());
+  return { k: rows[0].length, index, dist2: new Float32Array(index.length) };
+}
+
 /** Two-pass covariance of the valid neighbours of point i (reference). */
 function covariance(coord: Float32Array, nb: Neighbors, i: number): number[][] | null {
   const pts = Array.from(nb.index.subarray(i * nb.k, (i + 1) * nb.k)).filter((j) => j >= 0)
@@ -151,45 +157,19 @@ Deno.test("estimateNormals degenerate neighbourhoods and argument checks", () =>
     assert.equal(two.curvature[i], 0);
   }
   // Three coincident points: no covariance, default normal; default orients towards a viewpoint.
-  const dup: Neighbors = {
-    k: 3,
-    index: new Int32Array([0, 1, 2, 1, 0, 2, 2, 0, 1, 3, 4, 5, 4, 3, 5, 5, 4, 3]),
-    dist2: new Float32Array(18),
-  };
+  const dup = neighbors([[0, 1, 2], [1, 0, 2], [2, 0, 1], [3, 4, 5], [4, 3, 5], [5, 4, 3]]);
   const d = estimateNormals(coord, dup, { viewpoint: [5, 5, -10] });
   assert.deepEqual(rowOf(d.normal, 4), [0, 0, -1]);
   assert.equal(d.curvature[4], 0);
   // Three non-collinear points: the plane z = 0, padded rows ignored.
-  const padded: Neighbors = {
-    k: 4,
-    index: new Int32Array([
-      0,
-      1,
-      2,
-      -1,
-      1,
-      0,
-      2,
-      -1,
-      2,
-      0,
-      1,
-      -1,
-      3,
-      -1,
-      -1,
-      -1,
-      4,
-      -1,
-      -1,
-      -1,
-      5,
-      -1,
-      -1,
-      -1,
-    ]),
-    dist2: new Float32Array(24),
-  };
+  const padded = neighbors([
+    [0, 1, 2, -1],
+    [1, 0, 2, -1],
+    [2, 0, 1, -1],
+    [3, -1, -1, -1],
+    [4, -1, -1, -1],
+    [5, -1, -1, -1],
+  ]);
   const p = estimateNormals(coord, padded);
   for (let i = 0; i < 3; i++) assert.deepEqual(rowOf(p.normal, i), [0, 0, 1]);
   assert.throws(() => estimateNormals(coord, knnSearch(coord.subarray(0, 9), 2)), /do not match/);

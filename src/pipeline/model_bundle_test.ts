@@ -19,6 +19,22 @@ import { loadVersion } from "./registry.ts";
 
 const dims = { dg: 5, hidden: 3, dim: 4 };
 
+/** A temporary registry holding version 1 of model "m": a seeded adapter of `dims`. */
+async function registryWithM(): Promise<string> {
+  const root = await Deno.makeTempDir();
+  await publishBundle(root, "m", {
+    dims,
+    weights: initAdapterWeights(dims, new Rng(1)),
+    manifest: {},
+  });
+  return root;
+}
+
+/** `assert.throws` / `assert.rejects` check: a GeoError of `kind` whose message matches. */
+function geoError(kind: GeoError["kind"], message = /(?:)/): (e: unknown) => boolean {
+  return (e) => e instanceof GeoError && e.kind === kind && message.test(e.message);
+}
+
 Deno.test("adapter.bin: float32 LE w1, b1, w2, b2 in order, round trip", () => {
   const w = initAdapterWeights(dims, new Rng(2));
   const bytes = encodeAdapterWeights(dims, w);
@@ -31,8 +47,7 @@ Deno.test("adapter.bin: float32 LE w1, b1, w2, b2 in order, round trip", () => {
   assert.deepEqual(decodeAdapterWeights(bytes, dims, "x"), w);
   assert.throws(
     () => decodeAdapterWeights(bytes.subarray(4), dims, "adapter.bin"),
-    (e: unknown) =>
-      e instanceof GeoError && e.kind === "failed_precondition" && /adapter\.bin/.test(e.message),
+    geoError("failed_precondition", /adapter\.bin/),
   );
   assert.throws(() => encodeAdapterWeights({ ...dims, dg: 6 }, w), /w1/);
 });
@@ -94,39 +109,15 @@ Deno.test("publishBundle + loadModel: files, manifest, weights read back, classi
 });
 
 Deno.test("loadModel: a modified adapter file is failed_precondition, a missing version not_found", async () => {
-  const root = await Deno.makeTempDir();
-  await publishBundle(root, "m", {
-    dims,
-    weights: initAdapterWeights(dims, new Rng(1)),
-    manifest: {},
-  });
-  await assert.rejects(
-    loadModel(root, "m", 3),
-    (e: unknown) => e instanceof GeoError && e.kind === "not_found",
-  );
-  await assert.rejects(
-    loadModel(root, "x"),
-    (e: unknown) => e instanceof GeoError && e.kind === "not_found",
-  );
+  const root = await registryWithM();
+  await assert.rejects(loadModel(root, "m", 3), geoError("not_found"));
+  await assert.rejects(loadModel(root, "x"), geoError("not_found"));
   await writeFile(join(root, "m", "1", "adapter.bin"), new Uint8Array(8));
-  await assert.rejects(
-    loadModel(root, "m"),
-    (e: unknown) =>
-      e instanceof GeoError && e.kind === "failed_precondition" && /adapter\.bin/.test(e.message),
-  );
+  await assert.rejects(loadModel(root, "m"), geoError("failed_precondition", /adapter\.bin/));
 });
 
 Deno.test("loadModel: a descriptor model whose dims.geometric differs from the descriptor is refused", async () => {
-  const root = await Deno.makeTempDir();
   // dims.dg = 5 but the descriptor backbone gives 48 features
-  await publishBundle(root, "m", {
-    dims,
-    weights: initAdapterWeights(dims, new Rng(1)),
-    manifest: {},
-  });
-  await assert.rejects(
-    loadModel(root, "m"),
-    (e: unknown) =>
-      e instanceof GeoError && e.kind === "failed_precondition" && /48/.test(e.message),
-  );
+  const root = await registryWithM();
+  await assert.rejects(loadModel(root, "m"), geoError("failed_precondition", /48/));
 });

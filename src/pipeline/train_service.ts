@@ -25,9 +25,9 @@ import type {
   TrainSceneInput,
   TrainService,
 } from "./service_api.ts";
-import { type BaseModel, loadBaseModel } from "./train/base_model.ts";
+import { type BaseModel, baseRef, loadBaseModel, trainFromBase } from "./train/base_model.ts";
 import { resolveTrainConfig, type TrainConfig } from "./train/config.ts";
-import { trainAdapter, type ValidationSet } from "./train/loop.ts";
+import type { ValidationSet } from "./train/loop.ts";
 import { metricsRecord, publishTrained } from "./train/publish.ts";
 import { decodeTrainScenes } from "./train/request_scenes.ts";
 import { prepareScene, type TrainScene } from "./train/scene.ts";
@@ -127,16 +127,16 @@ async function trainOnce(
       }),
     );
   }
-  const dims = { dg: backbone.dim, c: decoded.dim };
   const validation = await validationOf(
-    { scenes, classNames: decoded.classNames, encoder: { name: textEncoder, dim: dims.c } },
+    { scenes, classNames: decoded.classNames, encoder: { name: textEncoder, dim: decoded.dim } },
     o,
   );
-  const outcome = await trainAdapter({
+  const { outcome, dims } = await trainFromBase({
     config,
     scenes,
-    dims,
-    init: base?.weights,
+    backbone,
+    classDim: decoded.dim,
+    base,
     signal,
     onEvent,
     validation,
@@ -145,9 +145,7 @@ async function trainOnce(
   });
   if (signal.aborted) throw cancelled();
   const metrics = metricsRecord(outcome.final, "train");
-  const baseRef = base
-    ? { name: base.loaded.manifest.name, version: base.loaded.manifest.version }
-    : null;
+  const baseVersion = baseRef(base);
   let version = 0;
   if (request.config.publish) {
     const manifest = await publishTrained({
@@ -155,13 +153,13 @@ async function trainOnce(
       name: request.config.site,
       outcome,
       config,
-      dims: { dg: dims.dg, hidden: config.hidden, dim: dims.c },
+      dims,
       backbone,
       classNames: base?.loaded.manifest.default_labels.length
         ? base.loaded.manifest.default_labels
         : decoded.classNames,
       textEncoder,
-      provenance: { base: baseRef, scenes: scenes.map((s) => s.name), source: "Train RPC" },
+      provenance: { base: baseVersion, scenes: scenes.map((s) => s.name), source: "Train RPC" },
       signal,
     }, metrics);
     version = manifest.version;
@@ -175,7 +173,7 @@ async function trainOnce(
       seconds: Math.round((performance.now() - t0) / 100) / 10,
       scenes: scenes.length,
       points: scenes.reduce((s, x) => s + x.points, 0),
-      base: baseRef,
+      base: baseVersion,
       final_loss: last ?? null,
       points_per_second: Math.round(outcome.pointsPerSecond),
       ...metrics,

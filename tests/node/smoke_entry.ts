@@ -16,7 +16,8 @@ import { sharedGloveEncoder } from "../../src/pipeline/label_embeddings.ts";
 import { CLIENT_EMBEDDINGS_ENCODER } from "../../src/pipeline/model_bundle.ts";
 import { probeObjective } from "../../src/pipeline/objective/probe.ts";
 import { createSegmentService } from "../../src/pipeline/segment_service.ts";
-import type { SegmentInput, SegmentOutput } from "../../src/pipeline/service_api.ts";
+import { segmentInput } from "../../src/pipeline/segment_input.ts";
+import type { SegmentOutput } from "../../src/pipeline/service_api.ts";
 import { gloveBinaryPath } from "../../src/text/glove_convert.ts";
 import { createTinyModel } from "../fixtures/tiny_model.ts";
 
@@ -95,21 +96,14 @@ test("the in-process segment service labels a Draco cloud under Node", async (t)
     const decoded = await decodeCloud(bytes, name);
     assert.ok(decoded.count > 1000);
     const rng = new Rng(5);
-    const request: SegmentInput = {
-      cloud: { kind: "draco", bytes },
-      labels,
-      model: "",
-      version: 0,
+    const request = segmentInput({ kind: "draco", bytes }, labels, {
       minScore: -1,
       returnScores: true,
-      returnPositions: false,
       labelEmbeddings: labels.map((label) => ({
         label,
         vector: Float32Array.from({ length: 100 }, () => rng.normal()),
       })),
-      promptTemplate: "",
-      limits: { maxPoints: 10_000_000 },
-    };
+    });
     const signal = new AbortController().signal;
     const out = await service.segment(request, signal);
     assert.equal(out.model, "tiny");

@@ -1,6 +1,7 @@
 /**
  * The model version a run fine-tunes from (site adaptation): its verified files, adapter
- * weights, backbone and text encoder.
+ * weights, backbone and text encoder; a training run started from it (or from a seeded
+ * adapter when there is none).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { AdapterDims, AdapterWeights } from "../adapter_graph.ts";
 import { type Backbone, createBackbone } from "../backbone.ts";
 import { readAdapterWeights } from "../model_bundle.ts";
 import { type LoadedVersion, loadVersion } from "../registry.ts";
+import { trainAdapter, type TrainLoopOptions, type TrainOutcome } from "./loop.ts";
 
 /** A base model version. */
 export interface BaseModel {
@@ -59,4 +61,43 @@ export async function loadBaseFolder(dir: string): Promise<BaseModel> {
     );
   }
   return await loadBaseModel(dirname(dirname(full)), basename(dirname(full)), version);
+}
+
+/** Name and version of a base model as provenance records them; null without one. */
+export function baseRef(base: BaseModel | undefined): { name: string; version: number } | null {
+  return base ? { name: base.loaded.manifest.name, version: base.loaded.manifest.version } : null;
+}
+
+/** Options of {@link trainFromBase}: the loop's, but for its adapter sizes and start. */
+export interface TrainFromBaseOptions extends Omit<TrainLoopOptions, "dims" | "init"> {
+  /** the backbone the scenes' geometric features come from (its width is Dg) */
+  backbone: Backbone;
+  /** C, the width of the teacher features and class embeddings */
+  classDim: number;
+  /** the version to fine-tune; without one the adapter starts from a seeded initialisation */
+  base?: BaseModel;
+}
+
+/** A finished run and the sizes of the adapter it trained (as `publishTrained` takes them). */
+export interface TrainedAdapter {
+  /** what `trainAdapter` returned */
+  outcome: TrainOutcome;
+  /** Dg of the backbone, H of the config, C of the classes */
+  dims: AdapterDims;
+}
+
+/**
+ * Trains the adapter on features of `o.backbone`, starting from `o.base`'s weights when
+ * there is a base.
+ *
+ * @throws as `trainAdapter`
+ */
+export async function trainFromBase(o: TrainFromBaseOptions): Promise<TrainedAdapter> {
+  const { backbone, classDim, base, ...loop } = o;
+  const outcome = await trainAdapter({
+    ...loop,
+    dims: { dg: backbone.dim, c: classDim },
+    init: base?.weights,
+  });
+  return { outcome, dims: { dg: backbone.dim, hidden: loop.config.hidden, dim: classDim } };
 }
