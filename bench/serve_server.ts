@@ -24,6 +24,10 @@ export interface ServerProcessOptions {
   log: (line: string) => void;
   /** More `serve` flags (e.g. `--segment-workers=0`). */
   extraArgs?: string[];
+  /** Also serve HTTP (/metrics, /readyz) on an ephemeral port (default false). */
+  http?: boolean;
+  /** V8 flags of the server process, e.g. ["--max-old-space-size=512"]. */
+  v8Flags?: string[];
 }
 
 /** A running server subprocess. */
@@ -32,6 +36,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** "127.0.0.1:port" of the gRPC server. */
   readonly address: string;
+  /** "http://127.0.0.1:port" of the HTTP server ("" without `http`). */
+  readonly httpUrl: string;
   /** Calls logged with a status other than OK so far. */
   failedCalls(): number;
   /** The last warning / error log lines (at most 5). */
@@ -62,11 +68,12 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     args: [
       "run",
       "-A",
+      ...(options.v8Flags?.length ? [`--v8-flags=${options.v8Flags.join(",")}`] : []),
       CLI,
       "serve",
       "--host=127.0.0.1",
       "--grpc-port=0",
-      "--http-port=-1",
+      `--http-port=${options.http ? 0 : -1}`,
       `--models=${options.modelsDir}`,
       `--default-model=${options.defaultModel}`,
       `--max-points=${options.maxPoints}`,
@@ -79,6 +86,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   }).spawn();
   let failed = 0;
   const errors: string[] = [];
+  let httpPort = -1;
   let onPort: (port: number) => void = () => {};
   const portSeen = new Promise<number>((resolve) => (onPort = resolve));
   const drained = (async () => {
@@ -94,7 +102,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         try {
           rec = JSON.parse(line);
         } catch { /* not a log record */ }
-        if (rec?.msg === "listening") onPort(Number(rec.grpc_port));
+        if (rec?.msg === "listening") {
+          httpPort = Number(rec.http_port ?? -1);
+          onPort(Number(rec.grpc_port));
+        }
         if (rec?.msg === "rpc" && rec.code !== "OK") failed++;
         if (!rec || rec.level === "warn" || rec.level === "error") {
           errors.push(line.slice(0, 300));
@@ -137,6 +148,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   return {
     pid: child.pid,
     address,
+    httpUrl: options.http ? `http://127.0.0.1:${httpPort}` : "",
     failedCalls: () => failed,
     lastErrors: () => [...errors],
     async stop() {
