@@ -257,7 +257,7 @@ export async function run(args: string[]): Promise<void> {
     report[mode] = { runs, summary, claims };
   }
   if (siteOn) {
-    out.push(await siteSection(o, ctx, { gtTrain, baseAdapters, progress, log, report }));
+    out.push(await siteSection(o, ctx, { base, gtTrain, baseAdapters, progress, log, report }));
   }
   const meanStep = stepCount > 0 ? stepSeconds / stepCount : NaN;
   out.push(`mean training step: ${meanStep.toFixed(2)} s (crop ${o.crop}, this machine)`);
@@ -283,6 +283,8 @@ async function siteSection(
   o: Options,
   ctx: LoadContext,
   s: {
+    /** the settings every run of the table shares */
+    base: Partial<TrainConfig>;
     gtTrain: Split;
     baseAdapters: Map<number, AdapterWeights>;
     progress: OverallProgress;
@@ -301,7 +303,7 @@ async function siteSection(
     let adapter = s.baseAdapters.get(seed);
     if (!adapter) {
       adapter = (await trainAndScore({
-        base: { steps: o.steps, maxPointsPerStep: o.crop },
+        base: s.base,
         overrides: {},
         seed,
         train: s.gtTrain,
@@ -314,7 +316,7 @@ async function siteSection(
     }
     const before = await scoreAdapter(siteTest, { dg, c: siteTest.classes.dim, hidden }, adapter);
     const tuned = await trainAndScore({
-      base: { steps: o.siteSteps, maxPointsPerStep: o.crop },
+      base: { ...s.base, steps: o.siteSteps },
       overrides: {},
       seed,
       train: siteTrain,
