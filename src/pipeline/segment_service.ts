@@ -37,6 +37,8 @@ export interface SegmentServiceOptions {
   embedder?: LabelEmbedder;
   /** Also load the default model's text encoder at start (default true). */
   preloadText?: boolean;
+  /** Called whenever the model list or readiness may have changed (registry read, model loaded). */
+  onChange?: () => void;
   /** Log sink. */
   log?: (
     level: "info" | "warn" | "error",
@@ -154,6 +156,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         await embedder.encoderFor(m);
       }
       readyKey = `${m.name}@${m.version}`;
+      options.onChange?.();
       log("info", "model loaded", {
         model: m.name,
         version: m.version,
@@ -168,6 +171,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     defaultName = resolveDefaultModel(models.map((m) => m.name), options.defaultModel ?? "");
     models = models.map((m) => ({ ...m, isDefault: m.name === defaultName }));
     if (!defaultName) readyKey = "";
+    options.onChange?.();
     await loadDefault();
   };
 

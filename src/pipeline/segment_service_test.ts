@@ -111,3 +111,23 @@ Deno.test("segment service: a configured default model that is missing keeps it 
     await svc.close();
   }
 });
+
+Deno.test("segment service: onChange reports the registry read before the model is ready, then readiness", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  const seen: { models: number; ready: boolean }[] = [];
+  const svc = createSegmentService({
+    modelsDir: tiny.root,
+    watchIntervalMs: 0,
+    preloadText: false,
+    onChange: () => seen.push({ models: svc.listModels().length, ready: svc.ready() }),
+  });
+  try {
+    await svc.whenStarted();
+    assert.deepEqual(seen, [{ models: 1, ready: false }, { models: 1, ready: true }]);
+    await svc.refresh();
+    assert.equal(seen.length, 4);
+    assert.deepEqual(seen.at(-1), { models: 1, ready: true });
+  } finally {
+    await svc.close();
+  }
+});

@@ -45,6 +45,7 @@ function serveSegment(data: SegmentWorkerData): void {
   const service = createSegmentService({
     ...data.options,
     watchIntervalMs: 0, // the main thread watches the registry and sends "refresh"
+    onChange: () => pushState(),
     log,
   });
   const running = new Map<number, AbortController>();
@@ -55,18 +56,9 @@ function serveSegment(data: SegmentWorkerData): void {
     if (text !== sent) post({ type: "state", ...state });
     sent = text;
   };
-  // The first state goes out once the registry was read: models listed, or start finished.
-  let started = false;
-  service.whenStarted().then(() => {
-    started = true;
-    pushState();
-  });
-  const poll = setInterval(() => {
-    if (started || service.listModels().length > 0) {
-      clearInterval(poll);
-      pushState();
-    }
-  }, 10);
+  // The first state goes out once the registry was read (onChange), or when the start
+  // failed before that (an unreadable registry still answers, with no model).
+  service.whenStarted().then(pushState);
   // Test hooks: hold the next request until "release" or its cancellation; crash the thread.
   let holdNext = false;
   let released: (() => void) | null = null;
@@ -108,7 +100,6 @@ function serveSegment(data: SegmentWorkerData): void {
       case "refresh":
         return void answer(m.id, service.refresh().finally(pushState));
       case "close":
-        clearInterval(poll);
         return void answer(m.id, service.close()); // the pool then terminates the thread
       case "test":
         if (!data.testHooks) return;
