@@ -33,7 +33,10 @@ export interface WireError {
 export interface SegmentWorkerData {
   readonly role: "segment";
   /** Options of `createSegmentService` that survive structured cloning (no functions). */
-  readonly options: Omit<SegmentServiceOptions, "embedder" | "log" | "watchIntervalMs">;
+  readonly options: Omit<
+    SegmentServiceOptions,
+    "embedder" | "log" | "onChange" | "watchIntervalMs"
+  >;
   /** Whether the test actions (`hold`, `release`, `crash`) are honoured. */
   readonly testHooks: boolean;
 }
