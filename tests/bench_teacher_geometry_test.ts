@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { pairStats, rocAuc, teacherErrorSplit } from "../bench/teacher_geometry.ts";
+
+Deno.test("rocAuc counts wins over every pair, ties half", () => {
+  assert.equal(rocAuc([3, 4], [1, 2]), 1);
+  assert.equal(rocAuc([1], [2]), 0);
+  assert.equal(rocAuc([2], [2]), 0.5);
+  assert.equal(rocAuc([2, 0], [1, 3]), 0.25);
+  assert.ok(Number.isNaN(rocAuc([], [1])));
+});
+
+Deno.test("pairStats pools segments and separates same-class pairs", () => {
+  // segments 0 and 1 (class 0) point along x, segment 2 (class 1) along y
+  const rows = Float32Array.from([1, 0, 2, 0, 1, 0.1, 0, 1]);
+  const stats = pairStats(rows, 2, Int32Array.from([0, 0, 1, 2]), Int16Array.from([0, 0, 0, 1]));
+  assert.equal(stats.auc, 1);
+  const h = Math.hypot(1, 0.1); // cos(seg 0, seg 1) = 1 / h, cos(seg 1, seg 2) = 0.1 / h
+  assert.ok(Math.abs(stats.meanCos - (1 / h + 0 + 0.1 / h) / 3) < 1e-6);
+});
+
+Deno.test("teacherErrorSplit splits wrong points by their superpoint's majority", () => {
+  const sp = Int32Array.from([0, 0, 0, 1, 1, 1]);
+  const gt = Int16Array.from([1, 1, 1, 2, 2, 2]);
+  const taught = Int16Array.from([1, 1, 3, 3, 3, 2]); // sp 0: 1 of 3 wrong; sp 1: 2 of 3 wrong
+  const valid = Uint8Array.from([1, 1, 1, 1, 1, 0]); // the last point does not count
+  assert.deepEqual(teacherErrorSplit(sp, valid, gt, taught), {
+    points: 5,
+    wrong: 3,
+    inWrongMajority: 2,
+  });
+});
