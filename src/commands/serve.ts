@@ -16,7 +16,12 @@ import type { SegmentService, Services, TrainService } from "../pipeline/service
 import { createTrainService } from "../pipeline/train_service.ts";
 import { createWorkerTrainService } from "../pipeline/train_worker.ts";
 import { withTrainingSlots } from "../pipeline/training_slots.ts";
-import { resolveServerConfig, type ServerConfig, SETTINGS } from "../server/config.ts";
+import {
+  defaultServerConfig,
+  resolveServerConfig,
+  type ServerConfig,
+  SETTINGS,
+} from "../server/config.ts";
 import { type LogFields, Logger } from "../server/log.ts";
 import { startServer } from "../server/server.ts";
 import { viewerHandler } from "../server/viewer.ts";
@@ -34,6 +39,13 @@ export function parseServeFlags(args: string[]): Record<string, string> {
       throw new Error(
         `unknown flag --${name}; known: ${[...known].map((k) => "--" + k).join(" ")}`,
       );
+    }
+    const isSwitch = typeof defaultServerConfig()[SETTINGS.find((s) => s.flag === name)!.key] ===
+      "boolean";
+    const next = args[i + 1];
+    if (eq < 0 && isSwitch && (next === undefined || next.startsWith("--"))) {
+      out[name] = "true";
+      continue;
     }
     const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
     if (value === undefined) throw new Error(`flag --${name} needs a value`);

@@ -35,6 +35,28 @@ export const DEFAULT_MAX_CONNECTION_AGE_MS = 0;
 export const DEFAULT_TRAINING_SLOTS = 1;
 /** Default longest wait of a training step for Segment requests in flight, ms. */
 export const DEFAULT_TRAINING_YIELD_MS = 2000;
+/** Default most labels in one Segment request. */
+export const DEFAULT_MAX_LABELS = 1024;
+/** Default longest label, UTF-8 bytes. */
+export const DEFAULT_MAX_LABEL_BYTES = 256;
+/** Default longest prompt template, UTF-8 bytes. */
+export const DEFAULT_MAX_PROMPT_BYTES = 512;
+/** Default most bytes of all messages of one Train stream (1 GiB). */
+export const DEFAULT_MAX_TRAIN_BYTES = 1024 * 1024 * 1024;
+/** Default most scenes in one Train stream. */
+export const DEFAULT_MAX_TRAIN_SCENES = 64;
+/** Default most camera frames (all scenes together) in one Train stream. */
+export const DEFAULT_MAX_TRAIN_FRAMES = 4096;
+/** Default most optimiser steps one Train call may ask for. */
+export const DEFAULT_MAX_TRAIN_STEPS = 20_000;
+/** Default longest wall time of one Train call, upload included, seconds (2 hours). */
+export const DEFAULT_MAX_TRAIN_SECONDS = 7200;
+/** Default longest silence between two messages of a Train stream, ms. */
+export const DEFAULT_TRAIN_IDLE_MS = 60_000;
+/** Default most Train streams open at once on the server (uploading, waiting or training). */
+export const DEFAULT_MAX_TRAIN_STREAMS = 4;
+/** Default most concurrent HTTP/2 streams per gRPC connection. */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 
 /**
  * Default number of Segment worker threads: min(2, cores). The server starts at most
@@ -87,6 +109,33 @@ export interface ServerConfig {
   segmentWorkers: number;
   /** Longest wait of a training step while Segment requests are in flight, ms (0 = none). */
   trainingYieldMs: number;
+  /**
+   * Development only: serve Train (and so publishing) without a train token. Off by
+   * default: without `trainToken` the server refuses Train. Logged at start when on.
+   */
+  allowOpenTraining: boolean;
+  /** Most labels (or label embeddings) in one Segment request. */
+  maxLabels: number;
+  /** Longest label, UTF-8 bytes. */
+  maxLabelBytes: number;
+  /** Longest prompt template, UTF-8 bytes. */
+  maxPromptBytes: number;
+  /** Most bytes received in one Train stream (all messages together). */
+  maxTrainBytes: number;
+  /** Most scenes in one Train stream. */
+  maxTrainScenes: number;
+  /** Most camera frames in one Train stream. */
+  maxTrainFrames: number;
+  /** Most optimiser steps a Train call may ask for (more = INVALID_ARGUMENT). */
+  maxTrainSteps: number;
+  /** Longest wall time of one Train call from its first message, seconds. */
+  maxTrainSeconds: number;
+  /** Longest silence between two Train messages before the call is ended, ms. */
+  trainIdleMs: number;
+  /** Most Train streams open at once on the server; more = RESOURCE_EXHAUSTED. */
+  maxTrainStreams: number;
+  /** Most concurrent HTTP/2 streams per gRPC connection. */
+  maxConcurrentStreams: number;
 }
 
 /** Settings, their flag (`--grpc-port`) and environment variable (`GEOGUIDE_GRPC_PORT`). */
@@ -114,6 +163,26 @@ export const SETTINGS: readonly { key: keyof ServerConfig; flag: string; env: st
   { key: "trainingSlots", flag: "training-slots", env: "GEOGUIDE_TRAINING_SLOTS" },
   { key: "segmentWorkers", flag: "segment-workers", env: "GEOGUIDE_SEGMENT_WORKERS" },
   { key: "trainingYieldMs", flag: "training-yield-ms", env: "GEOGUIDE_TRAINING_YIELD_MS" },
+  {
+    key: "allowOpenTraining",
+    flag: "allow-open-training",
+    env: "GEOGUIDE_ALLOW_OPEN_TRAINING",
+  },
+  { key: "maxLabels", flag: "max-labels", env: "GEOGUIDE_MAX_LABELS" },
+  { key: "maxLabelBytes", flag: "max-label-bytes", env: "GEOGUIDE_MAX_LABEL_BYTES" },
+  { key: "maxPromptBytes", flag: "max-prompt-bytes", env: "GEOGUIDE_MAX_PROMPT_BYTES" },
+  { key: "maxTrainBytes", flag: "max-train-bytes", env: "GEOGUIDE_MAX_TRAIN_BYTES" },
+  { key: "maxTrainScenes", flag: "max-train-scenes", env: "GEOGUIDE_MAX_TRAIN_SCENES" },
+  { key: "maxTrainFrames", flag: "max-train-frames", env: "GEOGUIDE_MAX_TRAIN_FRAMES" },
+  { key: "maxTrainSteps", flag: "max-train-steps", env: "GEOGUIDE_MAX_TRAIN_STEPS" },
+  { key: "maxTrainSeconds", flag: "max-train-seconds", env: "GEOGUIDE_MAX_TRAIN_SECONDS" },
+  { key: "trainIdleMs", flag: "train-idle-ms", env: "GEOGUIDE_TRAIN_IDLE_MS" },
+  { key: "maxTrainStreams", flag: "max-train-streams", env: "GEOGUIDE_MAX_TRAIN_STREAMS" },
+  {
+    key: "maxConcurrentStreams",
+    flag: "max-concurrent-streams",
+    env: "GEOGUIDE_MAX_CONCURRENT_STREAMS",
+  },
 ];
 
 /** The defaults of every setting. */
@@ -138,6 +207,18 @@ export function defaultServerConfig(): ServerConfig {
     trainingSlots: DEFAULT_TRAINING_SLOTS,
     segmentWorkers: defaultSegmentWorkers(),
     trainingYieldMs: DEFAULT_TRAINING_YIELD_MS,
+    allowOpenTraining: false,
+    maxLabels: DEFAULT_MAX_LABELS,
+    maxLabelBytes: DEFAULT_MAX_LABEL_BYTES,
+    maxPromptBytes: DEFAULT_MAX_PROMPT_BYTES,
+    maxTrainBytes: DEFAULT_MAX_TRAIN_BYTES,
+    maxTrainScenes: DEFAULT_MAX_TRAIN_SCENES,
+    maxTrainFrames: DEFAULT_MAX_TRAIN_FRAMES,
+    maxTrainSteps: DEFAULT_MAX_TRAIN_STEPS,
+    maxTrainSeconds: DEFAULT_MAX_TRAIN_SECONDS,
+    trainIdleMs: DEFAULT_TRAIN_IDLE_MS,
+    maxTrainStreams: DEFAULT_MAX_TRAIN_STREAMS,
+    maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS,
   };
 }
 
@@ -150,13 +231,19 @@ export function resolveServerConfig(
   flags: Record<string, string>,
   env: Record<string, string | undefined>,
 ): ServerConfig {
-  const cfg = defaultServerConfig() as unknown as Record<string, string | number>;
+  const cfg = defaultServerConfig() as unknown as Record<string, string | number | boolean>;
   for (const s of SETTINGS) {
     const fromFlag = flags[s.flag];
     const raw = fromFlag ?? env[s.env];
     if (raw === undefined || raw === "") continue;
     const origin = fromFlag !== undefined ? `--${s.flag}` : s.env;
-    if (typeof cfg[s.key] === "number") {
+    if (typeof cfg[s.key] === "boolean") {
+      const word = raw.trim().toLowerCase();
+      if (!["1", "true", "yes", "on", "0", "false", "no", "off"].includes(word)) {
+        throw new Error(`${origin}: expected true or false, got '${raw}'`);
+      }
+      cfg[s.key] = ["1", "true", "yes", "on"].includes(word);
+    } else if (typeof cfg[s.key] === "number") {
       const v = Number(raw);
       const min = s.key === "httpPort" ? -1 : 0;
       if (!Number.isInteger(v) || v < min) {
