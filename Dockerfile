@@ -9,18 +9,19 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04
 
 # ---- dependencies (CPU): onnxruntime-node's CPU binaries ship inside the package -------------
+# (.npmrc tells its install script to download nothing, as on a developer's machine)
 FROM ${NODE_IMAGE} AS deps-cpu
 WORKDIR /app
-ENV ONNXRUNTIME_NODE_INSTALL=skip
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 
 # ---- dependencies (GPU): the install script fetches the CUDA 12 execution provider -----------
+# ONNXRUNTIME_NODE_INSTALL=cuda12 asks for it explicitly (it wins over .npmrc's "skip").
 FROM ${NODE_IMAGE} AS deps-gpu
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund --ignore-scripts \
- && ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm rebuild onnxruntime-node --foreground-scripts
+ && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node --foreground-scripts
 
 # ---- application files --------------------------------------------------------------------
 FROM scratch AS app

@@ -1,16 +1,20 @@
 /**
  * Benchmark dispatcher: `deno task bench <name> [args…]` runs `bench/<name>.ts`
  * (default `kernels`). A module that exports `run(args)` is imported and
- * called; any other module is a script and runs in a child Deno process with
- * the remaining arguments as its own.
+ * called (a number it returns is the exit code, e.g. `hostile` answers 1 when the
+ * server crashed or hung); any other module is a script and runs in a child Deno
+ * process with the remaining arguments as its own.
  *
  * @module
  */
 
 /** What a library-style benchmark module exports. */
 export interface BenchModule {
-  /** Runs the benchmark; prints a markdown table to stdout and progress to stderr. */
-  run(args: string[]): Promise<void>;
+  /**
+   * Runs the benchmark; prints a markdown table to stdout and progress to stderr.
+   * Resolves to the exit code, or to nothing for 0.
+   */
+  run(args: string[]): Promise<void | number>;
 }
 
 /**
@@ -36,8 +40,7 @@ export async function main(args: string[]): Promise<number> {
   }
   if (/export\s+(async\s+)?function\s+run\s*\(/.test(source)) {
     const mod: BenchModule = await import(url.href);
-    await mod.run(rest);
-    return 0;
+    return (await mod.run(rest)) ?? 0;
   }
   const child = new Deno.Command(Deno.execPath(), { args: ["run", "-A", url.pathname, ...rest] });
   const { code } = await child.spawn().status;

@@ -207,7 +207,7 @@ export interface TestRig {
   close(): Promise<void>;
 }
 
-/** Starts a `TestRig`; `clientOptions` go to the client. */
+/** Starts a `TestRig` (Train open unless `options.allowOpenTraining` is false); `clientOptions` go to the client. */
 export async function startRig(
   options: StartOptions = {},
   clientOptions: GeoguideClientOptions = {},
@@ -222,6 +222,8 @@ export async function startRig(
     shutdownGraceMs: 5000,
     logger: new Logger((l) => logs.push(l)),
     readinessPollMs: 50,
+    // Train is closed by default; tests of the doubles open it unless they say otherwise.
+    allowOpenTraining: true,
     ...options,
   }, { segment: segmenter, train: trainer });
   const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`, clientOptions);

@@ -106,7 +106,7 @@ Deno.test("bad requests get the right status and the server answers the next one
         "unknown model",
         rawRequest(good, { model: "nope" }),
         C.NOT_FOUND,
-        /Unknown model 'nope'; available: bands/,
+        /Unknown model "nope"; available: bands/,
       ],
       [
         "unknown version",

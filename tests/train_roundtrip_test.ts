@@ -34,9 +34,10 @@ Deno.test("Train over gRPC publishes a version that Segment then serves by numbe
     httpPort: -1,
     shutdownGraceMs: 2000,
     readinessPollMs: 50,
+    trainToken: "roundtrip-token",
     logger: new Logger(() => {}),
   }, { segment, train });
-  const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`);
+  const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`, { token: "roundtrip-token" });
   try {
     const info = await readDataset(data);
     const requests: TrainRequestMsg[] = [{

@@ -3,7 +3,8 @@
  * upload a Draco fragment through the page's file input, segment it, and
  * check the legend and the pixels of the WebGL canvas.
  *
- * Two servers: `viewerHandler` around `HeightBandSegmenter`, a TEST DOUBLE of
+ * Two servers (`startServer` with a Segment token the page is given, and the
+ * viewer's static files): around `HeightBandSegmenter`, a TEST DOUBLE of
  * the inference service (label i for i ≤ z < i + 1 metres) whose labels can
  * be recomputed here exactly, and around the real segment service with the
  * shipped default model, whose legend must match the same service called
@@ -19,6 +20,8 @@ import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { decodeCloud } from "../src/io/read_cloud.ts";
 import { classColor } from "../src/render/palette.ts";
+import { Logger } from "../src/server/log.ts";
+import { startServer } from "../src/server/server.ts";
 import { viewerHandler } from "../src/server/viewer.ts";
 import { createSegmentService } from "../src/pipeline/segment_service.ts";
 import type { SegmentService } from "../src/pipeline/service_api.ts";
@@ -28,6 +31,7 @@ const CHROMIUM = Deno.env.get("GEOGUIDE_CHROMIUM") ?? "/usr/bin/chromium";
 const FILE =
   new URL("../../shared/data/open3d/derived/frag_115_qp14_cl7.drc", import.meta.url).pathname;
 const LABELS = ["wall", "floor", "chair", "table", "sofa", "bed"];
+const TOKEN = "viewer-test-token";
 const SCREENSHOT = "/tmp/geoguide_viewer_browser_test.png";
 const hasChromium = existsSync(CHROMIUM);
 
@@ -105,12 +109,16 @@ async function withSegmentedPage(
   service: SegmentService,
   check: (run: PageRun) => Promise<void>,
 ): Promise<void> {
-  const handler = viewerHandler(service);
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
-    async (req) => (await handler(req)) ?? new Response("not found\n", { status: 404 }),
-  );
+  const viewer = viewerHandler();
+  const server = await startServer({
+    host: "127.0.0.1",
+    grpcPort: 0,
+    httpPort: 0,
+    segmentToken: TOKEN,
+    logger: new Logger(() => {}),
+    httpFallback: async (req) =>
+      (await viewer(req)) ?? new Response("not found\n", { status: 404 }),
+  }, { segment: service });
   const userDataDir = await Deno.makeTempDir({ prefix: "geoguide-chromium-" });
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -133,7 +141,8 @@ async function withSegmentedPage(
     const page = context.pages()[0] ?? await context.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+    await page.goto(`http://127.0.0.1:${server.httpPort}/`);
+    await page.fill("#token", TOKEN);
     await page.setInputFiles("#file", FILE);
     await page.fill("#labels", LABELS.join(", "));
     await page.click("#segment");
@@ -146,8 +155,7 @@ async function withSegmentedPage(
     await check({ rows, status, page, pageErrors });
   } finally {
     await context.close();
-    ac.abort();
-    await server.finished;
+    await server.shutdown();
     await Deno.remove(userDataDir, { recursive: true });
   }
 }

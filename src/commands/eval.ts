@@ -15,7 +15,14 @@ import { formatMetricsTable } from "../kernels/segmentation_metrics.ts";
 import { evaluateModel } from "../pipeline/train/evaluate.ts";
 import { parseFlags } from "./train.ts";
 
-const USAGE = "usage: eval --model MODEL_DIR --data DIR";
+/** Usage of `eval` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
+export const USAGE = [
+  "usage: eval --model MODEL_DIR --data DIR",
+  "  --model DIR  version folder (models/default/2) or model folder (its latest version); required",
+  "  --data DIR   dataset folder (scenes with ground truth); required",
+  "stdout: the teacher's scores (when the scenes have teacher.npy), the per-class IoU table,",
+  "last line mIoU=xx.x mAcc=yy.y (percent); progress on stderr",
+].join("\n");
 
 const pct = (x: number) => (Number.isNaN(x) ? "nan" : (100 * x).toFixed(1));
 

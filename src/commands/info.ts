@@ -10,6 +10,14 @@ import { GeoError } from "../kernels/errors.ts";
 import { boundingBox, cloudAttributes } from "../kernels/point_cloud.ts";
 import { readCloudFile } from "../io/read_cloud.ts";
 
+/** Usage of `info` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
+export const USAGE = [
+  "usage: info <file.drc|.ply|.pcd|.npy>",
+  "  <file>  the point-cloud file (no flags)",
+  "stdout: one JSON object: points, attributes, bbox {min, max} (file units); for .npy also",
+  "dtype and shape",
+].join("\n");
+
 /**
  * Runs the command.
  *
@@ -18,7 +26,7 @@ import { readCloudFile } from "../io/read_cloud.ts";
  */
 export async function run(args: string[]): Promise<number> {
   if (args.length !== 1 || args[0].startsWith("-")) {
-    console.error("usage: info <file.drc|.ply|.pcd|.npy>");
+    console.error(USAGE);
     return 2;
   }
   try {

@@ -11,7 +11,13 @@ import { readFile } from "node:fs/promises";
 import { GeoError } from "../kernels/errors.ts";
 import { probeObjective } from "../pipeline/objective/probe.ts";
 
-const USAGE = "usage: objective --case CASE.json [--backend onnxruntime|interpreter]";
+/** Usage of `objective` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
+export const USAGE = [
+  "usage: objective --case CASE.json [--backend onnxruntime|interpreter]",
+  "  --case FILE     the case JSON (see docs/objective.md); required",
+  "  --backend B     onnxruntime (CPU session in double) or interpreter (float64); default onnxruntime",
+  "stdout: one JSON object {loss: {sp, mask, sim, total}, grad: {adapter, reliability}}",
+].join("\n");
 
 /**
  * Runs the command.

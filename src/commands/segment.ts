@@ -25,9 +25,20 @@ import type { CloudInput, LabelCountOutput } from "../pipeline/service_api.ts";
 import { bytesToFloat32, bytesToInt16, typedToBytes } from "../pipeline/typed_bytes.ts";
 import { GeoguideClient } from "../server/grpc.ts";
 
-const USAGE = "usage: segment <file.drc|.ply|.pcd> --labels a,b,c [--out colored.ply] " +
-  "[--server host:port] [--model M] [--version V] [--min-score S] [--template T] [--models DIR] " +
-  "[--token T] [--ca FILE]";
+/** Usage of `segment` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
+export const USAGE = [
+  "usage: segment <file.drc|.ply|.pcd|.npy> --labels a,b,c [flags]",
+  "  --labels a,b,c     labels to assign, at least one; required",
+  "  --out FILE.ply     write a PLY coloured by label (label, score properties); default none",
+  "  --server HOST:PORT send to a GeoGuide server's Segment RPC; default in-process",
+  '  --model M          model name; default "" (the default model)',
+  "  --version V        model version; default 0 (latest)",
+  "  --min-score S      best score below S = unknown; default 0",
+  '  --template T       prompt template; default "" (the model\'s)',
+  "  --models DIR       registry folder (in-process); default $GEOGUIDE_MODELS, else models",
+  "  --token T          bearer token for --server; default $GEOGUIDE_SEGMENT_TOKEN",
+  "  --ca FILE          PEM CA file: use TLS to --server; default plaintext",
+].join("\n");
 
 const FLAGS = [
   "labels",
@@ -190,6 +201,8 @@ async function segmentRemote(a: SegmentArgs, input: CloudInput): Promise<Result>
     const res = await client.segment({
       cloud: input.kind === "draco"
         ? { data: "draco", draco: input.bytes }
+        : input.kind === "file"
+        ? { data: "file", file: { data: input.bytes, name: input.name } }
         : { data: "raw", raw: { xyz: input.xyz, rgb: input.rgb, normal: input.normal } },
       labels: a.labels,
       model: a.model,

@@ -8,8 +8,10 @@
  * @module
  */
 
+import { readdir } from "node:fs/promises";
 import process from "node:process";
-import { watchRegistry } from "../pipeline/registry.ts";
+import { GeoError } from "../kernels/errors.ts";
+import { cleanRegistryTemps, watchRegistry } from "../pipeline/registry.ts";
 import { type SegmentWorkersHandle, startSegmentWorkers } from "../pipeline/segment_workers.ts";
 import { createSegmentService } from "../pipeline/segment_service.ts";
 import type { SegmentService, Services, TrainService } from "../pipeline/service_api.ts";
@@ -134,7 +136,20 @@ function withTraining(segment: SegmentService, train: TrainService, slots: numbe
   return slots > 0 ? { segment, train: withTrainingSlots(train, slots) } : { segment };
 }
 
-/** Runs the server until SIGTERM / SIGINT; returns the exit code. */
+/** Throws an Error naming `dir` when the registry folder cannot be listed. */
+async function checkRegistryReadable(dir: string): Promise<void> {
+  try {
+    await readdir(dir);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "unreadable";
+    throw new Error(`cannot read the model registry folder '${dir}' (${code}); set --models DIR`);
+  }
+}
+
+/**
+ * Runs the server until SIGTERM / SIGINT; returns the exit code (1 with one line on
+ * stderr when it cannot start: registry unreadable, port in use, TLS files missing).
+ */
 export async function run(args: string[]): Promise<number> {
   let config: ServerConfig;
   try {
@@ -144,18 +159,40 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const logger = new Logger();
+  try {
+    await checkRegistryReadable(config.modelsDir);
+  } catch (e) {
+    console.error(`serve: ${(e as Error).message}`);
+    return 1;
+  }
+  const removed = await cleanRegistryTemps(config.modelsDir).catch(() => []);
+  if (removed.length > 0) {
+    logger.log("warn", "removed unfinished publishes", { folders: removed.length });
+  }
+  if (!config.trainToken) {
+    logger.log(
+      config.allowOpenTraining ? "warn" : "info",
+      config.allowOpenTraining
+        ? "DEVELOPMENT MODE: Train is open to anyone (--allow-open-training); never expose this server"
+        : "Train is closed: no train token (--train-token / GEOGUIDE_TRAIN_TOKEN)",
+      {},
+    );
+  }
   const { services, reload, close } = await buildServicesFromRegistry(config, logger);
-  const viewer = viewerHandler(services.segment, {
-    maxPoints: config.maxPoints,
-    maxUploadBytes: config.maxMessageBytes,
-    logger,
-  });
-  const server = await startServer({
-    ...config,
-    logger,
-    httpFallback: async (req) =>
-      (await viewer(req)) ?? new Response("not found\n", { status: 404 }),
-  }, services);
+  const viewer = viewerHandler();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      ...config,
+      logger,
+      httpFallback: async (req) =>
+        (await viewer(req)) ?? new Response("not found\n", { status: 404 }),
+    }, services);
+  } catch (e) {
+    console.error(`serve: ${GeoError.from(e).message}`);
+    await close().catch(() => {});
+    return 1;
+  }
   logger.log("info", "listening", {
     grpc_port: server.grpcPort,
     http_port: server.httpPort,

@@ -35,9 +35,24 @@ import { generateDataset, type SceneSpec } from "../synth/generate_dataset.ts";
 import { ROOM_TYPES, type RoomType } from "../synth/layout.ts";
 import { randomEmbeddings } from "../synth/teacher_quality.ts";
 
-const USAGE =
-  "usage: synth --out DIR --scenes N --seed S [--split standard|site] [--views V] [--scale F]\n" +
-  "             [--embeddings glove|random|FILE.npy] [--dim C] [--frames] [--ply] [--no-pictures] [--no-instances]\n             [--teacher JSON]";
+/** Usage of `synth` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
+export const USAGE = [
+  "usage: synth --out DIR [--scenes N] [--seed S] [flags]",
+  "  --out DIR          output dataset folder; required",
+  "  --scenes N         number of scenes (room types in turn); default 1",
+  "  --seed S           seed of the scenes and random embeddings; default 0",
+  "  --split S          standard|site: the fixed lists of bench/splits.json into DIR/train and",
+  "                     DIR/test (--scenes and --seed ignored); default none",
+  "  --views V          views per scan; default 30",
+  "  --scale F          render scale of 640x480, in (0, 1]; default 0.5",
+  "  --embeddings E     glove|random|FILE.npy (L x C float32); default glove",
+  "  --dim C            dimension of random embeddings; default 64",
+  "  --teacher JSON     TeacherOptions overriding the simulated 2D model; default none",
+  "  --frames           also save the camera frames; default off",
+  "  --ply              also write gt.ply, teacher.ply, rgb.ply; default off",
+  "  --no-pictures      no preview pictures; default pictures on",
+  "  --no-instances     leave instance.npy out; default instances on",
+].join("\n");
 
 const BOOLEAN = new Set(["--frames", "--ply", "--no-pictures", "--no-instances"]);
 

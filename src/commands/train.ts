@@ -38,11 +38,29 @@ import type { ValidationSet } from "../pipeline/train/loop.ts";
 import { metricsRecord, publishTrained, registryTarget } from "../pipeline/train/publish.ts";
 import { numberFlag, parseFlags } from "./_flags.ts";
 
-const USAGE =
-  "usage: train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]\n" +
-  "  [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]\n" +
-  "  [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K] [--crop N]\n" +
-  "  [--cache DIR|none] [--backbone geodesc-1|geodesc-2|geodesc-3]";
+/** Usage of `train` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
+export const USAGE = [
+  "usage: train --data DIR --out MODEL_DIR [flags]",
+  "  --data DIR            training dataset folder; required",
+  "  --out MODEL_DIR       model folder of a registry (models/default); required",
+  "  --objective O         geoguide|naive; default geoguide",
+  "  --steps N             optimiser steps; default 1000",
+  "  --seed S              seed; default 0",
+  "  --lambda a,b,c        loss weights; default 1,1,1",
+  "  --lr X                learning rate; default 0.001",
+  "  --mask-ratio R        IMR mask ratio in [0, 1); default 0.5",
+  "  --hidden H            adapter hidden width; default 256 (a base model's wins)",
+  "  --crop N              most voxels per step; default 0 (whole scenes)",
+  "  --backbone B          geodesc-1|geodesc-2|geodesc-3; default geodesc-3",
+  "  --base VERSION_DIR    fine-tune from this version folder; default none",
+  "  --val DIR             held-out dataset to score; default the training scenes",
+  "  --validate-every K    validate every K steps (0 = only at the end); default 100",
+  "  --checkpoint-every K  checkpoint every K steps (0 = never); default 100",
+  "  --resume              continue from <out>/.train-checkpoint.bin; default off",
+  "  --cache DIR|none      feature cache folder; default the user cache folder",
+  "  --no-usd-weights      no reliability weights; default on",
+  "  --no-usd              no USD term; default on",
+].join("\n");
 
 /** Flag parsing, re-exported for the commands and benchmarks that import it from here. */
 export { numberFlag, parseFlags } from "./_flags.ts";

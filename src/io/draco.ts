@@ -8,8 +8,11 @@
  * (POSITION or GENERIC; x/y/z found by the attribute metadata entry `name`,
  * else by order among the single-component POSITION attributes). The wasm
  * decoder module is created once and reused; every Draco object made here is
- * destroyed, and a module that trapped on corrupt input is dropped and
- * rebuilt on the next call.
+ * destroyed, and a module that trapped on corrupt input, or whose heap a big
+ * request grew past MAX_IDLE_HEAP_BYTES, is dropped and rebuilt on the next
+ * call. Before any byte reaches wasm the header is parsed here
+ * (draco_header.ts) and its counts bounded by the input size and maxPoints
+ * (draco_bounds.ts).
  *
  * @module
  */
@@ -17,25 +20,23 @@
 import draco3d from "draco3d";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
-import { declaredPoints } from "./draco_header.ts";
+import { checkDracoBounds } from "./draco_bounds.ts";
+import { encoderHeapBytes } from "./draco_encode.ts";
+import { readDracoHeader } from "./draco_header.ts";
+import { checkPoints, type DecodeOptions, pointLimit } from "./limits.ts";
+
+export { encodeDraco, type EncodeDracoOptions } from "./draco_encode.ts";
 
 // deno-lint-ignore no-explicit-any
 type Wasm = any;
 
 let decoderModule: Promise<Wasm> | null = null;
-let encoderModule: Promise<Wasm> | null = null;
 
 const quiet = { print: () => {}, printErr: () => {} };
 
 function getDecoder(): Promise<Wasm> {
   const m: Promise<Wasm> = decoderModule ?? draco3d.createDecoderModule({ ...quiet });
   decoderModule = m;
-  return m;
-}
-
-function getEncoder(): Promise<Wasm> {
-  const m: Promise<Wasm> = encoderModule ?? draco3d.createEncoderModule({ ...quiet });
-  encoderModule = m;
   return m;
 }
 
@@ -209,30 +210,31 @@ function pick(raw: Float32Array, k: number, stride: number): Float32Array {
   return out;
 }
 
-/** Points per input byte beyond which a declared count is taken as corrupt, not compressed. */
-const MAX_POINTS_PER_BYTE = 1000;
-
 /**
  * Decodes a Draco point cloud (or mesh: its points, faces ignored) keeping
  * the decoded point order.
  *
+ * The header is read first (no wasm) and its counts bounded by
+ * {@link checkDracoBounds}; a header that cannot be bounded is refused
+ * rather than handed to the decoder.
+ *
  * @param bytes the `.drc` bytes
  * @param source what to call the input in error messages (file name, "request")
+ * @param options `maxPoints`: most points accepted (default: `DEFAULT_MAX_POINTS` of limits.ts)
  * @returns a validated cloud: coord Float32Array N×3 (file units, metres by
  *   convention), color Uint8Array N×3 when a COLOR attribute exists, normal
  *   Float32Array N×3 when NORMAL exists
- * @throws GeoError("invalid_argument") on truncated, corrupt or empty input
+ * @throws GeoError("invalid_argument") on truncated, corrupt, implausible or
+ *   empty input; GeoError("resource_exhausted") over maxPoints
  */
-export async function decodeDraco(bytes: Uint8Array, source: string): Promise<PointCloud> {
-  if (bytes.length < 5 || String.fromCharCode(...bytes.subarray(0, 5)) !== "DRACO") {
-    throw invalid(`${source}: not a Draco file (missing "DRACO" header)`);
-  }
-  const declared = declaredPoints(bytes);
-  if (declared !== undefined && declared > bytes.length * MAX_POINTS_PER_BYTE + 100_000) {
-    throw invalid(
-      `${source}: corrupt Draco data (header declares ${declared} points in ${bytes.length} bytes)`,
-    );
-  }
+export async function decodeDraco(
+  bytes: Uint8Array,
+  source: string,
+  options?: DecodeOptions,
+): Promise<PointCloud> {
+  const maxPoints = pointLimit(options);
+  const header = readDracoHeader(bytes, source);
+  checkDracoBounds(header, bytes.length, maxPoints, source);
   const m = await getDecoder();
   let decoder: Wasm = null, buffer: Wasm = null, geom: Wasm = null;
   let trapped = false;
@@ -240,19 +242,23 @@ export async function decodeDraco(bytes: Uint8Array, source: string): Promise<Po
     decoder = new m.Decoder();
     buffer = new m.DecoderBuffer();
     buffer.Init(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length);
-    const kind = decoder.GetEncodedGeometryType(buffer);
     let status: Wasm;
-    if (kind === m.TRIANGULAR_MESH) {
+    if (header.geometry === "mesh") {
       geom = new m.Mesh();
       status = decoder.DecodeBufferToMesh(buffer, geom);
-    } else if (kind === m.POINT_CLOUD) {
+    } else {
       geom = new m.PointCloud();
       status = decoder.DecodeBufferToPointCloud(buffer, geom);
-    } else {
-      throw invalid(`${source}: the Draco header names no known geometry type`);
     }
     if (!status.ok()) {
       throw invalid(`${source}: Draco decoding failed (${status.error_msg() || "corrupt data"})`);
+    }
+    const n: number = geom.num_points();
+    checkPoints(n, maxPoints, source, "the decoded Draco geometry");
+    if (n > header.pointBound) {
+      throw invalid(
+        `${source}: corrupt Draco data (${n} points decoded, header bounds ${header.pointBound})`,
+      );
     }
     return decodeGeometry(m, decoder, geom, source);
   } catch (e) {
@@ -266,118 +272,18 @@ export async function decodeDraco(bytes: Uint8Array, source: string): Promise<Po
   } finally {
     if (!trapped) {
       for (const o of [geom, buffer, decoder]) if (o) m.destroy(o);
+      // wasm memory never shrinks: drop a module one big request grew, so it does not stay pinned.
+      if (m.HEAPU8.length > MAX_IDLE_HEAP_BYTES && decoderModule) decoderModule = null;
     }
   }
-}
-
-/** Options of {@link encodeDraco}. */
-export interface EncodeDracoOptions {
-  /** Position quantization bits, 1..30; 0 keeps float32 positions. Default 14. */
-  quantizationBits?: number;
-  /**
-   * Encoder speed 0..10 (Draco's speed options, default 5). Below 10 Draco may
-   * choose kd-tree encoding, which reorders points; 10 writes sequentially and
-   * keeps the order.
-   */
-  speed?: number;
-  /**
-   * "position" (default): one 3-component POSITION attribute, 3-byte COLOR,
-   * 3-component NORMAL. "xyz-split": the ROS 2 point_cloud_transport layout,
-   * one single-component POSITION attribute per field named by metadata
-   * (x, y, z, then rgb as PCL packed B,G,R,A bytes, normal_x/y/z).
-   */
-  layout?: "position" | "xyz-split";
-  /**
-   * With "xyz-split": write the metadata `name` of each attribute (default
-   * true). point_cloud_transport itself writes none and relies on order.
-   */
-  attributeNames?: boolean;
-  /** With "position": write colour as RGBA u8×4 (alpha 255), as glTF tools do (default false). */
-  alpha?: boolean;
-}
-
-function column(src: Float32Array, k: number, n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = src[i * 3 + k];
-  return out;
 }
 
 /**
- * Encodes a cloud as a Draco point cloud.
- *
- * @param cloud coord Float32Array N×3 (metres), optional color Uint8Array N×3
- *   and normal Float32Array N×3
- * @param options quantization, speed and attribute layout
- * @returns the `.drc` bytes
+ * Decoder wasm heap size (bytes) above which the module is dropped after a
+ * decode and re-created on the next call: 512 MiB. A 1M-point cloud with
+ * position, colour and normals decodes in well under 200 MiB.
  */
-export async function encodeDraco(
-  cloud: PointCloud,
-  options: EncodeDracoOptions = {},
-): Promise<Uint8Array> {
-  validateCloud(cloud, "cloud to encode");
-  const { quantizationBits = 14, speed = 5, layout = "position", attributeNames = true } = options;
-  if (!Number.isInteger(quantizationBits) || quantizationBits < 0 || quantizationBits > 30) {
-    throw invalid(`quantizationBits must be an integer in 0..30, got ${quantizationBits}`);
-  }
-  if (!Number.isInteger(speed) || speed < 0 || speed > 10) {
-    throw invalid(`speed must be an integer in 0..10, got ${speed}`);
-  }
-  const m = await getEncoder();
-  const n = cloud.count;
-  const builder = new m.PointCloudBuilder();
-  const encoder = new m.Encoder();
-  const pc = new m.PointCloud();
-  const out = new m.DracoInt8Array();
-  const mdb = new m.MetadataBuilder();
-  try {
-    const named = (id: number, name: string) => {
-      if (!attributeNames) return;
-      const md = new m.Metadata();
-      mdb.AddStringEntry(md, "name", name);
-      builder.SetMetadataForAttribute(pc, id, md);
-      m.destroy(md);
-    };
-    if (layout === "xyz-split") {
-      ["x", "y", "z"].forEach((name, k) => {
-        named(builder.AddFloatAttribute(pc, m.POSITION, n, 1, column(cloud.coord, k, n)), name);
-      });
-      if (cloud.color) {
-        const bgra = new Uint8Array(n * 4);
-        for (let i = 0; i < n; i++) {
-          bgra[i * 4] = cloud.color[i * 3 + 2];
-          bgra[i * 4 + 1] = cloud.color[i * 3 + 1];
-          bgra[i * 4 + 2] = cloud.color[i * 3];
-        }
-        named(builder.AddUInt8Attribute(pc, m.COLOR, n, 4, bgra), "rgb");
-      }
-      if (cloud.normal) {
-        const normal = cloud.normal;
-        ["normal_x", "normal_y", "normal_z"].forEach((name, k) => {
-          named(builder.AddFloatAttribute(pc, m.NORMAL, n, 1, column(normal, k, n)), name);
-        });
-      }
-    } else {
-      builder.AddFloatAttribute(pc, m.POSITION, n, 3, cloud.coord);
-      if (cloud.color && options.alpha) {
-        const rgba = new Uint8Array(n * 4).fill(255);
-        for (let i = 0; i < n * 3; i++) rgba[i + Math.floor(i / 3)] = cloud.color[i];
-        builder.AddUInt8Attribute(pc, m.COLOR, n, 4, rgba);
-      } else if (cloud.color) builder.AddUInt8Attribute(pc, m.COLOR, n, 3, cloud.color);
-      if (cloud.normal) builder.AddFloatAttribute(pc, m.NORMAL, n, 3, cloud.normal);
-      if (cloud.normal) encoder.SetAttributeQuantization(m.NORMAL, 10);
-    }
-    if (quantizationBits > 0) encoder.SetAttributeQuantization(m.POSITION, quantizationBits);
-    encoder.SetSpeedOptions(speed, speed);
-    if (speed === 10) encoder.SetEncodingMethod(m.POINT_CLOUD_SEQUENTIAL_ENCODING);
-    const size: number = encoder.EncodePointCloudToDracoBuffer(pc, false, out);
-    if (!(size > 0)) throw new GeoError("internal", "Draco encoding failed");
-    const bytes = new Uint8Array(size);
-    for (let i = 0; i < size; i++) bytes[i] = out.GetValue(i);
-    return bytes;
-  } finally {
-    for (const o of [mdb, out, pc, encoder, builder]) m.destroy(o);
-  }
-}
+export const MAX_IDLE_HEAP_BYTES = 512 * 1024 * 1024;
 
 /**
  * Sizes in bytes of the decoder's and encoder's wasm heaps (creating the
@@ -385,6 +291,6 @@ export async function encodeDraco(
  * leaked Draco objects.
  */
 export async function dracoHeapBytes(): Promise<{ decoder: number; encoder: number }> {
-  const [d, e] = await Promise.all([getDecoder(), getEncoder()]);
-  return { decoder: d.HEAPU8.length, encoder: e.HEAPU8.length };
+  const [d, e] = await Promise.all([getDecoder(), encoderHeapBytes()]);
+  return { decoder: d.HEAPU8.length, encoder: e };
 }

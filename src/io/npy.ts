@@ -5,7 +5,8 @@
  * @module
  */
 
-import { invalid } from "../kernels/errors.ts";
+import { invalid, quote } from "../kernels/errors.ts";
+import { checkPoints, type DecodeOptions, pointLimit } from "./limits.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
 
 /** Element types read from `.npy` files. */
@@ -75,14 +76,26 @@ function roundEven(x: number): number {
 }
 
 /**
- * Decodes a `.npy` file.
+ * Longest `.npy` header dictionary read, in bytes: numpy's own default
+ * `max_header_size` (10,000). Keeps the header regexes linear-time in practice.
+ */
+export const MAX_NPY_HEADER = 10_000;
+
+/**
+ * Decodes a `.npy` file. The shape is checked against the bytes present
+ * (product × dtype size) and its first dimension (one row per point)
+ * against `maxPoints` before anything is allocated.
  *
  * @param bytes the file bytes
  * @param source what to call the input in error messages
+ * @param options `maxPoints`: most rows (first dimension) accepted (default
+ *   `DEFAULT_MAX_POINTS` of limits.ts)
  * @throws GeoError("invalid_argument") on a bad header, unsupported dtype,
- *   Fortran order, truncated data, or int64 values outside int32
+ *   Fortran order, truncated data, or int64 values outside int32;
+ *   GeoError("resource_exhausted") when the first dimension exceeds maxPoints
  */
-export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
+export function decodeNpy(bytes: Uint8Array, source: string, options?: DecodeOptions): NpyArray {
+  const maxPoints = pointLimit(options);
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw invalid(`${source}: not a .npy file (missing \\x93NUMPY magic)`);
   }
@@ -94,29 +107,34 @@ export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
   const hlen = wide ? view.getUint32(8, true) : view.getUint16(8, true);
   const start = (wide ? 12 : 10) + hlen;
   if (start > bytes.length) throw invalid(`${source}: .npy header is truncated`);
+  if (hlen > MAX_NPY_HEADER) {
+    throw invalid(`${source}: .npy header is ${hlen} bytes, over ${MAX_NPY_HEADER}`);
+  }
   const header = new TextDecoder("latin1").decode(bytes.subarray(wide ? 12 : 10, start));
   const descr = /'descr'\s*:\s*'([<>|=])([a-z]\d+)'/.exec(header);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shapeM = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
   if (!descr || !fortran || !shapeM) throw invalid(`${source}: malformed .npy header`);
   const kind = DTYPES[descr[2]];
-  if (!kind) throw invalid(`${source}: unsupported .npy dtype '${descr[1]}${descr[2]}'`);
+  if (!kind) throw invalid(`${source}: unsupported .npy dtype ${quote(descr[1] + descr[2])}`);
   if (fortran[1] === "True") {
     throw invalid(`${source}: Fortran-order .npy arrays are not supported (save with C order)`);
   }
-  const shape = shapeM[1].split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw invalid(`${source}: bad .npy shape (${shapeM[1]})`);
+  const dims = shapeM[1].split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const shape = dims.map((d) => (/^\d{1,16}L?$/.test(d) ? parseInt(d) : NaN));
+  if (shape.some((d) => !Number.isSafeInteger(d))) {
+    throw invalid(`${source}: bad .npy shape ${quote(`(${shapeM[1]})`)}`);
   }
   const count = shape.reduce((a, d) => a * d, 1);
   const le = descr[1] !== ">";
   if (count * kind.size > bytes.length - start) {
     throw invalid(
-      `${source}: .npy data is truncated (shape (${shape.join(", ")}) needs ${
+      `${source}: .npy data is truncated (shape ${quote(`(${shape.join(", ")})`)} needs ${
         count * kind.size
       } bytes, have ${bytes.length - start})`,
     );
   }
+  if (shape.length > 0) checkPoints(shape[0], maxPoints, source, ".npy shape[0]");
   return {
     dtype: kind.dtype,
     shape,

@@ -174,3 +174,43 @@ Deno.test("cloudFromNpy builds a validated cloud from coord, color and normal ar
   const short = decodeNpy(encodeNpy(new Uint8Array(3), [1, 3]), "color.npy");
   assert.throws(() => cloudFromNpy(coord, { color: short }), /color has 1 rows for 2 points/);
 });
+
+Deno.test("huge .npy shapes fail fast; rows over maxPoints are resource_exhausted", () => {
+  const f4 = (shape: string, payload = new Uint8Array(24)) =>
+    npy(`{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`, payload);
+  for (
+    const shape of [
+      "(4294967296, 3)",
+      "(9007199254740991, 3)",
+      "(3, 9007199254740991, 9007199254740991)",
+      "(2, 1000000000)",
+    ]
+  ) {
+    const t0 = performance.now();
+    rejects(f4(shape), /truncated \(shape/);
+    assert.ok(performance.now() - t0 < 1000);
+  }
+  rejects(f4("(99999999999999999999, 3)"), /bad \.npy shape/);
+  rejects(f4("(-1, 3)"), /bad \.npy shape/);
+  rejects(f4(`(${"1, ".repeat(4000)}3)`), /header is \d+ bytes, over 10000/);
+  // A valid array whose row count is over the limit: refused before reading the data.
+  const ok = f4("(2, 3)");
+  assert.equal(decodeNpy(ok, "a.npy", { maxPoints: 2 }).shape[0], 2);
+  assert.throws(() => decodeNpy(ok, "a.npy", { maxPoints: 1 }), (e: GeoError) => {
+    assert.equal(e.kind, "resource_exhausted");
+    assert.match(e.message, /^a\.npy: \.npy shape\[0\] declares 2 points, over the limit of 1$/);
+    return true;
+  });
+  // Time relative to a full decode of the same (large) file, not absolute.
+  const big = encodeNpy(new Float32Array(3_000_000), [1_000_000, 3]);
+  let decodeMs = Infinity, refuseMs = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    decodeNpy(big, "big.npy");
+    const t1 = performance.now();
+    assert.throws(() => decodeNpy(big, "big.npy", { maxPoints: 999_999 }), /over the limit/);
+    decodeMs = Math.min(decodeMs, t1 - t0);
+    refuseMs = Math.min(refuseMs, performance.now() - t1);
+  }
+  assert.ok(refuseMs * 10 < decodeMs, `refused in ${refuseMs} ms, decoded in ${decodeMs} ms`);
+});

@@ -6,8 +6,9 @@
  * @module
  */
 
-import { invalid } from "../kernels/errors.ts";
+import { invalid, quote } from "../kernels/errors.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
+import { checkPoints, type DecodeOptions, pointLimit } from "./limits.ts";
 import { parseNumberToken, readScalar, type ScalarType } from "./scalar.ts";
 
 interface PcdField {
@@ -71,20 +72,27 @@ function parseHeader(bytes: Uint8Array, source: string) {
       Number.isSafeInteger(count) && count >= 1 && count <= 4096;
     if (!ok) {
       throw invalid(
-        `${source}: bad PCD field ${names[i]} (SIZE ${sizes[i]} TYPE ${types[i]} COUNT ${
-          counts[i]
-        })`,
+        `${source}: bad PCD field ${quote(names[i])} (SIZE ${quote(sizes[i])} TYPE ${
+          quote(types[i])
+        } COUNT ${quote(counts[i])})`,
       );
     }
     fields.push({ name: names[i], type: { kind, size: size as 1 | 2 | 4 | 8 }, count, offset });
     offset += size * count;
   }
-  const width = Number(kv.get("WIDTH")?.[0]);
-  const height = Number(kv.get("HEIGHT")?.[0] ?? 1);
-  const declared = kv.get("POINTS")?.[0];
-  const points = declared === undefined ? width * height : Number(declared);
-  if (!Number.isSafeInteger(points) || points < 0) throw invalid(`${source}: bad PCD POINTS value`);
-  if (Number.isSafeInteger(width) && Number.isSafeInteger(height) && width * height !== points) {
+  const count = (key: string, fallback?: string) => {
+    const text = kv.get(key)?.[0] ?? fallback;
+    const v = /^\d{1,16}$/.test(text ?? "") ? Number(text) : NaN;
+    if (!Number.isSafeInteger(v)) {
+      throw invalid(`${source}: bad PCD ${key} value ${quote(text ?? "")}`);
+    }
+    return v;
+  };
+  const width = kv.has("WIDTH") || !kv.has("POINTS") ? count("WIDTH") : undefined;
+  const height = count("HEIGHT", "1");
+  const points = kv.has("POINTS") ? count("POINTS") : width! * height;
+  if (!Number.isSafeInteger(points)) throw invalid(`${source}: bad PCD WIDTH×HEIGHT`);
+  if (width !== undefined && width * height !== points) {
     throw invalid(
       `${source}: PCD WIDTH×HEIGHT (${width}×${height}) differs from POINTS (${points})`,
     );
@@ -177,6 +185,35 @@ export function lzfDecompress(src: Uint8Array, outLen: number, source: string): 
 }
 
 /**
+ * Refuses a POINTS count the body cannot hold, before any allocation:
+ * binary needs POINTS × point size bytes, ascii at least two bytes per value
+ * (digit and separator), binary_compressed at least 1/100 of the
+ * uncompressed size (LZF expands at most about 90×).
+ */
+function checkBodySize(
+  hdr: { fields: PcdField[]; points: number; pointStep: number; data: string },
+  body: Uint8Array,
+  source: string,
+): void {
+  const n = hdr.points;
+  const perPoint = hdr.fields.reduce((a, f) => a + f.count, 0);
+  const need = hdr.data === "binary"
+    ? n * hdr.pointStep
+    : hdr.data === "ascii"
+    ? n * perPoint * 2 - 1
+    : hdr.data === "binary_compressed"
+    ? (n * hdr.pointStep - 64) / 100 + 8
+    : 0;
+  if (need > body.length) {
+    throw invalid(
+      `${source}: PCD data is truncated (POINTS ${n} needs ${
+        Math.ceil(need)
+      } bytes, have ${body.length})`,
+    );
+  }
+}
+
+/**
  * Decodes a PCD file as a point cloud.
  *
  * @param bytes the `.pcd` bytes
@@ -184,13 +221,18 @@ export function lzfDecompress(src: Uint8Array, outLen: number, source: string): 
  * @returns a validated cloud: coord Float32Array N×3 (metres in PCL
  *   convention), color Uint8Array N×3 from rgb/rgba, normal Float32Array N×3
  *   from normal_x/y/z
- * @throws GeoError("invalid_argument") on malformed or truncated input, zero points, NaN/Inf
+ * @param options `maxPoints`: most points accepted (default `DEFAULT_MAX_POINTS` of limits.ts)
+ * @throws GeoError("invalid_argument") on malformed or truncated input, zero points, NaN/Inf;
+ *   GeoError("resource_exhausted") when POINTS exceeds maxPoints
  */
-export function decodePcd(bytes: Uint8Array, source: string): PointCloud {
+export function decodePcd(bytes: Uint8Array, source: string, options?: DecodeOptions): PointCloud {
+  const maxPoints = pointLimit(options);
   const hdr = parseHeader(bytes, source);
   const n = hdr.points;
   if (n === 0) throw invalid(`${source}: the point cloud has zero points`);
   const body = bytes.subarray(hdr.dataStart);
+  checkBodySize(hdr, body, source);
+  checkPoints(n, maxPoints, source, "POINTS");
   const truncated = (what: string) => invalid(`${source}: PCD data is truncated (${what})`);
   let sink: Sink;
   if (hdr.data === "binary") {
@@ -217,7 +259,7 @@ export function decodePcd(bytes: Uint8Array, source: string): PointCloud {
   } else if (hdr.data === "ascii") {
     sink = decodeAscii(body, hdr, source);
   } else {
-    throw invalid(`${source}: unknown PCD DATA kind "${hdr.data}"`);
+    throw invalid(`${source}: unknown PCD DATA kind ${quote(hdr.data)}`);
   }
   return validateCloud({
     count: n,

@@ -163,8 +163,65 @@ Deno.test("bad PCD input is rejected with a clear message", () => {
     /x, y or z/,
   );
   rejects(text(HEAD("ascii", "x y z", "4 4", "F F F", "1 1 1")), /SIZE\/TYPE\/COUNT/);
-  rejects(text(HEAD("ascii", "x y z", "4 4 4", "F F Q", "1 1 1")), /bad PCD field z/);
+  rejects(text(HEAD("ascii", "x y z", "4 4 4", "F F Q", "1 1 1")), /bad PCD field "z"/);
   rejects(text(HEAD("lzma")), /unknown PCD DATA/);
   rejects(text("VERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nWIDTH 1\n"), /no DATA line/);
   rejects(text(HEAD("ascii").replace("POINTS 2", "POINTS 3") + "1 2 3 0\n"), /differs from POINTS/);
+});
+
+/** Asserts decodePcd fails with `kind` matching `re`; returns how long it took, ms. */
+function refusedIn(bytes: Uint8Array, kind: string, re: RegExp, maxPoints?: number): number {
+  const t0 = performance.now();
+  assert.throws(() => decodePcd(bytes, "h.pcd", { maxPoints }), (e: unknown) => {
+    assert.ok(e instanceof GeoError, String(e));
+    assert.equal(e.kind, kind, e.message);
+    assert.match(e.message, /^h\.pcd: /);
+    assert.match(e.message, re);
+    assert.ok(e.message.length < 160, e.message);
+    return true;
+  });
+  return performance.now() - t0;
+}
+
+Deno.test("huge POINTS, WIDTH, HEIGHT and COUNT fields fail fast in every DATA kind", () => {
+  const huge = (data: string, points: string, w = points, h = "1", count = "1 1 1 1") =>
+    text(
+      HEAD(data, undefined, undefined, undefined, count)
+        .replace("WIDTH 2", `WIDTH ${w}`).replace("HEIGHT 1", `HEIGHT ${h}`)
+        .replace("POINTS 2", `POINTS ${points}`) + "1 2 3 4\n".repeat(4),
+    );
+  for (const data of ["ascii", "binary", "binary_compressed"]) {
+    for (const n of ["4294967296", "9007199254740991", "1000000000"]) {
+      const ms = refusedIn(huge(data, n), "invalid_argument", /truncated \(POINTS \d+ needs/);
+      assert.ok(ms < 1000, `${ms} ms`);
+    }
+    refusedIn(huge(data, "99999999999999999999", "2"), "invalid_argument", /bad PCD POINTS/);
+    refusedIn(huge(data, "2", "1e9"), "invalid_argument", /bad PCD WIDTH value "1e9"/);
+    refusedIn(huge(data, "2", "4294967296"), "invalid_argument", /differs from POINTS/);
+    refusedIn(huge(data, "2", "2", "-1"), "invalid_argument", /bad PCD HEIGHT/);
+    refusedIn(
+      huge(data, "2", "2", "1", "1 1 1 99999999"),
+      "invalid_argument",
+      /bad PCD field "rgb"/,
+    );
+  }
+  // Quoted header text is capped: a megabyte-long DATA kind is not echoed.
+  const long = text(HEAD("x".repeat(1 << 20)));
+  refusedIn(long, "invalid_argument", /unknown PCD DATA kind "x{40}"… \(\d+ characters\)/);
+});
+
+Deno.test("a valid PCD over maxPoints is resource_exhausted without decoding", async () => {
+  const bytes = await Deno.readFile(new URL("open3d/fragment.pcd", DATA));
+  decodePcd(bytes, "warm-up");
+  let decodeMs = Infinity, refuseMs = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    assert.equal(decodePcd(bytes, "full").count, 113662);
+    decodeMs = Math.min(decodeMs, performance.now() - t0);
+    refuseMs = Math.min(
+      refuseMs,
+      refusedIn(bytes, "resource_exhausted", /POINTS declares 113662 points/, 100_000),
+    );
+  }
+  assert.ok(refuseMs * 10 < decodeMs, `refused in ${refuseMs} ms, decoded in ${decodeMs} ms`);
 });

@@ -7,8 +7,9 @@
  * @module
  */
 
-import { invalid } from "../kernels/errors.ts";
+import { invalid, quote } from "../kernels/errors.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
+import { checkPoints, type DecodeOptions, pointLimit } from "./limits.ts";
 import { channelToU8, parseNumberToken, readScalar, type ScalarType } from "./scalar.ts";
 
 const PLY_TYPES: Record<string, ScalarType> = {
@@ -67,14 +68,19 @@ const SLOTS: Record<string, number> = {
 
 const MAX_HEADER = 1 << 20;
 
+const END_HEADER = [..."end_header"].map((c) => c.charCodeAt(0));
+
+/** Byte offset just past the end_header line; scans only the header's bytes. */
 function findHeaderEnd(bytes: Uint8Array, source: string): number {
   const limit = Math.min(bytes.length, MAX_HEADER);
-  const text = new TextDecoder("latin1").decode(bytes.subarray(0, limit));
-  const m = /end_header[ \t]*\r?\n/.exec(text);
-  if (!m) {
-    throw invalid(`${source}: PLY header has no end_header line (truncated or not a PLY file)`);
+  for (let i = bytes.indexOf(0x65); i >= 0 && i < limit; i = bytes.indexOf(0x65, i + 1)) {
+    if (!END_HEADER.every((c, k) => bytes[i + k] === c)) continue;
+    let j = i + END_HEADER.length;
+    while (bytes[j] === 0x20 || bytes[j] === 0x09) j++;
+    if (bytes[j] === 0x0d) j++;
+    if (bytes[j] === 0x0a) return j + 1;
   }
-  return m.index + m[0].length;
+  throw invalid(`${source}: PLY header has no end_header line (truncated or not a PLY file)`);
 }
 
 function parseHeader(text: string, source: string) {
@@ -87,27 +93,27 @@ function parseHeader(text: string, source: string) {
     if (w[0] === "format") {
       format = w[1];
       if (!["ascii", "binary_little_endian", "binary_big_endian"].includes(format)) {
-        throw invalid(`${source}: unknown PLY format "${format}"`);
+        throw invalid(`${source}: unknown PLY format ${quote(format)}`);
       }
     } else if (w[0] === "element") {
       const count = Number(w[2]);
       if (w.length < 3 || !Number.isSafeInteger(count) || count < 0) {
-        throw invalid(`${source}: bad PLY element line "${line}"`);
+        throw invalid(`${source}: bad PLY element line ${quote(line)}`);
       }
       elements.push({ name: w[1], count, props: [] });
     } else if (w[0] === "property") {
       const el = elements.at(-1);
-      if (!el) throw invalid(`${source}: PLY property before any element: "${line}"`);
+      if (!el) throw invalid(`${source}: PLY property before any element: ${quote(line)}`);
       const isList = w[1] === "list";
       const type = PLY_TYPES[isList ? w[3] : w[1]];
       const countType = isList ? PLY_TYPES[w[2]] : undefined;
       const name = isList ? w[4] : w[2];
       if (!type || (isList && (!countType || countType.kind === "f")) || !name) {
-        throw invalid(`${source}: bad PLY property line "${line}"`);
+        throw invalid(`${source}: bad PLY property line ${quote(line)}`);
       }
       el.props.push({ name, type, ...(countType ? { countType } : {}) });
     } else if (!["comment", "obj_info", "end_header"].includes(w[0])) {
-      throw invalid(`${source}: unknown PLY header line "${line}"`);
+      throw invalid(`${source}: unknown PLY header line ${quote(line)}`);
     }
   }
   if (!format) throw invalid(`${source}: PLY header has no format line`);
@@ -156,7 +162,7 @@ function decodeBinary(
   };
   for (const el of hdr.elements) {
     const fixed = el.props.every((p) => !p.countType);
-    // Smallest possible row (lists empty): bounds the count before anything is allocated.
+    // Smallest possible row (lists empty); checkCounts bounded count × stride by the bytes.
     const stride = el.props.reduce((a, p) => a + (p.countType ?? p.type).size, 0);
     need(el.count * stride, `${el.count} ${el.name} elements`);
     const sink = el.name === "vertex" ? new VertexSink(el, source) : null;
@@ -203,12 +209,6 @@ function decodeAscii(
     return v;
   };
   for (const el of elements) {
-    // Every value takes at least one character and one separator: bound counts before allocating.
-    if (el.count * el.props.length > body.length) {
-      throw invalid(
-        `${source}: PLY data is truncated (header declares ${el.count} ${el.name} elements)`,
-      );
-    }
     const sink = el.name === "vertex" ? new VertexSink(el, source) : null;
     for (let i = 0; i < el.count; i++) {
       for (let p = 0; p < el.props.length; p++) {
@@ -232,6 +232,34 @@ function decodeAscii(
 }
 
 /**
+ * Refuses element counts the body cannot hold, before any loop or
+ * allocation: in ascii every row takes at least one byte (a newline, even
+ * with no properties) and every value at least two (digit and separator);
+ * in binary a row takes at least its fixed sizes (lists empty), and a row of
+ * zero bytes (no properties) is allowed at most once per body byte, as in
+ * ascii. Sums over all elements, so the cost of reading is linear in the
+ * file size whatever the header declares.
+ */
+function checkCounts(elements: PlyElement[], ascii: boolean, body: number, source: string) {
+  let need = 0;
+  for (const el of elements) {
+    const row = ascii
+      ? Math.max(1, 2 * el.props.length)
+      : el.props.reduce((a, p) => a + (p.countType ?? p.type).size, 0);
+    // One byte allowed per binary row of no bytes: a zero-size row of huge count is refused.
+    need += el.count * Math.max(row, 1);
+    // ascii: the last value may lack its trailing separator.
+    if (need > body + (ascii ? 1 : 0)) {
+      throw invalid(
+        `${source}: PLY data is truncated (element ${
+          quote(el.name)
+        } declares ${el.count} rows, the ${body}-byte body cannot hold them)`,
+      );
+    }
+  }
+}
+
+/**
  * Decodes a PLY file's vertices as a point cloud.
  *
  * @param bytes the `.ply` bytes
@@ -239,14 +267,19 @@ function decodeAscii(
  * @returns a validated cloud: coord Float32Array N×3 (file units), color
  *   Uint8Array N×3 when red/green/blue exist, normal Float32Array N×3 when
  *   nx/ny/nz exist
- * @throws GeoError("invalid_argument") on malformed or truncated input, zero vertices, NaN/Inf
+ * @param options `maxPoints`: most vertices accepted (default `DEFAULT_MAX_POINTS` of limits.ts)
+ * @throws GeoError("invalid_argument") on malformed or truncated input, zero vertices, NaN/Inf;
+ *   GeoError("resource_exhausted") when the vertex count exceeds maxPoints
  */
-export function decodePly(bytes: Uint8Array, source: string): PointCloud {
+export function decodePly(bytes: Uint8Array, source: string, options?: DecodeOptions): PointCloud {
+  const maxPoints = pointLimit(options);
   const start = findHeaderEnd(bytes, source);
   const hdr = parseHeader(new TextDecoder("latin1").decode(bytes.subarray(0, start)), source);
   const vertex = hdr.elements.find((e) => e.name === "vertex");
   if (!vertex) throw invalid(`${source}: PLY file has no vertex element`);
   if (vertex.count === 0) throw invalid(`${source}: the point cloud has zero points`);
+  checkCounts(hdr.elements, hdr.format === "ascii", bytes.length - start, source);
+  checkPoints(vertex.count, maxPoints, source, "element vertex");
   const sink = hdr.format === "ascii"
     ? decodeAscii(bytes, start, hdr.elements, source)
     : decodeBinary(bytes, start, {

@@ -277,3 +277,98 @@ Deno.test("encodePly round-trips through decodePly in both formats, scalars incl
   assert.throws(() => encodePly(cloud, { scalars: { "bad name": score } }), GeoError);
   assert.throws(() => encodePly(cloud, { scalars: { short: score.subarray(1) } }), GeoError);
 });
+
+/** Asserts decodePly fails with `kind` matching `re` and returns how long it took, ms. */
+function refusedIn(bytes: Uint8Array, kind: string, re: RegExp, maxPoints?: number): number {
+  const t0 = performance.now();
+  assert.throws(() => decodePly(bytes, "h.ply", { maxPoints }), (e: unknown) => {
+    assert.ok(e instanceof GeoError, String(e));
+    assert.equal(e.kind, kind, e.message);
+    assert.match(e.message, /^h\.ply: /);
+    assert.match(e.message, re);
+    assert.ok(e.message.length < 160, e.message);
+    return true;
+  });
+  return performance.now() - t0;
+}
+
+Deno.test("the attacker's 136-byte PLY: a zero-property element of 2^53-1 rows fails fast", () => {
+  const xyz = "property float x\nproperty float y\nproperty float z\n";
+  const attack = (format: string, body: Uint8Array) => {
+    const head = text(
+      `ply\nformat ${format} 1.0\nelement junk 9007199254740991\nelement vertex 1\n${xyz}end_header\n`,
+    );
+    const out = new Uint8Array(head.length + body.length);
+    out.set(head);
+    out.set(body, head.length);
+    return out;
+  };
+  const ascii = attack("ascii", text("0 0 0\n"));
+  assert.equal(ascii.length, 136);
+  for (
+    const bytes of [
+      ascii,
+      attack("binary_little_endian", new Uint8Array(12)),
+      attack("binary_big_endian", new Uint8Array(12)),
+    ]
+  ) {
+    const ms = refusedIn(
+      bytes,
+      "invalid_argument",
+      /element "junk" declares 9007199254740991 rows/,
+    );
+    assert.ok(ms < 1000, `${ms} ms`);
+  }
+  // A zero-property element of a plausible count is still read (one byte per row in ascii).
+  const ok = text(
+    `ply\nformat ascii 1.0\nelement junk 2\nelement vertex 1\n${xyz}end_header\n\n\n1 2 3\n`,
+  );
+  assert.deepEqual(Array.from(decodePly(ok, "ok.ply").coord), [1, 2, 3]);
+});
+
+Deno.test("huge list elements and huge counts on any element fail fast, ascii and binary", () => {
+  const xyz = "property float x\nproperty float y\nproperty float z\n";
+  const list = (format: string, n: number, where: "before" | "after", body: string) =>
+    text(
+      `ply\nformat ${format} 1.0\n` +
+        (where === "before" ? `element face ${n}\nproperty list uint int idx\n` : "") +
+        `element vertex 1\n${xyz}` +
+        (where === "after" ? `element face ${n}\nproperty list uchar int idx\n` : "") +
+        `end_header\n${body}`,
+    );
+  for (const where of ["before", "after"] as const) {
+    for (const n of [4_000_000_000, 2 ** 53 - 1, 1000]) {
+      refusedIn(list("ascii", n, where, "1 2 3\n3 0 0 0\n"), "invalid_argument", /element "face"/);
+      refusedIn(
+        list("binary_little_endian", n, where, "\0".repeat(30)),
+        "invalid_argument",
+        /truncated/,
+      );
+    }
+  }
+  // A list length beyond the body, in a plausible element count.
+  const bin = list("binary_little_endian", 1, "before", "\xff\xff\xff\x7f" + "\0".repeat(20));
+  refusedIn(bin, "invalid_argument", /truncated/);
+  refusedIn(
+    list("ascii", 1, "before", "99999999999 1 2\n1 2 3\n"),
+    "invalid_argument",
+    /truncated/,
+  );
+});
+
+Deno.test("a valid PLY over maxPoints is resource_exhausted without decoding", async () => {
+  const bytes = await read("open3d/frag_115.ply");
+  decodePly(bytes, "warm-up");
+  let decodeMs = Infinity, refuseMs = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    assert.equal(decodePly(bytes, "full").count, 64365);
+    decodeMs = Math.min(decodeMs, performance.now() - t0);
+    refuseMs = Math.min(
+      refuseMs,
+      refusedIn(bytes, "resource_exhausted", /element vertex declares 64365 points/, 64364),
+    );
+  }
+  assert.ok(refuseMs * 10 < decodeMs, `refused in ${refuseMs} ms, decoded in ${decodeMs} ms`);
+  assert.equal(decodePly(bytes, "at", { maxPoints: 64365 }).count, 64365);
+});

@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
 import { decodeDraco } from "./draco.ts";
+import { checkPoints, type DecodeOptions, pointLimit } from "./limits.ts";
 import { cloudFromNpy, decodeNpy, type NpyArray } from "./npy.ts";
 import { decodePcd } from "./pcd.ts";
 import { decodePly } from "./ply.ts";
@@ -50,24 +51,43 @@ export function detectFormat(bytes: Uint8Array, name: string): CloudFormat {
 }
 
 /**
- * Decodes a point-cloud file of any supported format.
+ * Decodes a point-cloud file of any supported format. Every decoder bounds
+ * the counts its header declares by the bytes present and by `maxPoints`
+ * before it loops or allocates, so a hostile file costs at most a small
+ * constant times a valid file of its size.
  *
  * @param bytes the file contents
  * @param name the file name (for the format and error messages)
- * @returns a validated cloud (N > 0, finite coordinates, N×3 arrays)
- * @throws GeoError("invalid_argument") on unknown, malformed or empty input
+ * @param options `maxPoints`: most points accepted (default `DEFAULT_MAX_POINTS` of limits.ts)
+ * @returns a validated cloud (N > 0, N ≤ maxPoints, finite coordinates, N×3 arrays)
+ * @throws GeoError("invalid_argument") on unknown, malformed, truncated or
+ *   empty input; GeoError("resource_exhausted") when the file declares more
+ *   than maxPoints points
  */
-export async function decodeCloud(bytes: Uint8Array, name: string): Promise<PointCloud> {
+export async function decodeCloud(
+  bytes: Uint8Array,
+  name: string,
+  options?: DecodeOptions,
+): Promise<PointCloud> {
+  const maxPoints = pointLimit(options);
+  const opts = { maxPoints };
+  let cloud: PointCloud;
   switch (detectFormat(bytes, name)) {
     case "draco":
-      return validateCloud(await decodeDraco(bytes, name), name);
+      cloud = await decodeDraco(bytes, name, opts);
+      break;
     case "ply":
-      return validateCloud(decodePly(bytes, name), name);
+      cloud = decodePly(bytes, name, opts);
+      break;
     case "pcd":
-      return validateCloud(decodePcd(bytes, name), name);
+      cloud = decodePcd(bytes, name, opts);
+      break;
     case "npy":
-      return cloudFromNpy(decodeNpy(bytes, name), {}, name);
+      cloud = cloudFromNpy(decodeNpy(bytes, name, opts), {}, name);
+      break;
   }
+  checkPoints(cloud.count, maxPoints, name, "the decoded cloud");
+  return validateCloud(cloud, name);
 }
 
 async function readOptional(path: string): Promise<Uint8Array | undefined> {
@@ -83,11 +103,14 @@ async function readOptional(path: string): Promise<Uint8Array | undefined> {
  * `color.npy` and `normal.npy` beside it are attached when present.
  *
  * @param path file path
+ * @param options `maxPoints`: most points accepted (see {@link decodeCloud})
  * @returns the validated cloud and, for .npy input, the coord array's dtype and shape
- * @throws GeoError("not_found") when the file cannot be read, "invalid_argument" when it cannot be decoded
+ * @throws GeoError("not_found") when the file cannot be read, "invalid_argument" when it cannot
+ *   be decoded, "resource_exhausted" over maxPoints
  */
 export async function readCloudFile(
   path: string,
+  options?: DecodeOptions,
 ): Promise<PointCloud & { npy?: Pick<NpyArray, "dtype" | "shape"> }> {
   let bytes: Uint8Array;
   try {
@@ -96,13 +119,13 @@ export async function readCloudFile(
     const why = (e as { code?: string }).code ?? String(e);
     throw new GeoError("not_found", `${path}: cannot read the file (${why})`, { cause: e });
   }
-  if (detectFormat(bytes, path) !== "npy") return await decodeCloud(bytes, path);
-  const coord = decodeNpy(bytes, path);
+  if (detectFormat(bytes, path) !== "npy") return await decodeCloud(bytes, path, options);
+  const coord = decodeNpy(bytes, path, options);
   const extras: { color?: NpyArray; normal?: NpyArray } = {};
   if (basename(path) === "coord.npy") {
     for (const key of ["color", "normal"] as const) {
       const b = await readOptional(join(dirname(path), `${key}.npy`));
-      if (b) extras[key] = decodeNpy(b, join(dirname(path), `${key}.npy`));
+      if (b) extras[key] = decodeNpy(b, join(dirname(path), `${key}.npy`), options);
     }
   }
   return { ...cloudFromNpy(coord, extras, path), npy: { dtype: coord.dtype, shape: coord.shape } };

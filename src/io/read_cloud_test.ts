@@ -24,10 +24,22 @@ Deno.test("decodeCloud dispatches by extension, then by magic bytes", async () =
   };
   for (const [ext, bytes] of Object.entries(files)) {
     for (const name of [`scan.${ext}`, `SCAN.${ext.toUpperCase()}`, "upload", "upload.bin"]) {
-      const c = await decodeCloud(bytes, name);
+      const c = await decodeCloud(bytes, name, { maxPoints: 2 });
       assert.deepEqual(c.coord, cloud.coord, `${name}`);
       if (ext === "drc" || ext === "ply") assert.deepEqual(c.color, cloud.color);
+      // Every format enforces maxPoints from its header.
+      await assert.rejects(decodeCloud(bytes, name, { maxPoints: 1 }), (e: GeoError) => {
+        assert.equal(e.kind, "resource_exhausted", `${name}: ${e.message}`);
+        assert.match(e.message, /declares 2 points, over the limit of 1$/);
+        return true;
+      });
     }
+  }
+  for (const maxPoints of [0, -1, 1.5, NaN]) {
+    await assert.rejects(
+      decodeCloud(files.ply, "a.ply", { maxPoints }),
+      (e: GeoError) => e.kind === "invalid_argument" && /maxPoints/.test(e.message),
+    );
   }
   assert.equal(detectFormat(new TextEncoder().encode("# .PCD v0.7"), "x"), "pcd");
   // The extension wins over the content: a PLY named .pcd fails as a PCD.

@@ -53,11 +53,20 @@ export class GeoError extends Error {
 
   /**
    * Turns any thrown value into a GeoError: GeoErrors pass through, an
-   * AbortError becomes `cancelled`, a TimeoutError `deadline_exceeded`,
-   * anything else `internal` with the original kept as `cause`.
+   * AbortError becomes `cancelled`, a TimeoutError `deadline_exceeded`, a
+   * full disk (ENOSPC, EDQUOT) `resource_exhausted`, anything else `internal`
+   * with the original kept as `cause`.
    */
   static from(reason: unknown): GeoError {
     if (reason instanceof GeoError) return reason;
+    const code = (reason as { code?: unknown } | null)?.code;
+    if (code === "ENOSPC" || code === "EDQUOT") {
+      return new GeoError(
+        "resource_exhausted",
+        "The server's disk is full: nothing was saved; free space or raise the volume's size and retry",
+        { cause: reason },
+      );
+    }
     if (reason instanceof Error || reason instanceof DOMException) {
       if (reason.name === "AbortError") {
         return new GeoError("cancelled", "The operation was cancelled", { cause: reason });
@@ -73,4 +82,16 @@ export class GeoError extends Error {
 /** Shorthand for `new GeoError("invalid_argument", message)`. */
 export function invalid(message: string): GeoError {
   return new GeoError("invalid_argument", message);
+}
+
+/**
+ * A client-supplied text for an error message: JSON-quoted, cut to `max`
+ * UTF-16 units with "…" and its full length, so errors never echo payloads.
+ *
+ * @param text the text to quote
+ * @param max most characters kept (default 40)
+ */
+export function quote(text: string, max = 40): string {
+  if (text.length <= max) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
 }

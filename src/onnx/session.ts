@@ -16,7 +16,7 @@ import { GeoError } from "../kernels/errors.ts";
 
 /**
  * True when onnxruntime-node's CUDA provider library is installed beside its binding
- * (GPU images install it with ONNXRUNTIME_NODE_INSTALL_CUDA; CPU images lack it).
+ * (GPU images install it with ONNXRUNTIME_NODE_INSTALL=cuda12; CPU images lack it).
  */
 export function cudaAvailable(): boolean {
   try {

@@ -1,5 +1,5 @@
 /**
- * Wire clouds (`CloudInput`: Draco bytes or raw arrays) → `PointCloud`.
+ * Wire clouds (`CloudInput`: Draco bytes, raw arrays or a cloud file) → `PointCloud`.
  *
  * @module
  */
@@ -7,6 +7,7 @@
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
 import { decodeDraco } from "../io/draco.ts";
+import { decodeCloud } from "../io/read_cloud.ts";
 import type { CloudInput } from "./service_api.ts";
 import { bytesToFloat32 } from "./typed_bytes.ts";
 
@@ -68,8 +69,9 @@ export function rawPointsToCloud(raw: RawPointBytes, source: string): PointCloud
 }
 
 /**
- * Decodes a wire cloud (Draco or raw) and enforces `maxPoints`
- * (resource_exhausted beyond it). Errors name `source`.
+ * Decodes a wire cloud (Draco, raw or a file) and enforces `maxPoints`
+ * (resource_exhausted beyond it, checked before decoding wherever the input
+ * declares its size). Errors name `source`.
  */
 export async function decodeCloudInput(
   input: CloudInput,
@@ -81,8 +83,14 @@ export async function decodeCloudInput(
     checkPointLimit(n, maxPoints, source);
     return rawPointsToCloud(input, source);
   }
+  if (input.kind === "file") {
+    if (input.bytes.byteLength === 0) throw invalid(`${source}: the cloud file is empty`);
+    const cloud = await decodeCloud(input.bytes, input.name, { maxPoints });
+    checkPointLimit(cloud.count, maxPoints, source);
+    return cloud;
+  }
   if (input.bytes.byteLength === 0) throw invalid(`${source}: the Draco buffer is empty`);
-  const cloud = await decodeDraco(input.bytes, source);
+  const cloud = await decodeDraco(input.bytes, source, { maxPoints });
   checkPointLimit(cloud.count, maxPoints, source);
   return cloud;
 }

@@ -6,7 +6,8 @@
  * folder (`.tmp-…`), fsynced, then renamed to the next free number; it is
  * never changed afterwards. Concurrent publishers get distinct versions; a
  * crash leaves only a temporary folder, which listing ignores and
- * `cleanStaleTemps` (also run by `publishVersion`) removes. Loading checks
+ * `cleanStaleTemps` (also run by `publishVersion`, for folders older than an hour) and
+ * `cleanRegistryTemps` (all models, at server start) remove. Loading checks
  * the manifest fields and the sha256 of every file.
  *
  * @module
@@ -210,6 +211,31 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/** Removes the temporary folders of `name` at least `maxAgeMs` old (0 = all); their names. */
+async function removeTemps(root: string, name: string, maxAgeMs: number): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(join(root, name));
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+  const removed: string[] = [];
+  for (const e of entries) {
+    if (!e.startsWith(TMP_PREFIX)) continue;
+    const p = join(root, name, e);
+    try {
+      if (maxAgeMs <= 0 || Date.now() - (await stat(p)).mtimeMs >= maxAgeMs) {
+        await rm(p, { recursive: true, force: true });
+        removed.push(e);
+      }
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+  return removed;
+}
+
 /** Removes temporary folders of `name` older than `maxAgeMs`; returns how many. */
 export async function cleanStaleTemps(
   root: string,
@@ -217,25 +243,33 @@ export async function cleanStaleTemps(
   maxAgeMs = STALE_TEMP_MS,
 ): Promise<number> {
   checkName(name);
-  let entries: string[];
+  return (await removeTemps(root, name, maxAgeMs)).length;
+}
+
+/**
+ * Removes the temporary folders of every model folder of the registry at `root` (what a
+ * publisher killed mid-publish, e.g. `kill -9`, leaves behind) that are at least
+ * `maxAgeMs` old; returns the removed folders as `<model>/.tmp-…`, relative to `root`.
+ * Meant for server start, before Train is served: with the default age of 0 it also
+ * removes a publish in progress, so call it only from the registry's one writer (the
+ * trainer), or pass an age longer than any publish when other processes may publish
+ * into the same registry at the same time.
+ *
+ * @param root registry root (missing = nothing to clean)
+ * @param maxAgeMs least age of a removed folder, ms (default 0: all)
+ */
+export async function cleanRegistryTemps(root: string, maxAgeMs = 0): Promise<string[]> {
+  let entries;
   try {
-    entries = await readdir(join(root, name));
+    entries = await readdir(root, { withFileTypes: true });
   } catch (e) {
-    if (isMissing(e)) return 0;
+    if (isMissing(e)) return [];
     throw e;
   }
-  let removed = 0;
-  for (const e of entries) {
-    if (!e.startsWith(TMP_PREFIX)) continue;
-    const p = join(root, name, e);
-    try {
-      if (Date.now() - (await stat(p)).mtimeMs >= maxAgeMs) {
-        await rm(p, { recursive: true, force: true });
-        removed++;
-      }
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-    }
+  const removed: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!e.isDirectory() || !MODEL_NAME_RE.test(e.name)) continue;
+    for (const t of await removeTemps(root, e.name, maxAgeMs)) removed.push(`${e.name}/${t}`);
   }
   return removed;
 }

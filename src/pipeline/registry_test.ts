@@ -3,6 +3,7 @@ import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import {
+  cleanRegistryTemps,
   cleanStaleTemps,
   listModels,
   listVersions,
@@ -186,6 +187,24 @@ Deno.test("the watcher reports new versions", async () => {
     assert.deepEqual(seen, ["[]", JSON.stringify([{ name: "site", versions: [1] }])]);
   } finally {
     w.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("cleanRegistryTemps removes the temporary folders of every model, or only old ones", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await publishVersion(root, "a", (d) => writeWeights(d, "a"), draft);
+    for (const p of ["a/.tmp-1", "b/.tmp-2", "b/.tmp-3/sub"]) {
+      await mkdir(join(root, p), { recursive: true });
+    }
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(join(root, "b/.tmp-2"), old, old);
+    assert.deepEqual(await cleanRegistryTemps(root, 3_600_000), ["b/.tmp-2"]);
+    assert.deepEqual(await cleanRegistryTemps(root), ["a/.tmp-1", "b/.tmp-3"]);
+    assert.deepEqual(await readdir(join(root, "b")), []);
+    assert.deepEqual(await listVersions(root, "a"), [1]);
+  } finally {
     await Deno.remove(root, { recursive: true });
   }
 });

@@ -8,7 +8,7 @@
  * @module
  */
 
-/** A cloud as it arrived on the wire; decoding it is the pipeline's job. */
+/** A cloud as it arrived on the wire; decoding it (off the main thread) is the pipeline's job. */
 export type CloudInput =
   | {
     /** Draco point cloud or mesh bytes. */
@@ -21,6 +21,13 @@ export type CloudInput =
     readonly xyz: Uint8Array;
     readonly rgb?: Uint8Array;
     readonly normal?: Uint8Array;
+  }
+  | {
+    /** A point-cloud file (PLY, PCD, NPY or Draco); format from `name`'s extension, else magic bytes. */
+    readonly kind: "file";
+    readonly bytes: Uint8Array;
+    /** File name, only its extension is used. */
+    readonly name: string;
   };
 
 /** A client-supplied text embedding for one label. */
@@ -219,6 +226,11 @@ export interface TrainConfigInput {
   readonly objective: "geoguide" | "naive";
   /** Whether to publish a new registry version at the end. */
   readonly publish: boolean;
+  /**
+   * Client-chosen idempotency key ("" or absent = none): recorded in the published
+   * manifest; a run whose key was already published for `site` is replayed, not retrained.
+   */
+  readonly requestId?: string;
 }
 
 /** A training event streamed back to the client. */
@@ -265,6 +277,11 @@ export interface TrainService {
     signal: AbortSignal,
     onEvent: (event: TrainEventOutput) => void,
   ): Promise<TrainResult>;
+  /**
+   * The result of the published version of `site` whose manifest records `requestId`
+   * (summary with `replay: true`), or null when none; absent = no replay lookup.
+   */
+  replay?(site: string, requestId: string): Promise<TrainResult | null>;
 }
 
 /** The services the transport serves. */

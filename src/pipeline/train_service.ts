@@ -5,8 +5,9 @@
  * `base_version` (or, when none is named, from the registry's default model; from a
  * seeded initialisation when the registry is empty), streams progress and validation
  * events, and publishes the result atomically as the next version of `site` when asked.
- * Cancelling stops the run within a step and publishes nothing. Runs are served one at a
- * time (later ones wait).
+ * Cancelling stops the run within a step and publishes nothing. Calls run at once and side
+ * by side: limiting them is the job of `withTrainingSlots` (the server's admission). A
+ * `requestId` is recorded in the published manifest, and `replay` finds it again.
  *
  * @module
  */
@@ -28,7 +29,12 @@ import type {
 import { type BaseModel, baseRef, loadBaseModel, trainFromBase } from "./train/base_model.ts";
 import { resolveTrainConfig, type TrainConfig } from "./train/config.ts";
 import type { ValidationSet } from "./train/loop.ts";
-import { metricsRecord, publishTrained } from "./train/publish.ts";
+import {
+  findPublishedRun,
+  metricsRecord,
+  publishTrained,
+  REQUEST_ID_FIELD,
+} from "./train/publish.ts";
 import { decodeTrainScenes } from "./train/request_scenes.ts";
 import { prepareScene, type TrainScene } from "./train/scene.ts";
 
@@ -50,6 +56,13 @@ export interface TrainServiceOptions {
   log?: (line: string) => void;
   /** awaited before every optimiser step (see `TrainLoopOptions.beforeStep`) */
   beforeStep?: () => Promise<void>;
+  /**
+   * A shared cell (Int32Array over a SharedArrayBuffer, survives `workerData`): once
+   * non-zero, every call of this service is cancelled. Read before every step and
+   * scene, so a cancel set by another thread reaches the loop within one step even
+   * when this thread's message queue lags behind its training.
+   */
+  cancelFlag?: Int32Array;
 }
 
 const cancelled = () => new GeoError("cancelled", "Training was cancelled");
@@ -73,9 +86,31 @@ function configOf(
   });
 }
 
+/**
+ * The named base model, its load errors told without server paths (the cause keeps them
+ * for the log).
+ */
+async function namedBase(o: TrainServiceOptions, name: string, version: number) {
+  try {
+    return await loadBaseModel(o.modelsDir, name, version);
+  } catch (e) {
+    const g = GeoError.from(e);
+    const what = `Base model '${name}'${version ? ` version ${version}` : ""}`;
+    if (g.kind === "not_found") {
+      throw new GeoError("not_found", `${what} is not in the registry`, { cause: e });
+    }
+    if (g.kind === "failed_precondition") {
+      throw new GeoError("failed_precondition", `${what} cannot be loaded (see the server log)`, {
+        cause: e,
+      });
+    }
+    throw g;
+  }
+}
+
 /** The base model of a request: the named one, else the registry's default, else none. */
 async function baseOf(c: TrainConfigInput, o: TrainServiceOptions): Promise<BaseModel | undefined> {
-  if (c.baseModel) return await loadBaseModel(o.modelsDir, c.baseModel, c.baseVersion);
+  if (c.baseModel) return await namedBase(o, c.baseModel, c.baseVersion);
   const names = (await listModels(o.modelsDir)).map((m) => m.name);
   const name = resolveDefaultModel(names, o.defaultModel ?? "");
   return name ? await loadBaseModel(o.modelsDir, name, 0) : undefined;
@@ -102,10 +137,16 @@ async function validationOf(
 async function trainOnce(
   o: TrainServiceOptions,
   request: { config: TrainConfigInput; scenes: readonly TrainSceneInput[] },
-  call: { signal: AbortSignal; onEvent: (event: TrainEventOutput) => void },
+  call: {
+    signal: AbortSignal;
+    onEvent: (event: TrainEventOutput) => void;
+    beforeStep?: () => Promise<void>;
+    poll?: () => void;
+  },
 ): Promise<TrainResult> {
-  const { signal, onEvent } = call;
+  const { signal, onEvent, beforeStep } = call;
   const t0 = performance.now();
+  if (signal.aborted) throw cancelled();
   const base = await baseOf(request.config, o);
   const config = configOf(request.config, base, o.defaults ?? {});
   const decoded = await decodeTrainScenes(request.scenes, {
@@ -117,6 +158,7 @@ async function trainOnce(
     (decoded.dim === 100 ? GLOVE_SG_100D_ID : CLIENT_EMBEDDINGS_ENCODER);
   const scenes: TrainScene[] = [];
   for (const s of decoded.scenes) {
+    call.poll?.();
     if (signal.aborted) throw cancelled();
     scenes.push(
       await prepareScene(s, {
@@ -141,8 +183,9 @@ async function trainOnce(
     onEvent,
     validation,
     log: o.log,
-    beforeStep: o.beforeStep,
+    beforeStep,
   });
+  call.poll?.();
   if (signal.aborted) throw cancelled();
   const metrics = metricsRecord(outcome.final, "train");
   const baseVersion = baseRef(base);
@@ -159,7 +202,12 @@ async function trainOnce(
         ? base.loaded.manifest.default_labels
         : decoded.classNames,
       textEncoder,
-      provenance: { base: baseVersion, scenes: scenes.map((s) => s.name), source: "Train RPC" },
+      provenance: {
+        base: baseVersion,
+        scenes: scenes.map((s) => s.name),
+        source: "Train RPC",
+        ...(request.config.requestId ? { [REQUEST_ID_FIELD]: request.config.requestId } : {}),
+      },
       signal,
     }, metrics);
     version = manifest.version;
@@ -187,15 +235,43 @@ async function trainOnce(
  * @param options registry, cache, limits and defaults
  */
 export function createTrainService(options: TrainServiceOptions): TrainService {
-  let queue: Promise<unknown> = Promise.resolve();
   return {
-    train(request, signal, onEvent) {
-      const run = queue.then(() => {
-        if (signal.aborted) throw cancelled();
-        return trainOnce(options, request, { signal, onEvent });
-      });
-      queue = run.catch(() => undefined);
-      return run;
+    async train(request, signal, onEvent) {
+      const flag = options.cancelFlag;
+      if (!flag) {
+        return await trainOnce(options, request, {
+          signal,
+          onEvent,
+          beforeStep: options.beforeStep,
+        });
+      }
+      // The call's own signal, also aborted when the shared flag is seen set.
+      const ac = new AbortController();
+      const follow = () => ac.abort(signal.reason);
+      signal.addEventListener("abort", follow, { once: true });
+      if (signal.aborted) follow();
+      const poll = () => {
+        if (!ac.signal.aborted && Atomics.load(flag, 0) !== 0) ac.abort(cancelled());
+      };
+      try {
+        poll();
+        return await trainOnce(options, request, {
+          signal: ac.signal,
+          poll,
+          onEvent: (e) => {
+            onEvent(e);
+            poll();
+          },
+          beforeStep: async () => {
+            poll();
+            await options.beforeStep?.();
+            poll();
+          },
+        });
+      } finally {
+        signal.removeEventListener("abort", follow);
+      }
     },
+    replay: (site, requestId) => findPublishedRun(options.modelsDir, site, requestId),
   };
 }

@@ -3,7 +3,15 @@
  * thread (`service_worker.ts`, role "train") running `createTrainService`, which streams
  * events back by message, stops when the call's signal aborts (forwarded) and returns
  * the result; the worker ends with the run, so a finished run leaves no memory behind.
- * Runs are served one at a time, as in-process (later ones wait).
+ * Calls run side by side, each in its own thread: limiting them is the job of
+ * `withTrainingSlots` (the server's admission).
+ *
+ * Cancelling reaches the worker's loop within one step: besides the "cancel" message
+ * (which a busy worker may read only many steps later), the main thread sets a shared
+ * cell that the run reads before every step (`TrainServiceOptions.cancelFlag`). A worker
+ * that has not stopped `cancelGraceMs` after the cancel (a long step or scene
+ * preparation) is terminated; either way the call settles only once its thread is gone,
+ * so a training slot is never given to a new run while the old one still computes.
  *
  * Training yields to Segment: before every optimiser step it waits, at most `yieldMs`,
  * while the shared `SegmentLoad` counts Segment requests in flight.
@@ -15,6 +23,8 @@ import { Worker } from "node:worker_threads";
 import { GeoError } from "../kernels/errors.ts";
 import type { SegmentLoad } from "./segment_load.ts";
 import type { TrainResult, TrainService } from "./service_api.ts";
+import { findPublishedRun } from "./train/publish.ts";
+import { abortError } from "./training_slots.ts";
 import {
   errorFromWire,
   errorToWire,
@@ -36,6 +46,8 @@ export interface WorkerTrainServiceOptions {
   log?: (line: string) => void;
   /** Worker entry module (default `service_worker.ts` beside this file). */
   workerUrl?: URL;
+  /** How long a cancelled worker may take to stop before it is terminated, ms (default 3000). */
+  cancelGraceMs?: number;
 }
 
 /** A worker-backed training service that can be closed. */
@@ -50,16 +62,17 @@ const cancelled = () => new GeoError("cancelled", "Training was cancelled");
 export function createWorkerTrainService(options: WorkerTrainServiceOptions): WorkerTrainService {
   const url = options.workerUrl ?? new URL("./service_worker.ts", import.meta.url);
   const running = new Set<Worker>();
-  let queue: Promise<unknown> = Promise.resolve();
+  const graceMs = options.cancelGraceMs ?? 3000;
   let closed = false;
 
   const runOnce: TrainService["train"] = (request, signal, onEvent) =>
     new Promise<TrainResult>((resolve, reject) => {
       if (closed) return reject(new GeoError("unavailable", "Training is shutting down"));
       if (signal.aborted) return reject(cancelled());
+      const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
       const data: TrainWorkerData = {
         role: "train",
-        options: options.service,
+        options: { ...options.service, cancelFlag },
         load: options.load.cells,
         yieldMs: options.yieldMs ?? 2000,
       };
@@ -67,13 +80,17 @@ export function createWorkerTrainService(options: WorkerTrainServiceOptions): Wo
       running.add(worker);
       let outcome: (() => void) | null = null;
       let lastError = "";
+      let grace: ReturnType<typeof setTimeout> | undefined;
       const finish = (fn: () => void) => {
         outcome ??= fn;
         signal.removeEventListener("abort", cancel);
         void worker.terminate();
       };
-      const cancel = () =>
+      const cancel = () => {
+        Atomics.store(cancelFlag, 0, 1);
         worker.postMessage({ type: "cancel", reason: errorToWire(signal.reason) } as ToTrainWorker);
+        grace = setTimeout(() => finish(() => reject(abortError(signal))), graceMs);
+      };
       signal.addEventListener("abort", cancel, { once: true });
       worker.on("message", (m: FromTrainWorker) => {
         if (m.type === "event") onEvent(m.event);
@@ -85,6 +102,7 @@ export function createWorkerTrainService(options: WorkerTrainServiceOptions): Wo
       // The call settles once the thread is gone, with what it answered (or as a crash).
       worker.once("exit", (code) => {
         running.delete(worker);
+        clearTimeout(grace);
         signal.removeEventListener("abort", cancel);
         (outcome ?? (() =>
           reject(
@@ -100,11 +118,8 @@ export function createWorkerTrainService(options: WorkerTrainServiceOptions): Wo
     });
 
   return {
-    train(request, signal, onEvent) {
-      const run = queue.then(() => runOnce(request, signal, onEvent));
-      queue = run.catch(() => undefined);
-      return run;
-    },
+    train: runOnce,
+    replay: (site, requestId) => findPublishedRun(options.service.modelsDir, site, requestId),
     async close() {
       closed = true;
       await Promise.all([...running].map((w) => w.terminate()));

@@ -76,3 +76,33 @@ Deno.test("worker training: cancel is forwarded; the in-process hook runs before
   });
   assert.deepEqual(order, ["wait", "step 1", "wait", "step 2", "wait", "step 3"]);
 });
+
+Deno.test("worker training: runs are not serialised here (two calls train side by side)", async () => {
+  const load = new SegmentLoad();
+  const service = createWorkerTrainService({ service: options, load, yieldMs: 600_000 });
+  load.enter(); // both runs stop before their first step while Segment is "busy"
+  const never = new AbortController().signal;
+  const runs = [1, 2].map(() => service.train({ config, scenes }, never, () => {}));
+  for (let i = 0; load.waiting < 2 && i < 1500; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(load.waiting, 2, "both runs are in their step loop at once");
+  load.leave();
+  const [a, b] = await Promise.all(runs);
+  assert.deepEqual(a.summary.final_loss, b.summary.final_loss);
+  await service.close();
+});
+
+Deno.test("worker training: a cancel reaches the loop within a step of a free-running run", async () => {
+  const service = createWorkerTrainService({ service: options, load: new SegmentLoad() });
+  const ac = new AbortController();
+  let after = 0;
+  const run = service.train({ config: { ...config, steps: 5000 }, scenes }, ac.signal, (e) => {
+    if (e.type !== "progress") return;
+    if (ac.signal.aborted) after++;
+    else if (e.step === 5) ac.abort();
+  });
+  await assert.rejects(run, (e) => e instanceof GeoError && e.kind === "cancelled");
+  // Progress that arrives after the cancel: the step in flight, and at most one more
+  // message already on its way (before the shared cancel cell, about 10-12).
+  assert.ok(after <= 2, `${after} steps after the cancel`);
+  await service.close();
+});

@@ -43,3 +43,28 @@ function sameString(a: string, b: string): boolean {
   for (let i = 0; i < eb.length; i++) diff |= (ea[i % Math.max(1, ea.length)] ?? 0) ^ eb[i];
   return diff === 0;
 }
+
+/**
+ * The Training rule: closed by default. Without a train token the server
+ * refuses every Train call (permission_denied) unless it was started with
+ * the development switch `allowOpen`; with one, the call needs it as a
+ * Bearer token (see {@link checkBearer}).
+ *
+ * @param header the `authorization` metadata value, if any
+ * @param token the train token; "" = none configured
+ * @param allowOpen development switch: serve Train without a token
+ */
+export function checkTrainAccess(
+  header: string | undefined,
+  token: string,
+  allowOpen: boolean,
+): void {
+  if (!token && !allowOpen) {
+    throw new GeoError(
+      "permission_denied",
+      "Training is closed on this server: it was started without a train token " +
+        "(--train-token or GEOGUIDE_TRAIN_TOKEN)",
+    );
+  }
+  checkBearer(header, token, "Training");
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GeoError } from "../kernels/errors.ts";
-import { checkBearer } from "./auth.ts";
+import { checkBearer, checkTrainAccess } from "./auth.ts";
 
 function kindOf(f: () => void): string | null {
   try {
@@ -21,4 +21,14 @@ Deno.test("bearer tokens: open, missing, malformed, wrong, right", () => {
   assert.equal(kindOf(() => checkBearer("Bearer x0k", "t0k", "S")), "permission_denied");
   assert.equal(kindOf(() => checkBearer("Bearer t0k", "t0k", "S")), null);
   assert.equal(kindOf(() => checkBearer("bearer  t0k ", "t0k", "S")), null);
+});
+
+Deno.test("training is closed without a train token unless opened for development", () => {
+  assert.equal(kindOf(() => checkTrainAccess(undefined, "", false)), "permission_denied");
+  assert.equal(kindOf(() => checkTrainAccess("Bearer anything", "", false)), "permission_denied");
+  assert.equal(kindOf(() => checkTrainAccess(undefined, "", true)), null);
+  assert.equal(kindOf(() => checkTrainAccess(undefined, "tt", false)), "unauthenticated");
+  assert.equal(kindOf(() => checkTrainAccess(undefined, "tt", true)), "unauthenticated");
+  assert.equal(kindOf(() => checkTrainAccess("Bearer st", "tt", false)), "permission_denied");
+  assert.equal(kindOf(() => checkTrainAccess("Bearer tt", "tt", false)), null);
 });

@@ -28,6 +28,7 @@ import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { GeoError } from "../kernels/errors.ts";
 import { kindOfGrpcCode } from "./status.ts";
@@ -51,6 +52,10 @@ export const SERVICE_NAMES = {
   segmentation: "geoguide.v1.Segmentation",
   training: "geoguide.v1.Training",
 } as const;
+
+// grpc-js prints its own errors (e.g. a failed bind) on stderr; every one of them also reaches
+// us as an error we report in one line. GRPC_VERBOSITY=ERROR|INFO|DEBUG turns its log back on.
+if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
 
 const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
@@ -100,6 +105,8 @@ export interface GrpcServerOptions {
   readonly maxConnectionAgeMs?: number;
   /** Grace for calls on an aged connection, ms (0 = gRPC default). */
   readonly maxConnectionAgeGraceMs?: number;
+  /** Most concurrent HTTP/2 streams (calls) per connection (0 = gRPC default, unlimited). */
+  readonly maxConcurrentStreams?: number;
   /** PEM certificate chain and private key files; absent = plaintext. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Folder with `geoguide/v1/*.proto` (default: this checkout's `proto/`). */
@@ -130,6 +137,7 @@ function channelOptions(o: GrpcServerOptions): grpc.ServerOptions {
   if (o.maxConnectionAgeGraceMs) {
     opts["grpc.max_connection_age_grace_ms"] = o.maxConnectionAgeGraceMs;
   }
+  if (o.maxConcurrentStreams) opts["grpc.max_concurrent_streams"] = o.maxConcurrentStreams;
   return opts;
 }
 

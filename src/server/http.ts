@@ -1,9 +1,11 @@
 /**
  * The HTTP side (the only adapter of hono and @hono/node-server):
  * `GET /healthz` (alive), `GET /readyz` (200 once the default model is
- * loaded, 503 before and during shutdown), `GET /metrics` (Prometheus text).
- * Every other path goes to the optional `fallback` handler (the viewer page
- * at `/` plugs in there); without one it answers 404. One JSON log line per
+ * loaded, 503 before and during shutdown), `GET /metrics` (Prometheus text),
+ * all three open to probes and scrapers; `/api/…` goes to the JSON API
+ * (`http_api.ts`, behind the Segment token); every other path goes to the
+ * optional `fallback` handler (the viewer page at `/` plugs in there);
+ * without one it answers 404. One JSON log line per
  * request with a request id (`x-request-id`, echoed back).
  *
  * Runs on `Deno.serve` under Deno and on @hono/node-server under Node.
@@ -25,7 +27,9 @@ export interface HttpDeps {
   metrics(): string;
   /** Request logs. */
   readonly logger: Logger;
-  /** Handles every path but /healthz, /readyz, /metrics (e.g. the viewer at `/`). */
+  /** The JSON API (`/api/…`, see http_api.ts): answers its paths, undefined for others. */
+  readonly api?: (request: Request) => Promise<Response | undefined>;
+  /** Handles every other path (e.g. the viewer at `/`). */
   readonly fallback?: (request: Request) => Response | Promise<Response>;
 }
 
@@ -56,7 +60,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.get("/healthz", (c) => c.text("ok\n"));
   app.get("/readyz", (c) => (deps.ready() ? c.text("ready\n") : c.text("not ready\n", 503)));
   app.get("/metrics", (c) => c.body(deps.metrics(), 200, { "content-type": METRICS_CONTENT_TYPE }));
-  app.all("*", (c) => (deps.fallback ? deps.fallback(c.req.raw) : c.text("not found\n", 404)));
+  app.all("*", async (c) => {
+    const answered = await deps.api?.(c.req.raw);
+    if (answered) return answered;
+    return deps.fallback ? deps.fallback(c.req.raw) : c.text("not found\n", 404);
+  });
   return app;
 }
 

@@ -18,11 +18,18 @@ export interface RawPointsMsg {
   normal?: Uint8Array;
 }
 
+/** geoguide.v1.CloudFile */
+export interface CloudFileMsg {
+  data: Uint8Array;
+  name?: string;
+}
+
 /** geoguide.v1.PointCloud */
 export interface PointCloudMsg {
   draco?: Uint8Array;
   raw?: RawPointsMsg | null;
-  data?: "draco" | "raw";
+  file?: CloudFileMsg | null;
+  data?: "draco" | "raw" | "file";
 }
 
 /** geoguide.v1.LabelEmbedding */
@@ -110,6 +117,7 @@ export interface TrainConfigMsg {
   use_reliability?: boolean | null;
   objective?: "GEOGUIDE" | "NAIVE";
   publish?: boolean;
+  request_id?: string;
 }
 
 /** geoguide.v1.ViewFrame */

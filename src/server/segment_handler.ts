@@ -6,7 +6,7 @@
  * @module
  */
 
-import { GeoError, invalid } from "../kernels/errors.ts";
+import { GeoError, invalid, quote } from "../kernels/errors.ts";
 import { checkPointLimit, rawPointCount } from "../pipeline/cloud_input.ts";
 import type {
   CloudInput,
@@ -16,28 +16,73 @@ import type {
   SegmentService,
 } from "../pipeline/service_api.ts";
 import { bytesToFloat32, typedToBytes } from "../pipeline/typed_bytes.ts";
+import { checkTemplate } from "../text/text_encoder.ts";
 import { checkBearer } from "./auth.ts";
 import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./messages.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
 import type { WorkQueue } from "./work_queue.ts";
 
+/** Per-request limits of Segment (see config.ts for their flags and defaults). */
+export interface SegmentLimits {
+  /** Most points per request. */
+  readonly maxPoints: number;
+  /** Most labels (and label embeddings) per request. */
+  readonly maxLabels: number;
+  /** Longest label, UTF-8 bytes. */
+  readonly maxLabelBytes: number;
+  /** Longest prompt template, UTF-8 bytes. */
+  readonly maxPromptBytes: number;
+}
+
 /** What the Segmentation handlers need. */
 export interface SegmentHandlerDeps {
   /** The inference side. */
   readonly service: SegmentService;
-  /** Shared work queue. */
+  /** Shared work queue (gRPC and HTTP alike). */
   readonly queue: WorkQueue;
-  /** Most points per request. */
-  readonly maxPoints: number;
+  /** Request limits. */
+  readonly limits: SegmentLimits;
   /** Bearer token; "" = open. */
   readonly token: string;
   /** Metrics to update. */
   readonly metrics: ServerMetrics;
 }
 
-/** Most labels in one request. */
-export const MAX_LABELS = 4096;
+/** Longest model name accepted in a request, bytes (registry names are at most 64). */
+const MODEL_NAME_BYTES = 128;
+
+/** Longest label-embedding vector accepted, float32 values. */
+export const MAX_EMBEDDING_DIM = 16_384;
+
+/** UTF-8 byte length of `text`, stopping early once it exceeds `max`. */
+function utf8Over(text: string, max: number): number {
+  if (text.length > max) return text.length; // every UTF-16 unit is ≥ 1 UTF-8 byte
+  const bytes = new TextEncoder().encode(text).byteLength;
+  return bytes > max ? bytes : -1;
+}
+
+/** Throws when `labels` break the count or length limits; messages never echo a label. */
+export function checkLabelLimits(
+  labels: readonly string[],
+  limits: Pick<SegmentLimits, "maxLabels" | "maxLabelBytes">,
+  field: string,
+): void {
+  if (labels.length > limits.maxLabels) {
+    throw new GeoError(
+      "resource_exhausted",
+      `${field} has ${labels.length} entries, over this server's limit of ${limits.maxLabels} (--max-labels)`,
+    );
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const over = utf8Over(labels[i], limits.maxLabelBytes);
+    if (over >= 0) {
+      throw invalid(
+        `${field}[${i}] is ${over} bytes long, over the limit of ${limits.maxLabelBytes} (--max-label-bytes)`,
+      );
+    }
+  }
+}
 
 /** Translates the wire cloud, checking what can be checked without decoding. */
 export function cloudFromMsg(
@@ -55,7 +100,15 @@ export function cloudFromMsg(
     checkPointLimit(n, maxPoints, source);
     return { kind: "raw", xyz: msg.raw.xyz, rgb: msg.raw.rgb, normal: msg.raw.normal };
   }
-  throw invalid(`${source}: cloud is missing (set cloud.draco or cloud.raw)`);
+  if (msg?.data === "file" && msg.file) {
+    if (!msg.file.data || msg.file.data.byteLength === 0) {
+      throw invalid(`${source}: cloud.file.data is empty`);
+    }
+    const name = msg.file.name ?? "";
+    if (name.length > 255) throw invalid(`${source}: cloud.file.name is over 255 characters`);
+    return { kind: "file", bytes: msg.file.data, name };
+  }
+  throw invalid(`${source}: cloud is missing (set cloud.draco, cloud.raw or cloud.file)`);
 }
 
 /** Throws not_found when `model`/`version` name nothing in `models` ("" / 0 = default / latest). */
@@ -67,13 +120,13 @@ export function checkModelKnown(
   if (!model) return;
   const info = models.find((m) => m.name === model);
   if (!info) {
-    const names = models.map((m) => m.name).join(", ") || "none";
-    throw new GeoError("not_found", `Unknown model '${model}'; available: ${names}`);
+    const names = models.slice(0, 20).map((m) => m.name).join(", ") || "none";
+    throw new GeoError("not_found", `Unknown model ${quote(model)}; available: ${names}`);
   }
   if (version > 0 && !info.versions.includes(version)) {
     throw new GeoError(
       "not_found",
-      `Model '${model}' has no version ${version}; versions: ${info.versions.join(", ")}`,
+      `Model ${quote(model)} has no version ${version}; versions: ${info.versions.join(", ")}`,
     );
   }
 }
@@ -83,39 +136,52 @@ export function segmentInputFromMsg(
   req: SegmentRequestMsg,
   deps: SegmentHandlerDeps,
 ): SegmentInput {
+  const { limits } = deps;
   const labels = req.labels ?? [];
   if (labels.length === 0) throw invalid("request.labels is empty: send at least one label");
-  if (labels.length > MAX_LABELS) {
-    throw new GeoError(
-      "resource_exhausted",
-      `request.labels has ${labels.length} labels, over ${MAX_LABELS}`,
-    );
-  }
+  checkLabelLimits(labels, limits, "request.labels");
   const blank = labels.findIndex((l) => l.trim() === "");
   if (blank >= 0) throw invalid(`request.labels[${blank}] is blank`);
   const version = Number(req.model_version ?? 0);
   if (!Number.isInteger(version) || version < 0) {
     throw invalid(`request.model_version must be 0 (latest) or a version number, got ${version}`);
   }
-  checkModelKnown(deps.service.listModels(), req.model ?? "", version);
+  const model = req.model ?? "";
+  if (utf8Over(model, MODEL_NAME_BYTES) >= 0) {
+    throw invalid(`request.model is over ${MODEL_NAME_BYTES} bytes: no model has such a name`);
+  }
+  checkModelKnown(deps.service.listModels(), model, version);
   const minScore = req.min_score ?? 0;
   if (!Number.isFinite(minScore)) throw invalid("request.min_score is not a finite number");
-  const embeddings = (req.label_embeddings ?? []).map((e, i) => ({
-    label: e.label,
-    vector: bytesToFloat32(e.vector, `request.label_embeddings[${i}].vector`),
-  }));
+  const sent = req.label_embeddings ?? [];
+  checkLabelLimits(sent.map((e) => e.label ?? ""), limits, "request.label_embeddings");
+  const embeddings = sent.map((e, i) => {
+    const field = `request.label_embeddings[${i}].vector`;
+    if ((e.vector?.byteLength ?? 0) > 4 * MAX_EMBEDDING_DIM) {
+      throw invalid(`${field} is over ${MAX_EMBEDDING_DIM} float32 values`);
+    }
+    return { label: e.label, vector: bytesToFloat32(e.vector, field) };
+  });
   const dims = new Set(embeddings.map((e) => e.vector.length));
   if (dims.size > 1 || dims.has(0)) {
     throw invalid(
-      `request.label_embeddings vectors must be non-empty and of one length, got ${[...dims]}`,
+      `request.label_embeddings vectors must be non-empty and of one length, got ${
+        [...dims].slice(0, 4)
+      }`,
     );
   }
   const template = req.prompt_template ?? "";
-  if (template && !template.includes("{}")) {
-    throw invalid(`request.prompt_template '${template}' has no '{}' placeholder for the label`);
+  if (template) {
+    const over = utf8Over(template, limits.maxPromptBytes);
+    if (over >= 0) {
+      throw invalid(
+        `request.prompt_template is ${over} bytes long, over the limit of ${limits.maxPromptBytes} (--max-prompt-bytes)`,
+      );
+    }
+    checkTemplate(template);
   }
   return {
-    cloud: cloudFromMsg(req.cloud, deps.maxPoints, "request"),
+    cloud: cloudFromMsg(req.cloud, limits.maxPoints, "request"),
     labels,
     model: req.model ?? "",
     version,
@@ -124,7 +190,7 @@ export function segmentInputFromMsg(
     returnPositions: Boolean(req.return_positions),
     labelEmbeddings: embeddings,
     promptTemplate: template,
-    limits: { maxPoints: deps.maxPoints },
+    limits: { maxPoints: limits.maxPoints },
   };
 }
 

@@ -1,17 +1,20 @@
 /**
  * `startServer(options, services)`: the gRPC server (Segmentation, Training,
- * health, reflection) and the HTTP server (healthz, readyz, metrics) around
+ * health, reflection) and the HTTP server (healthz, readyz, metrics, and the
+ * JSON API through the very same Segment / ListModels handlers) around
  * a `SegmentService` / `TrainService`, with request metrics, one JSON log
  * line per call, readiness tracking and graceful shutdown.
  *
  * @module
  */
 
+import { GeoError } from "../kernels/errors.ts";
 import type { Services } from "../pipeline/service_api.ts";
 import { defaultServerConfig, type ServerConfig } from "./config.ts";
 import { type BidiHandler, type GrpcServerHandle, startGrpcServer } from "./grpc.ts";
 import type { TrainEventMsg, TrainRequestMsg } from "./messages.ts";
 import { type HttpServerHandle, startHttpServer } from "./http.ts";
+import { httpApi } from "./http_api.ts";
 import { Logger, newRequestId } from "./log.ts";
 import { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
@@ -24,7 +27,7 @@ import { WorkQueue } from "./work_queue.ts";
 export interface StartOptions extends Partial<ServerConfig> {
   /** Logger (default: JSON lines on stderr). */
   readonly logger?: Logger;
-  /** HTTP handler for every path but /healthz, /readyz, /metrics (the viewer at `/`). */
+  /** HTTP handler for every path but /healthz, /readyz, /metrics and /api/… (the viewer at `/`). */
   readonly httpFallback?: (request: Request) => Response | Promise<Response>;
   /** How often readiness is re-read from `services.segment.ready()`, ms (default 1000). */
   readonly readinessPollMs?: number;
@@ -57,17 +60,25 @@ function observed<Req, Res>(
 ): (req: Req, ctx: RpcContext) => Promise<Res> {
   return async (req, ctx) => {
     const t0 = performance.now();
-    const id = ctx.metadata("x-request-id") || newRequestId();
+    const id = (ctx.metadata("x-request-id") ?? "").slice(0, 128) || newRequestId();
     let code = "OK";
     let error: string | undefined;
+    let detail: string | undefined;
     try {
       return await handler(req, ctx);
     } catch (e) {
       const s = toClientStatus(e);
       code = s.grpcName;
       error = s.message;
-      if (s.kind === "internal") {
-        env.logger.log("error", "internal error", { request_id: id, method, detail: String(e) });
+      const g = GeoError.from(e);
+      if (g.message !== s.message) detail = g.message.slice(0, 2000);
+      if (s.kind === "internal" || (g.cause !== undefined && s.kind === "resource_exhausted")) {
+        env.logger.log("error", s.kind === "internal" ? "internal error" : "resource error", {
+          request_id: id,
+          method,
+          detail: String(e),
+          cause: g.cause === undefined ? undefined : String(g.cause),
+        });
       }
       throw e;
     } finally {
@@ -81,6 +92,7 @@ function observed<Req, Res>(
         ms: Math.round(ms * 100) / 100,
         peer: ctx.peer,
         error,
+        detail,
       });
     }
   };
@@ -100,16 +112,33 @@ export async function startServer(
   const segDeps = {
     service: services.segment,
     queue,
-    maxPoints: cfg.maxPoints,
+    limits: {
+      maxPoints: cfg.maxPoints,
+      maxLabels: cfg.maxLabels,
+      maxLabelBytes: cfg.maxLabelBytes,
+      maxPromptBytes: cfg.maxPromptBytes,
+    },
     token: cfg.segmentToken,
     metrics,
   };
+  const segment = observed("Segment", makeSegmentHandler(segDeps), env);
+  const listModels = observed("ListModels", makeListModelsHandler(segDeps), env);
   const train = makeTrainHandler({
     service: services.train,
     token: cfg.trainToken,
+    allowOpen: cfg.allowOpenTraining,
     maxPoints: cfg.maxPoints,
     metrics,
     stopSignal: stopAc.signal,
+    limits: {
+      maxBytes: cfg.maxTrainBytes,
+      maxScenes: cfg.maxTrainScenes,
+      maxFrames: cfg.maxTrainFrames,
+      maxSteps: cfg.maxTrainSteps,
+      maxSeconds: cfg.maxTrainSeconds,
+      idleMs: cfg.trainIdleMs,
+      maxStreams: cfg.maxTrainStreams,
+    },
   });
   const observedTrain: BidiHandler<TrainRequestMsg, TrainEventMsg> = (input, ctx, write) =>
     observed("Train", (_: null, c: RpcContext) => train(input, c, write), env)(null, ctx);
@@ -121,11 +150,12 @@ export async function startServer(
     maxMessageBytes: cfg.maxMessageBytes,
     keepaliveTimeMs: cfg.keepaliveMs,
     maxConnectionAgeMs: cfg.maxConnectionAgeMs,
+    maxConcurrentStreams: cfg.maxConcurrentStreams,
     tls: cfg.tlsCert ? { certFile: cfg.tlsCert, keyFile: cfg.tlsKey } : undefined,
     protoDir: options.protoDir,
   }, {
-    segment: observed("Segment", makeSegmentHandler(segDeps), env),
-    listModels: observed("ListModels", makeListModelsHandler(segDeps), env),
+    segment,
+    listModels,
     train: observedTrain,
   });
   let http: HttpServerHandle | null = null;
@@ -135,6 +165,16 @@ export async function startServer(
         ready: isReady,
         metrics: () => metrics.render(),
         logger,
+        api: httpApi({
+          segment,
+          listModels,
+          token: cfg.segmentToken,
+          maxBodyBytes: cfg.maxMessageBytes,
+          busy: () => queue.full,
+          refuse: observed("Segment", (e: unknown) => Promise.reject(e), env),
+          ready: isReady,
+          logger,
+        }),
         fallback: options.httpFallback,
       });
     }

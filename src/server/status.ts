@@ -101,14 +101,15 @@ export interface ClientStatus {
 
 /**
  * Maps any thrown value to what a client may see: GeoErrors keep their kind
- * and message (AbortError → CANCELLED, TimeoutError → DEADLINE_EXCEEDED);
- * everything else becomes INTERNAL "Internal error".
+ * and message (AbortError → CANCELLED, TimeoutError → DEADLINE_EXCEEDED, a
+ * full disk → RESOURCE_EXHAUSTED); everything else becomes INTERNAL
+ * "Internal error". Messages pass {@link clientMessage}.
  */
 export function toClientStatus(reason: unknown): ClientStatus {
   const err = GeoError.from(reason);
   const message = err.kind === "internal" && !(reason instanceof GeoError)
     ? "Internal error"
-    : err.message.split("\n")[0];
+    : clientMessage(err.message);
   return {
     kind: err.kind,
     grpcCode: grpcCodeOf(err.kind),
@@ -116,4 +117,20 @@ export function toClientStatus(reason: unknown): ClientStatus {
     httpStatus: httpStatusOf(err.kind),
     message,
   };
+}
+
+/** Longest message a client is sent, characters. */
+export const MAX_CLIENT_MESSAGE = 300;
+
+/** Absolute file-system paths (POSIX, or Windows drive paths) inside a message. */
+const ABSOLUTE_PATH = /(^|[\s'"`(=:])(?:\/|[A-Za-z]:\\)[^\s'"`),;]*/g;
+
+/**
+ * A core message made safe to send: first line only, absolute server paths
+ * replaced by `<server path>`, cut to {@link MAX_CLIENT_MESSAGE} characters.
+ * The full message stays in the server's log.
+ */
+export function clientMessage(message: string): string {
+  const line = message.split("\n")[0].replace(ABSOLUTE_PATH, "$1<server path>");
+  return line.length <= MAX_CLIENT_MESSAGE ? line : `${line.slice(0, MAX_CLIENT_MESSAGE - 1)}…`;
 }

@@ -45,6 +45,11 @@ export class WorkQueue {
     return this.#waiting.length;
   }
 
+  /** True when a job arriving now would be refused (every slot busy and the queue full). */
+  get full(): boolean {
+    return this.#running >= this.#concurrency && this.#waiting.length >= this.#maxQueued;
+  }
+
   /**
    * Runs `job` when a slot is free, passing the milliseconds it waited.
    * Rejects with resource_exhausted when the queue is full, and with the

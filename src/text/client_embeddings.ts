@@ -5,7 +5,7 @@
  * @module
  */
 
-import { invalid } from "../kernels/errors.ts";
+import { invalid, quote } from "../kernels/errors.ts";
 import { normalizeRows } from "./text_encoder.ts";
 
 /** One client-supplied embedding. */
@@ -39,17 +39,17 @@ export function embeddingsFromClient(
   for (const { label, vector } of entries) {
     if (!wanted.has(label)) continue;
     if (byLabel.has(label)) {
-      throw invalid(`Label embeddings give label ${JSON.stringify(label)} more than once`);
+      throw invalid(`Label embeddings give label ${quote(label)} more than once`);
     }
     byLabel.set(label, vector);
   }
   const out = new Float32Array(labels.length * dim);
   labels.forEach((label, i) => {
     const bytes = byLabel.get(label);
-    if (!bytes) throw invalid(`Label embeddings have no vector for label ${JSON.stringify(label)}`);
+    if (!bytes) throw invalid(`Label embeddings have no vector for label ${quote(label)}`);
     if (bytes.byteLength !== 4 * dim) {
       throw invalid(
-        `Label embedding of ${JSON.stringify(label)} is ${bytes.byteLength} bytes; the model ` +
+        `Label embedding of ${quote(label)} is ${bytes.byteLength} bytes; the model ` +
           `expects ${dim} float32 values (${4 * dim} bytes)`,
       );
     }
@@ -57,10 +57,10 @@ export function embeddingsFromClient(
     for (let d = 0; d < dim; d++) {
       const v = view.getFloat32(4 * d, true);
       if (!Number.isFinite(v)) {
-        throw invalid(`Label embedding of ${JSON.stringify(label)} has a non-finite value at ${d}`);
+        throw invalid(`Label embedding of ${quote(label)} has a non-finite value at ${d}`);
       }
       out[i * dim + d] = v;
     }
   });
-  return normalizeRows(out, dim, (i) => `label ${JSON.stringify(labels[i])}`);
+  return normalizeRows(out, dim, (i) => `label ${quote(labels[i])}`);
 }

@@ -19,7 +19,7 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { invalid } from "../kernels/errors.ts";
+import { invalid, quote } from "../kernels/errors.ts";
 import { decodeWordVectors, type WordVectorTable } from "./glove_format.ts";
 import { ensureGloveBinary, GLOVE_SG_100D_ID } from "./glove_convert.ts";
 import {
@@ -144,19 +144,19 @@ export class GloveEncoder implements TextEncoder {
       labels.forEach((label, i) => {
         const words = this.wordsOf(label);
         if (words.length === 0) {
-          throw invalid(`Label ${JSON.stringify(label)} has no words to embed`);
+          throw invalid(`Label ${quote(label)} has no words to embed`);
         }
         const acc = out.subarray(i * dim, (i + 1) * dim);
         for (const word of words) {
           if (!this.#vectors.addTo(word, acc)) {
             throw invalid(
-              `Word ${JSON.stringify(word)} of label ${JSON.stringify(label)} is not in the ` +
+              `Word ${quote(word)} of label ${quote(label)} is not in the ` +
                 `vocabulary of text encoder ${this.id}`,
             );
           }
         }
       });
-      return Promise.resolve(normalizeRows(out, dim, (i) => `label ${JSON.stringify(labels[i])}`));
+      return Promise.resolve(normalizeRows(out, dim, (i) => `label ${quote(labels[i])}`));
     } catch (e) {
       return Promise.reject(e);
     }

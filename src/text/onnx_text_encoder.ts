@@ -31,7 +31,7 @@
  * @module
  */
 
-import { GeoError, invalid } from "../kernels/errors.ts";
+import { GeoError, invalid, quote } from "../kernels/errors.ts";
 import {
   createSession,
   type Session,
@@ -146,7 +146,7 @@ export class OnnxTextEncoder implements TextEncoder {
       }
       for (let i = 0; i < t.data.length; i++) out[start * this.dim + i] = Number(t.data[i]);
     }
-    return normalizeRows(out, this.dim, (i) => `label ${JSON.stringify(labels[i])}`);
+    return normalizeRows(out, this.dim, (i) => `label ${quote(labels[i])}`);
   }
 
   /** Frees the ONNX session. */

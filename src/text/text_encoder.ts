@@ -8,7 +8,7 @@
  * @module
  */
 
-import { GeoError, invalid } from "../kernels/errors.ts";
+import { GeoError, invalid, quote } from "../kernels/errors.ts";
 
 /** Options of {@link TextEncoder.encode}. */
 export interface EncodeOptions {
@@ -56,7 +56,7 @@ export function checkTemplate(template: string): void {
   const n = template.split("{}").length - 1;
   if (n !== 1) {
     throw invalid(
-      `Prompt template ${JSON.stringify(template)} must contain exactly one "{}" (found ${n})`,
+      `Prompt template ${quote(template)} must contain exactly one "{}" (found ${n})`,
     );
   }
 }

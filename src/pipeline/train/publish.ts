@@ -10,13 +10,15 @@
  * @module
  */
 
-import { basename, dirname, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { GeoError } from "../../kernels/errors.ts";
 import type { SegmentationMetrics } from "../../kernels/segmentation_metrics.ts";
 import type { AdapterDims } from "../adapter_graph.ts";
 import type { Backbone } from "../backbone.ts";
 import { bundleManifestDraft, writeBundleFiles } from "../model_bundle.ts";
-import { type ModelManifest, publishVersion } from "../registry.ts";
+import { listVersions, type ModelManifest, publishVersion } from "../registry.ts";
+import type { TrainResult } from "../service_api.ts";
 import { configRecord, type TrainConfig } from "./config.ts";
 import type { TrainOutcome } from "./loop.ts";
 import { binLossCurve, lossCurvePng } from "./plot.ts";
@@ -118,4 +120,39 @@ export async function publishTrained(
     });
     check();
   }, draft);
+}
+
+/** The manifest field of a published run's idempotency key (in `training.config`). */
+export const REQUEST_ID_FIELD = "request_id";
+
+/**
+ * The published version of `name` whose manifest records `requestId` (newest first) as a
+ * Train result: its model and version, and its training metrics with `replay: true`;
+ * null when no version has it. Unreadable manifests are skipped (loading reports them).
+ *
+ * @param root registry root
+ * @param name model name (the Train `site`)
+ * @param requestId the client's idempotency key (non-empty)
+ */
+export async function findPublishedRun(
+  root: string,
+  name: string,
+  requestId: string,
+): Promise<TrainResult | null> {
+  const versions = await listVersions(root, name);
+  for (const version of versions.reverse()) {
+    let m: Partial<ModelManifest>;
+    try {
+      m = JSON.parse(await readFile(join(root, name, String(version), "manifest.json"), "utf8"));
+    } catch {
+      continue;
+    }
+    if (m?.training?.config?.[REQUEST_ID_FIELD] !== requestId) continue;
+    return {
+      model: name,
+      version,
+      summary: { ...m.training.metrics, replay: true, [REQUEST_ID_FIELD]: requestId },
+    };
+  }
+  return null;
 }

@@ -18,6 +18,18 @@ const els = {
   status: $("status"),
   legend: $("legend"),
   canvas: $("canvas"),
+  token: $("token"),
+};
+
+// The Segment token, when the server has one: kept for this tab only.
+els.token.value = sessionStorage.getItem("geoguide-token") ?? "";
+els.token.addEventListener("change", () => {
+  sessionStorage.setItem("geoguide-token", els.token.value.trim());
+  loadModels();
+});
+const authHeaders = () => {
+  const t = els.token.value.trim();
+  return t ? { authorization: `Bearer ${t}` } : {};
 };
 
 let chosen = null; // the File to segment
@@ -194,7 +206,7 @@ async function segment() {
   try {
     const res = await fetch(`api/segment?${query}`, {
       method: "POST",
-      headers: { "content-type": "application/octet-stream" },
+      headers: { "content-type": "application/octet-stream", ...authHeaders() },
       body: chosen,
     });
     const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
@@ -239,7 +251,14 @@ els.form.addEventListener("submit", (e) => {
   segment();
 });
 
-fetch("api/models").then((r) => r.json()).then((info) => {
+function loadModels() {
+  fetch("api/models", { headers: authHeaders() }).then((r) => r.json()).then(showModels).catch(
+    () => {},
+  );
+}
+
+function showModels(info) {
+  if (info.error) return setStatus(info.error, "idle");
   const models = [...(info.models ?? [])].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
   if (models.length > 0) {
     els.model.replaceChildren(...models.map((m) => {
@@ -250,6 +269,7 @@ fetch("api/models").then((r) => r.json()).then((info) => {
     }));
   }
   if (info.ready === false) setStatus("The server has no model loaded yet.", "idle");
-}).catch(() => {});
+}
+loadModels();
 
 resize();
