@@ -124,7 +124,7 @@ Deno.test("bad requests get the right status and the server answers the next one
         "template without {}",
         rawRequest(good, { prompt_template: "a thing" }),
         C.INVALID_ARGUMENT,
-        /placeholder/,
+        /exactly one "{}"/,
       ],
     ];
     for (const [name, req, code, re] of cases) {

@@ -4,7 +4,9 @@
  */
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { tempFolderName } from "../src/pipeline/registry_temps.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -66,10 +68,16 @@ Deno.test("serve with an unreadable registry prints one line and exits 1", async
   assert.match(lines[0], /^serve: cannot read the model registry folder .*ENOENT/);
 });
 
-Deno.test("serve removes unfinished publishes left in the registry at start", async () => {
+Deno.test("serve removes unfinished publishes of dead writers at start, not others'", async () => {
   const models = await Deno.makeTempDir();
-  await Deno.mkdir(`${models}/site/.tmp-crashed`, { recursive: true });
-  await Deno.writeTextFile(`${models}/site/.tmp-crashed/adapter.bin`, "half");
+  const dead = new Deno.Command(Deno.execPath(), { args: ["eval", "1"] }).spawn();
+  await dead.status;
+  const crashed = tempFolderName().replace(`-${process.pid}-`, `-${dead.pid}-`);
+  const elsewhere = ".tmp-0b9c9a3e-2f57-4d2e-9c43-0d7f1b2a4c55-7-6f74686572";
+  for (const t of [crashed, elsewhere]) {
+    await Deno.mkdir(`${models}/site/${t}`, { recursive: true });
+    await Deno.writeTextFile(`${models}/site/${t}/adapter.bin`, "half");
+  }
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -101,7 +109,7 @@ Deno.test("serve removes unfinished publishes left in the registry at start", as
     assert.match(text, /removed unfinished publishes/);
     assert.match(text, /Train is closed/);
     const left = [...Deno.readDirSync(`${models}/site`)].map((e) => e.name);
-    assert.deepEqual(left, []);
+    assert.deepEqual(left, [elsewhere], "a fresh publish of another host is left alone");
   } finally {
     child.kill("SIGTERM");
     await reader.cancel();

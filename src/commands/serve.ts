@@ -11,7 +11,7 @@
 import { readdir } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
-import { cleanRegistryTemps, watchRegistry } from "../pipeline/registry.ts";
+import { cleanRegistryTemps, STALE_TEMP_MS, watchRegistry } from "../pipeline/registry.ts";
 import { type SegmentWorkersHandle, startSegmentWorkers } from "../pipeline/segment_workers.ts";
 import { createSegmentService } from "../pipeline/segment_service.ts";
 import type { SegmentService, Services, TrainService } from "../pipeline/service_api.ts";
@@ -165,7 +165,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`serve: ${(e as Error).message}`);
     return 1;
   }
-  const removed = await cleanRegistryTemps(config.modelsDir).catch(() => []);
+  const removed = await cleanRegistryTemps(config.modelsDir, STALE_TEMP_MS).catch(() => []);
   if (removed.length > 0) {
     logger.log("warn", "removed unfinished publishes", { folders: removed.length });
   }

@@ -13,11 +13,12 @@
  * @module
  */
 
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
+import { tempFolderName, tempWriterGone, TMP_PREFIX } from "./registry_temps.ts";
 import {
   type ManifestDraft,
   MODEL_NAME_RE,
@@ -46,7 +47,6 @@ export interface RegistryModel {
   readonly versions: number[];
 }
 
-const TMP_PREFIX = ".tmp-";
 /** Temporary folders older than this are removed by `publishVersion`, ms. */
 export const STALE_TEMP_MS = 3_600_000;
 
@@ -211,7 +211,10 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-/** Removes the temporary folders of `name` at least `maxAgeMs` old (0 = all); their names. */
+/**
+ * Removes the temporary folders of `name` whose writer is gone (see `registry_temps.ts`) or
+ * at least `maxAgeMs` old (0 = all); their names.
+ */
 async function removeTemps(root: string, name: string, maxAgeMs: number): Promise<string[]> {
   let entries: string[];
   try {
@@ -225,7 +228,9 @@ async function removeTemps(root: string, name: string, maxAgeMs: number): Promis
     if (!e.startsWith(TMP_PREFIX)) continue;
     const p = join(root, name, e);
     try {
-      if (maxAgeMs <= 0 || Date.now() - (await stat(p)).mtimeMs >= maxAgeMs) {
+      const mtime = maxAgeMs <= 0 ? 0 : (await stat(p)).mtimeMs;
+      const stale = maxAgeMs <= 0 || tempWriterGone(e, mtime) || Date.now() - mtime >= maxAgeMs;
+      if (stale) {
         await rm(p, { recursive: true, force: true });
         removed.push(e);
       }
@@ -249,11 +254,10 @@ export async function cleanStaleTemps(
 /**
  * Removes the temporary folders of every model folder of the registry at `root` (what a
  * publisher killed mid-publish, e.g. `kill -9`, leaves behind) that are at least
- * `maxAgeMs` old; returns the removed folders as `<model>/.tmp-…`, relative to `root`.
- * Meant for server start, before Train is served: with the default age of 0 it also
- * removes a publish in progress, so call it only from the registry's one writer (the
- * trainer), or pass an age longer than any publish when other processes may publish
- * into the same registry at the same time.
+ * `maxAgeMs` old or whose writer is gone (this host, process dead); returns the removed
+ * folders as `<model>/.tmp-…`, relative to `root`. Meant for server start, before Train is
+ * served: servers sharing a registry volume pass `STALE_TEMP_MS`, which never touches a
+ * publish in progress elsewhere; the default age of 0 removes every temporary folder.
  *
  * @param root registry root (missing = nothing to clean)
  * @param maxAgeMs least age of a removed folder, ms (default 0: all)
@@ -291,7 +295,7 @@ export async function publishVersion(
   const modelDir = join(root, name);
   await mkdir(modelDir, { recursive: true });
   await cleanStaleTemps(root, name);
-  const tmp = join(modelDir, `${TMP_PREFIX}${randomUUID()}`);
+  const tmp = join(modelDir, tempFolderName());
   await mkdir(tmp);
   try {
     await writeFiles(tmp);

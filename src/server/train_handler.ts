@@ -14,7 +14,7 @@
  */
 
 import { GeoError, invalid, quote } from "../kernels/errors.ts";
-import { DEFAULT_TRAIN_CONFIG } from "../pipeline/train/config.ts";
+import { DEFAULT_TRAIN_STEPS } from "../pipeline/train/default_steps.ts";
 import type {
   TensorDtype,
   TrainConfigInput,
@@ -117,7 +117,7 @@ export function trainConfigFromMsg(c: TrainConfigMsg, maxSteps = Infinity): Trai
   if (requestId && !REQUEST_ID_RE.test(requestId)) {
     throw invalid("config.request_id must be at most 128 characters of A-Z a-z 0-9 . _ : -");
   }
-  const steps = c.steps || DEFAULT_TRAIN_CONFIG.steps;
+  const steps = c.steps || DEFAULT_TRAIN_STEPS;
   if (steps > maxSteps) {
     throw invalid(
       `config.steps ${c.steps ? steps : `(default ${steps})`} exceeds the limit of ${maxSteps} ` +

@@ -9,6 +9,7 @@ import { invalid } from "../../kernels/errors.ts";
 import type { ObjectiveConfig } from "../../kernels/objective_reference.ts";
 import { DESCRIPTOR_VERSIONS, isDescriptorVersion } from "../backbone.ts";
 import { fullConfig, type ObjectiveSpec } from "../objective/spec.ts";
+import { DEFAULT_TRAIN_STEPS } from "./default_steps.ts";
 
 /** Every training setting (see `docs/objective.md` for the objective's symbols). */
 export interface TrainConfig {
@@ -60,7 +61,7 @@ export interface TrainConfig {
 
 /** Defaults of every setting. */
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = {
-  steps: 1000,
+  steps: DEFAULT_TRAIN_STEPS,
   learningRate: 1e-3,
   weightDecay: 1e-4,
   warmup: 50,
