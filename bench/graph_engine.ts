@@ -20,7 +20,7 @@ import {
   adapterShapes,
   buildAdapterInferenceGraph,
   initAdapterWeights,
-} from "../src/pipeline/adapter_graph.ts";
+} from "../src/features/adapter_graph.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -18,10 +18,10 @@
 import { parseArgs } from "node:util";
 import { Rng } from "../src/kernels/random.ts";
 import type { ObjectiveScene } from "../src/kernels/objective_reference.ts";
-import { prepareObjectiveInputs } from "../src/pipeline/objective/prepare.ts";
-import { randomObjectiveParams } from "../src/pipeline/objective/random_scene.ts";
-import { flattenParams, ObjectiveRunner } from "../src/pipeline/objective/runner.ts";
-import { fullConfig, type ObjectiveSpec } from "../src/pipeline/objective/spec.ts";
+import { prepareObjectiveInputs } from "../src/train/objective/prepare.ts";
+import { randomObjectiveParams } from "../src/train/objective/random_scene.ts";
+import { flattenParams, ObjectiveRunner } from "../src/train/objective/runner.ts";
+import { fullConfig, type ObjectiveSpec } from "../src/train/objective/spec.ts";
 
 /** Sizes of the synthetic benchmark scene. */
 export interface BenchSceneDims {

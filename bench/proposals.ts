@@ -20,11 +20,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GeoError } from "../src/kernels/errors.ts";
-import { descriptorBackbone } from "../src/pipeline/backbone.ts";
-import { readDataset, readScene } from "../src/pipeline/dataset.ts";
-import { DEFAULT_TRAIN_CONFIG } from "../src/pipeline/train/config.ts";
-import { sceneFeatures } from "../src/pipeline/train/feature_cache.ts";
-import { formatDuration } from "../src/pipeline/train/progress.ts";
+import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
+import { readDataset, readScene } from "../src/io/dataset.ts";
+import { DEFAULT_TRAIN_CONFIG } from "../src/train/config.ts";
+import { sceneFeatures } from "../src/train/feature_cache.ts";
+import { formatDuration } from "../src/train/progress.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 import { instanceClasses, matchInstances } from "./proposal_match.ts";
 

@@ -23,9 +23,9 @@
  * @module
  */
 
-import { segmentInput } from "../src/pipeline/segment_input.ts";
-import { createSegmentService } from "../src/pipeline/segment_service.ts";
-import type { SegmentInput, TimingMs } from "../src/pipeline/service_api.ts";
+import { segmentInput } from "../src/infer/segment_input.ts";
+import { createSegmentService } from "../src/infer/segment_service.ts";
+import type { SegmentInput, TimingMs } from "../src/infer/api.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { type BenchInput, buildInputs } from "./serve_clouds.ts";
 import { type RequestPath, runLoad } from "./serve_load.ts";

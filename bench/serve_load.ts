@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TimingMs } from "../src/pipeline/service_api.ts";
+import type { TimingMs } from "../src/infer/api.ts";
 
 /** One way of sending a request; resolves to the server's timing breakdown (ms). */
 export type RequestPath = (client: number) => Promise<TimingMs>;

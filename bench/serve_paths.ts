@@ -6,7 +6,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { listVersions } from "../src/pipeline/registry.ts";
+import { listVersions } from "../src/models/registry.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { createTinyModel } from "../tests/fixtures/tiny_model.ts";
 import type { BenchInput } from "./serve_clouds.ts";

@@ -21,7 +21,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { listVersions } from "../src/pipeline/registry.ts";
+import { listVersions } from "../src/models/registry.ts";
 import { linePlotPng } from "../src/render/plot.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { createTinyModel } from "../tests/fixtures/tiny_model.ts";

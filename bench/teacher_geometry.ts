@@ -16,8 +16,8 @@
  */
 
 import { segmentMean } from "../src/kernels/segment_pool.ts";
-import { descriptorBackbone } from "../src/pipeline/backbone.ts";
-import type { TrainScene } from "../src/pipeline/train/scene.ts";
+import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
+import type { TrainScene } from "../src/train/scene.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 import { loadSplit } from "./train_runs.ts";
 

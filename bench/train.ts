@@ -29,11 +29,11 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
-import { descriptorBackbone } from "../src/pipeline/backbone.ts";
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/pipeline/train/config.ts";
-import { binLossCurve } from "../src/pipeline/train/plot.ts";
+import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/train/config.ts";
+import { binLossCurve } from "../src/train/plot.ts";
 import { linePlotPng } from "../src/render/plot.ts";
-import type { AdapterWeights } from "../src/pipeline/adapter_graph.ts";
+import type { AdapterWeights } from "../src/features/adapter_graph.ts";
 import {
   checkClaims,
   claimLines,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TrainConfig } from "../src/pipeline/train/config.ts";
+import type { TrainConfig } from "../src/train/config.ts";
 
 /** Names of the proof's configurations, in table order. */
 export const PROOF_CONFIGS = [

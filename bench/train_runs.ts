@@ -7,21 +7,21 @@
  */
 
 import type { SegmentationMetrics } from "../src/kernels/segmentation_metrics.ts";
-import type { AdapterWeights } from "../src/pipeline/adapter_graph.ts";
-import type { Backbone } from "../src/pipeline/backbone.ts";
-import { readDataset, readScene } from "../src/pipeline/dataset.ts";
-import { adapterClassifier, scoreScenes } from "../src/pipeline/train/classify.ts";
-import { resolveTrainConfig, type TrainConfig } from "../src/pipeline/train/config.ts";
+import type { AdapterWeights } from "../src/features/adapter_graph.ts";
+import type { Backbone } from "../src/features/backbones/backbone.ts";
+import { readDataset, readScene } from "../src/io/dataset.ts";
+import { adapterClassifier, scoreScenes } from "../src/train/classify.ts";
+import { resolveTrainConfig, type TrainConfig } from "../src/train/config.ts";
 import {
   type ClassEmbeddings,
   datasetEmbeddings,
   loadDatasetScenes,
-} from "../src/pipeline/train/dataset_scenes.ts";
-import { sceneFeatures } from "../src/pipeline/train/feature_cache.ts";
-import { type LossPoint, trainAdapter, type ValidationSet } from "../src/pipeline/train/loop.ts";
-import { metricsOver } from "../src/pipeline/train/metrics.ts";
-import { formatDuration } from "../src/pipeline/train/progress.ts";
-import type { TrainScene } from "../src/pipeline/train/scene.ts";
+} from "../src/train/dataset_scenes.ts";
+import { sceneFeatures } from "../src/train/feature_cache.ts";
+import { type LossPoint, trainAdapter, type ValidationSet } from "../src/train/loop.ts";
+import { metricsOver } from "../src/train/metrics.ts";
+import { formatDuration } from "../src/train/progress.ts";
+import type { TrainScene } from "../src/train/scene.ts";
 
 /** A loaded dataset split. */
 export interface Split {

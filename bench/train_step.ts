@@ -11,9 +11,9 @@
 
 import { cudaAvailable } from "../src/onnx/session.ts";
 import { Rng } from "../src/kernels/random.ts";
-import { resolveTrainConfig } from "../src/pipeline/train/config.ts";
-import { trainAdapter } from "../src/pipeline/train/loop.ts";
-import type { TrainScene } from "../src/pipeline/train/scene.ts";
+import { resolveTrainConfig } from "../src/train/config.ts";
+import { trainAdapter } from "../src/train/loop.ts";
+import type { TrainScene } from "../src/train/scene.ts";
 
 const n = Number(Deno.args[0] ?? 100_000), steps = Number(Deno.args[1] ?? 12);
 const dg = 48, c = 100;

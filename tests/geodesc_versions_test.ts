@@ -3,11 +3,11 @@ import { DESCRIPTOR_DIM, geometricDescriptor } from "../src/kernels/geometric_de
 import { GeoError } from "../src/kernels/errors.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { readCloudFile } from "../src/io/read_cloud.ts";
-import { descriptorBackbone } from "../src/pipeline/backbone.ts";
-import { bundleManifestDraft } from "../src/pipeline/model_bundle.ts";
-import { analyzeScene } from "../src/pipeline/scene_geometry.ts";
-import { resolveTrainConfig } from "../src/pipeline/train/config.ts";
-import { featureCacheKey } from "../src/pipeline/train/feature_cache.ts";
+import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
+import { bundleManifestDraft } from "../src/models/bundle.ts";
+import { analyzeScene } from "../src/features/scene_geometry.ts";
+import { resolveTrainConfig } from "../src/train/config.ts";
+import { featureCacheKey } from "../src/train/feature_cache.ts";
 
 const SCAN = new URL("../../shared/data/open3d/fragment.pcd", import.meta.url).pathname;
 

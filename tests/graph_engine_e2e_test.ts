@@ -9,7 +9,7 @@ import {
   adapterForward,
   adapterInputs,
   initAdapterWeights,
-} from "../src/pipeline/adapter_graph.ts";
+} from "../src/features/adapter_graph.ts";
 
 const DIMS = { dg: 5, hidden: 7, dim: 4 };
 const N = 12;

@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { GeoError } from "../src/kernels/errors.ts";
 import { Rng } from "../src/kernels/random.ts";
-import { decodeCloudInput } from "../src/pipeline/cloud_input.ts";
-import { voxelFeatures } from "../src/pipeline/inference.ts";
-import { loadModel, publishBundle } from "../src/pipeline/model_bundle.ts";
-import { segmentInput } from "../src/pipeline/segment_input.ts";
-import {
-  createSegmentService,
-  type SegmentServiceHandle,
-} from "../src/pipeline/segment_service.ts";
-import type { CloudInput, SegmentInput, SegmentOutput } from "../src/pipeline/service_api.ts";
-import { initAdapterWeights } from "../src/pipeline/adapter_graph.ts";
+import { decodeCloudInput } from "../src/features/cloud_input.ts";
+import { voxelFeatures } from "../src/infer/inference.ts";
+import { loadModel, publishBundle } from "../src/models/bundle.ts";
+import { segmentInput } from "../src/infer/segment_input.ts";
+import { createSegmentService, type SegmentServiceHandle } from "../src/infer/segment_service.ts";
+import type { CloudInput } from "../src/features/cloud_input.ts";
+import type { SegmentInput, SegmentOutput } from "../src/infer/api.ts";
+import { initAdapterWeights } from "../src/features/adapter_graph.ts";
 import { createTinyModel } from "./fixtures/tiny_model.ts";
 import {
   bruteClassify,

@@ -10,8 +10,8 @@ import {
   objectiveFiniteDifferences,
   objectiveReference,
 } from "../src/kernels/objective_reference.ts";
-import { mlpGradJson, parseObjectiveCase } from "../src/pipeline/objective/case.ts";
-import { probeObjective, type ProbeOutput } from "../src/pipeline/objective/probe.ts";
+import { mlpGradJson, parseObjectiveCase } from "../src/train/objective/case.ts";
+import { probeObjective, type ProbeOutput } from "../src/train/objective/probe.ts";
 
 const CASES_DIR = new URL("../../shared/docs/objective_cases/", import.meta.url);
 const NAMES = ["tiny", "mixed"];

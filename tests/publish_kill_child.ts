@@ -10,7 +10,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { publishVersion } from "../src/pipeline/registry.ts";
+import { publishVersion } from "../src/models/registry.ts";
 
 const root = Deno.args[0];
 const pauseMs = Number(Deno.args[1] ?? 300);

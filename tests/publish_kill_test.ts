@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanRegistryTemps, listVersions, loadVersion } from "../src/pipeline/registry.ts";
+import { cleanRegistryTemps, listVersions, loadVersion } from "../src/models/registry.ts";
 
 const tempsOf = async (root: string) =>
   (await Promise.all(

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { decodePly } from "../src/io/ply.ts";
 import { run as segmentCommand } from "../src/commands/segment.ts";
-import { createSegmentService } from "../src/pipeline/segment_service.ts";
-import { bytesToFloat32, bytesToInt16 } from "../src/pipeline/typed_bytes.ts";
+import { createSegmentService } from "../src/infer/segment_service.ts";
+import { bytesToFloat32, bytesToInt16 } from "../src/io/typed_bytes.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { Logger } from "../src/server/log.ts";
 import { startServer } from "../src/server/server.ts";

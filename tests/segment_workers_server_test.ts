@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { buildServicesFromRegistry } from "../src/commands/serve.ts";
-import { CLIENT_EMBEDDINGS_ENCODER } from "../src/pipeline/model_bundle.ts";
-import { startSegmentWorkers } from "../src/pipeline/segment_workers.ts";
+import { CLIENT_EMBEDDINGS_ENCODER } from "../src/models/bundle.ts";
+import { startSegmentWorkers } from "../src/runtime/segment_workers.ts";
 import { resolveServerConfig } from "../src/server/config.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { Logger } from "../src/server/log.ts";

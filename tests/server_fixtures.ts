@@ -9,18 +9,15 @@
 
 import { GeoError } from "../src/kernels/errors.ts";
 import { Rng } from "../src/kernels/random.ts";
-import { decodeCloudInput } from "../src/pipeline/cloud_input.ts";
-import { bytesToFloat32 } from "../src/pipeline/typed_bytes.ts";
+import { decodeCloudInput } from "../src/features/cloud_input.ts";
+import { bytesToFloat32 } from "../src/io/typed_bytes.ts";
+import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "../src/infer/api.ts";
 import type {
-  ModelInfo,
-  SegmentInput,
-  SegmentOutput,
-  SegmentService,
   TrainEventOutput,
   TrainResult,
   TrainSceneInput,
   TrainService,
-} from "../src/pipeline/service_api.ts";
+} from "../src/train/api.ts";
 import { GeoguideClient, type GeoguideClientOptions } from "../src/server/grpc.ts";
 import { Logger } from "../src/server/log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../src/server/server.ts";

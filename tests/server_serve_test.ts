@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { publishVersion } from "../src/pipeline/registry.ts";
+import { publishVersion } from "../src/models/registry.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { GRPC_CODES as C } from "../src/server/status.ts";
 import { randomCoords, rejectsWith, xyzBytes } from "./server_fixtures.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { tempFolderName } from "../src/pipeline/registry_temps.ts";
+import { tempFolderName } from "../src/models/registry_temps.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

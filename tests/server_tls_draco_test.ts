@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeDraco } from "../src/io/draco.ts";
-import { bytesToInt16 } from "../src/pipeline/typed_bytes.ts";
+import { bytesToInt16 } from "../src/io/typed_bytes.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { GRPC_CODES as C } from "../src/server/status.ts";
 import {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { run } from "../src/commands/synth.ts";
-import { readDataset, readScene } from "../src/pipeline/dataset.ts";
+import { readDataset, readScene } from "../src/io/dataset.ts";
 import { SCANNET20 } from "../src/synth/classes.ts";
 import { TeacherScore } from "../src/synth/teacher_quality.ts";
 

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readDataset, readScene } from "../src/pipeline/dataset.ts";
-import { createSegmentService } from "../src/pipeline/segment_service.ts";
-import { TINY_CLASSES, writeTinyDataset } from "../src/pipeline/train/tiny_dataset.ts";
-import { createTrainService } from "../src/pipeline/train_service.ts";
-import { bytesToInt16, typedToBytes } from "../src/pipeline/typed_bytes.ts";
+import { readDataset, readScene } from "../src/io/dataset.ts";
+import { createSegmentService } from "../src/infer/segment_service.ts";
+import { TINY_CLASSES, writeTinyDataset } from "./fixtures/tiny_dataset.ts";
+import { createTrainService } from "../src/train/service.ts";
+import { bytesToInt16, typedToBytes } from "../src/io/typed_bytes.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { Logger } from "../src/server/log.ts";
 import type { TrainEventMsg, TrainRequestMsg } from "../src/server/messages.ts";

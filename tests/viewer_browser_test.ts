@@ -14,7 +14,7 @@
  * @module
  */
 
-import { segmentInput } from "../src/pipeline/segment_input.ts";
+import { segmentInput } from "../src/infer/segment_input.ts";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
@@ -23,8 +23,8 @@ import { classColor } from "../src/render/palette.ts";
 import { Logger } from "../src/server/log.ts";
 import { startServer } from "../src/server/server.ts";
 import { viewerHandler } from "../src/server/viewer.ts";
-import { createSegmentService } from "../src/pipeline/segment_service.ts";
-import type { SegmentService } from "../src/pipeline/service_api.ts";
+import { createSegmentService } from "../src/infer/segment_service.ts";
+import type { SegmentService } from "../src/infer/api.ts";
 import { heightBands, HeightBandSegmenter } from "./server_fixtures.ts";
 
 const CHROMIUM = Deno.env.get("GEOGUIDE_CHROMIUM") ?? "/usr/bin/chromium";

@@ -5,7 +5,7 @@
  * dataset folder (the standard split's `train/` of `synth --split standard`). Every scene is
  * voxelised and described with "geodesc-2" exactly as training does; the per-column mean
  * and standard deviation over all voxels of all scenes are written as the TypeScript module
- * FILE (default `src/pipeline/geodesc_scaling.ts`). The constants are part of the backbone's
+ * FILE (default `src/features/backbones/geodesc_scaling.ts`). The constants are part of the backbone's
  * definition: regenerating them makes a new backbone version, not a refresh.
  *
  * @module
@@ -14,10 +14,10 @@
 import { writeFile } from "node:fs/promises";
 import process from "node:process";
 import { addMoments, emptyMoments, momentScales } from "../src/kernels/column_standardize.ts";
-import { descriptorBackbone } from "../src/pipeline/backbone.ts";
-import { readDataset } from "../src/pipeline/dataset.ts";
-import { DEFAULT_TRAIN_CONFIG } from "../src/pipeline/train/config.ts";
-import { datasetEmbeddings, loadDatasetScenes } from "../src/pipeline/train/dataset_scenes.ts";
+import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
+import { readDataset } from "../src/io/dataset.ts";
+import { DEFAULT_TRAIN_CONFIG } from "../src/train/config.ts";
+import { datasetEmbeddings, loadDatasetScenes } from "../src/train/dataset_scenes.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -29,7 +29,7 @@ if (!data) {
   console.error("usage: tools/geodesc_scaling.ts --data DATASET_DIR [--out FILE]");
   process.exit(2);
 }
-const out = flag("--out") ?? "src/pipeline/geodesc_scaling.ts";
+const out = flag("--out") ?? "src/features/backbones/geodesc_scaling.ts";
 const backbone = descriptorBackbone("geodesc-2");
 const info = await readDataset(data);
 const scenes = await loadDatasetScenes(data, info, {

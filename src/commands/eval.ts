@@ -12,7 +12,7 @@
 
 import { GeoError } from "../kernels/errors.ts";
 import { formatMetricsTable } from "../kernels/segmentation_metrics.ts";
-import { evaluateModel } from "../pipeline/train/evaluate.ts";
+import { evaluateModel } from "../train/evaluate.ts";
 import { parseFlags } from "./train.ts";
 
 /** Usage of `eval` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */

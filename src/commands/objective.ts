@@ -9,7 +9,7 @@
 
 import { readFile } from "node:fs/promises";
 import { GeoError } from "../kernels/errors.ts";
-import { probeObjective } from "../pipeline/objective/probe.ts";
+import { probeObjective } from "../train/objective/probe.ts";
 
 /** Usage of `objective` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [

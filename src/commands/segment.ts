@@ -13,16 +13,17 @@
  * @module
  */
 
-import { segmentInput } from "../pipeline/segment_input.ts";
+import { segmentInput } from "../infer/segment_input.ts";
 import { readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
 import { encodePly } from "../io/ply.ts";
 import { detectFormat, readCloudFile } from "../io/read_cloud.ts";
-import { createSegmentService } from "../pipeline/segment_service.ts";
-import type { CloudInput, LabelCountOutput } from "../pipeline/service_api.ts";
-import { bytesToFloat32, bytesToInt16, typedToBytes } from "../pipeline/typed_bytes.ts";
+import { createSegmentService } from "../infer/segment_service.ts";
+import type { CloudInput } from "../features/cloud_input.ts";
+import type { LabelCountOutput } from "../infer/api.ts";
+import { bytesToFloat32, bytesToInt16, typedToBytes } from "../io/typed_bytes.ts";
 import { GeoguideClient } from "../server/grpc.ts";
 
 /** Usage of `segment` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */

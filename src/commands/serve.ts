@@ -11,13 +11,15 @@
 import { readdir } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
-import { cleanRegistryTemps, STALE_TEMP_MS, watchRegistry } from "../pipeline/registry.ts";
-import { type SegmentWorkersHandle, startSegmentWorkers } from "../pipeline/segment_workers.ts";
-import { createSegmentService } from "../pipeline/segment_service.ts";
-import type { SegmentService, Services, TrainService } from "../pipeline/service_api.ts";
-import { createTrainService } from "../pipeline/train_service.ts";
-import { createWorkerTrainService } from "../pipeline/train_worker.ts";
-import { withTrainingSlots } from "../pipeline/training_slots.ts";
+import { cleanRegistryTemps, STALE_TEMP_MS, watchRegistry } from "../models/registry.ts";
+import { type SegmentWorkersHandle, startSegmentWorkers } from "../runtime/segment_workers.ts";
+import { createSegmentService } from "../infer/segment_service.ts";
+import type { SegmentService } from "../infer/api.ts";
+import type { Services } from "../runtime/services.ts";
+import type { TrainService } from "../train/api.ts";
+import { createTrainService } from "../train/service.ts";
+import { createWorkerTrainService } from "../runtime/train_worker.ts";
+import { withTrainingSlots } from "../runtime/training_slots.ts";
 import {
   defaultServerConfig,
   resolveServerConfig,

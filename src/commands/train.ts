@@ -24,18 +24,13 @@ import { join } from "node:path";
 import { rm } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
-import { descriptorBackbone } from "../pipeline/backbone.ts";
-import { readDataset } from "../pipeline/dataset.ts";
-import {
-  type BaseModel,
-  baseRef,
-  loadBaseFolder,
-  trainFromBase,
-} from "../pipeline/train/base_model.ts";
-import { parseLambda, resolveTrainConfig, type TrainConfig } from "../pipeline/train/config.ts";
-import { datasetEmbeddings, loadDatasetScenes } from "../pipeline/train/dataset_scenes.ts";
-import type { ValidationSet } from "../pipeline/train/loop.ts";
-import { metricsRecord, publishTrained, registryTarget } from "../pipeline/train/publish.ts";
+import { descriptorBackbone } from "../features/backbones/backbone.ts";
+import { readDataset } from "../io/dataset.ts";
+import { type BaseModel, baseRef, loadBaseFolder, trainFromBase } from "../train/base_model.ts";
+import { parseLambda, resolveTrainConfig, type TrainConfig } from "../train/config.ts";
+import { datasetEmbeddings, loadDatasetScenes } from "../train/dataset_scenes.ts";
+import type { ValidationSet } from "../train/loop.ts";
+import { metricsRecord, publishTrained, registryTarget } from "../train/publish.ts";
 import { numberFlag, parseFlags } from "./_flags.ts";
 
 /** Usage of `train` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { ERROR_KINDS, GeoError } from "../kernels/errors.ts";
 import { encodeDraco } from "../io/draco.ts";
-import { decodeCloudInput } from "../pipeline/cloud_input.ts";
-import type {
-  ModelInfo,
-  SegmentInput,
-  SegmentOutput,
-  SegmentService,
-} from "../pipeline/service_api.ts";
+import { decodeCloudInput } from "../features/cloud_input.ts";
+import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "../infer/api.ts";
 import { classColor } from "../render/palette.ts";
 import { httpApi, parseLabelList } from "./http_api.ts";
 import { Logger } from "./log.ts";

@@ -1,5 +1,5 @@
 /**
- * Segmentation.Segment and Segmentation.ListModels: protobuf ↔ service_api
+ * Segmentation.Segment and Segmentation.ListModels: protobuf ↔ `infer/api.ts`
  * translation, request checks that need no decoding, the work queue and the
  * request metrics.
  *
@@ -7,15 +7,10 @@
  */
 
 import { GeoError, invalid, quote } from "../kernels/errors.ts";
-import { checkPointLimit, rawPointCount } from "../pipeline/cloud_input.ts";
-import type {
-  CloudInput,
-  ModelInfo,
-  SegmentInput,
-  SegmentOutput,
-  SegmentService,
-} from "../pipeline/service_api.ts";
-import { bytesToFloat32, typedToBytes } from "../pipeline/typed_bytes.ts";
+import { checkPointLimit, rawPointCount } from "../features/cloud_input.ts";
+import type { CloudInput } from "../features/cloud_input.ts";
+import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "../infer/api.ts";
+import { bytesToFloat32, typedToBytes } from "../io/typed_bytes.ts";
 import { checkTemplate } from "../text/text_encoder.ts";
 import { checkBearer } from "./auth.ts";
 import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./messages.ts";

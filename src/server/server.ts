@@ -9,7 +9,7 @@
  */
 
 import { GeoError } from "../kernels/errors.ts";
-import type { Services } from "../pipeline/service_api.ts";
+import type { Services } from "../runtime/services.ts";
 import { defaultServerConfig, type ServerConfig } from "./config.ts";
 import { type BidiHandler, type GrpcServerHandle, startGrpcServer } from "./grpc.ts";
 import type { TrainEventMsg, TrainRequestMsg } from "./messages.ts";

@@ -1,6 +1,6 @@
 /**
  * Training.Train: reads the config and scenes of the client stream,
- * translates them to service_api types, runs the TrainService and streams
+ * translates them to `train/api.ts` types, runs the TrainService and streams
  * its events back. Cancelling the call (or server shutdown) aborts training.
  *
  * Limits ({@link TrainLimits}, the `--max-train-*` flags) are enforced while
@@ -14,7 +14,7 @@
  */
 
 import { GeoError, invalid, quote } from "../kernels/errors.ts";
-import { DEFAULT_TRAIN_STEPS } from "../pipeline/train/default_steps.ts";
+import { DEFAULT_TRAIN_STEPS } from "../train/default_steps.ts";
 import type {
   TensorDtype,
   TrainConfigInput,
@@ -23,8 +23,8 @@ import type {
   TrainSceneInput,
   TrainService,
   ViewFrameInput,
-} from "../pipeline/service_api.ts";
-import { bytesToFloat32, bytesToInt16, bytesToInt32 } from "../pipeline/typed_bytes.ts";
+} from "../train/api.ts";
+import { bytesToFloat32, bytesToInt16, bytesToInt32 } from "../io/typed_bytes.ts";
 import { checkTrainAccess } from "./auth.ts";
 import type { TrainConfigMsg, TrainEventMsg, TrainRequestMsg, TrainSceneMsg } from "./messages.ts";
 import type { ServerMetrics } from "./metrics.ts";

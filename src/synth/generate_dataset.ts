@@ -1,5 +1,5 @@
 /**
- * Writes synthetic scenes as dataset folders (see `pipeline/dataset.ts`), with
+ * Writes synthetic scenes as dataset folders (see `io/dataset.ts`), with
  * per-scene `scene.json` (room spec, objects, cameras, timing, teacher score),
  * optional pictures (`preview.png`: ground truth | teacher argmax, from above),
  * coloured PLYs and camera frames. Progress lines with rate and ETA go to `log`.
@@ -18,7 +18,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeNpy } from "../io/npy.ts";
 import { encodePly } from "../io/ply.ts";
-import { writeDatasetHeader, writeScene } from "../pipeline/dataset.ts";
+import { writeDatasetHeader, writeScene } from "../io/dataset.ts";
 import { labelColors } from "../render/palette.ts";
 import { renderLabelPanels } from "../render/topdown.ts";
 import type { RoomSpec } from "./layout.ts";

@@ -1,14 +1,14 @@
 /**
  * One synthetic scene end to end: room → virtual RGB-D scan → fused 2 cm
  * point cloud with ground truth → simulated 2D teacher on every view → fused
- * per-point teacher features (OpenScene-style, `pipeline/fuse_views.ts`).
+ * per-point teacher features (OpenScene-style, `features/fuse_views.ts`).
  *
  * @module
  */
 
 import { Rng } from "../kernels/random.ts";
 import { voxelGrid } from "../kernels/voxel_grid.ts";
-import { ViewFusion } from "../pipeline/fuse_views.ts";
+import { ViewFusion } from "../features/fuse_views.ts";
 import { buildRoom, type Room, type RoomSpec } from "./layout.ts";
 import { packScene } from "./raycast.ts";
 import {

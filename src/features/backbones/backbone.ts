@@ -1,0 +1,157 @@
+/**
+ * Frozen 3D backbones: what turns a scene's geometry into the per-point
+ * geometric features F_G (N×dim) that the adapter reads.
+ *
+ * Kinds:
+ * - `"descriptor"`: the deterministic multi-scale point descriptor of
+ *   `src/kernels/geometric_descriptor.ts` (no weights), in three versions:
+ *   "geodesc-1" (48 local columns, the default), "geodesc-2" (the same 48
+ *   columns followed by the 23 scene-context columns of
+ *   `src/kernels/context_descriptor.ts`: 71 columns) and "geodesc-3" (the 71
+ *   columns of geodesc-2, each standardised by frozen constants,
+ *   `src/features/backbones/geodesc_scaling.ts`, so that features are centred: cosine
+ *   similarities between pooled features then spread over [−1, 1] instead of
+ *   crowding near 1, which is what IIRC compares).
+ * - `"onnx"`: a pre-trained network run through onnxruntime. Its
+ *   implementation belongs in `src/features/backbones/onnx.ts` and plugs into
+ *   {@link createBackbone} below.
+ *
+ * @module
+ */
+
+import { CONTEXT_DIM, contextDescriptor } from "../../kernels/context_descriptor.ts";
+import { GeoError } from "../../kernels/errors.ts";
+import {
+  DESCRIPTOR_DIM,
+  DESCRIPTOR_VERSION,
+  geometricDescriptor,
+} from "../../kernels/geometric_descriptor.ts";
+import { standardizeColumns } from "../../kernels/column_standardize.ts";
+import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
+import { onnxBackbone } from "./onnx.ts";
+import type { SceneGeometry } from "../scene_geometry.ts";
+
+/** The kinds of backbone a model manifest may name. */
+export type BackboneKind = "descriptor" | "onnx";
+
+/** A frozen backbone producing per-point geometric features. */
+export interface Backbone {
+  /** Which implementation this is. */
+  readonly kind: BackboneKind;
+  /** Version of the feature definition or weights (recorded in model manifests). */
+  readonly version: string;
+  /** Feature width Dg (columns per point). */
+  readonly dim: number;
+  /**
+   * Features of every point of the scene.
+   *
+   * @param geometry the output of `analyzeScene`
+   * @returns Float32Array N×dim, row i = point i of `geometry.cloud`
+   */
+  features(geometry: SceneGeometry): Promise<Float32Array>;
+}
+
+/** Descriptor versions this build computes, oldest first. */
+export const DESCRIPTOR_VERSIONS = [DESCRIPTOR_VERSION, "geodesc-2", "geodesc-3"] as const;
+
+/** A descriptor version this build computes. */
+export type DescriptorVersion = typeof DESCRIPTOR_VERSIONS[number];
+
+/** Width of each descriptor version: 48 ("geodesc-1"), 48 + 23 = 71 ("geodesc-2", "geodesc-3"). */
+export const DESCRIPTOR_VERSION_DIMS: Readonly<Record<DescriptorVersion, number>> = {
+  [DESCRIPTOR_VERSION]: DESCRIPTOR_DIM,
+  "geodesc-2": DESCRIPTOR_DIM + CONTEXT_DIM,
+  "geodesc-3": DESCRIPTOR_DIM + CONTEXT_DIM,
+};
+
+/** Whether `version` names a descriptor version this build computes. */
+export function isDescriptorVersion(version: string): version is DescriptorVersion {
+  return (DESCRIPTOR_VERSIONS as readonly string[]).includes(version);
+}
+
+/**
+ * The geometric descriptor backbone (kind "descriptor").
+ *
+ * @param version "geodesc-1" (default: 48 columns), "geodesc-2" (71 columns: the 48 of
+ *   geodesc-1, unchanged, then the 23 context columns) or "geodesc-3" (geodesc-2 standardised)
+ * @throws GeoError failed_precondition for any other version
+ */
+export function descriptorBackbone(version: string = DESCRIPTOR_VERSION): Backbone {
+  if (!isDescriptorVersion(version)) {
+    throw new GeoError(
+      "failed_precondition",
+      `The model was trained with backbone version '${version}', this build computes ` +
+        DESCRIPTOR_VERSIONS.map((v) => `'${v}'`).join(" or "),
+    );
+  }
+  const dim = DESCRIPTOR_VERSION_DIMS[version];
+  return {
+    kind: "descriptor",
+    version,
+    dim,
+    features(geometry: SceneGeometry): Promise<Float32Array> {
+      const input = {
+        coord: geometry.cloud.coord,
+        normal: geometry.normal,
+        color: geometry.cloud.color,
+        neighbors: geometry.neighbors,
+        superpoints: geometry.superpoints,
+        local: geometry.local,
+        floor: geometry.floor,
+      };
+      const base = geometricDescriptor(input);
+      if (version === DESCRIPTOR_VERSION) return Promise.resolve(base);
+      const context = contextDescriptor(input);
+      const n = geometry.cloud.coord.length / 3;
+      const out = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        out.set(base.subarray(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM), i * dim);
+        out.set(context.subarray(i * CONTEXT_DIM, (i + 1) * CONTEXT_DIM), i * dim + DESCRIPTOR_DIM);
+      }
+      if (version === "geodesc-3") standardizeColumns(out, GEODESC_3_MEAN, GEODESC_3_SCALE, out);
+      return Promise.resolve(out);
+    },
+  };
+}
+
+/** How a model manifest describes its backbone. */
+export interface BackboneSpec {
+  /** Backbone kind. */
+  kind: string;
+  /** Version the model was trained with; checked when given. */
+  version?: string;
+  /** Feature width the model was trained with; checked when given. */
+  dim?: number;
+}
+
+/**
+ * The backbone a model was trained with. Throws `GeoError("failed_precondition")`
+ * when the kind is unknown or not available here, or when the version or
+ * width differ from what this build computes (the model would read features
+ * it was not trained on).
+ *
+ * @param spec the manifest's backbone description
+ */
+export function createBackbone(spec: BackboneSpec): Backbone {
+  let backbone: Backbone;
+  if (spec.kind === "descriptor") {
+    backbone = descriptorBackbone(spec.version ?? DESCRIPTOR_VERSION);
+  } else if (spec.kind === "onnx") {
+    backbone = onnxBackbone(spec);
+  } else {
+    throw new GeoError("failed_precondition", `Unknown backbone kind '${spec.kind}'`);
+  }
+  if (spec.version !== undefined && spec.version !== backbone.version) {
+    throw new GeoError(
+      "failed_precondition",
+      `The model was trained with backbone version '${spec.version}', this build computes '${backbone.version}'`,
+    );
+  }
+  if (spec.dim !== undefined && spec.dim !== backbone.dim) {
+    throw new GeoError(
+      "failed_precondition",
+      `The model expects ${spec.dim} backbone features, the ${backbone.kind} backbone gives ${backbone.dim}`,
+    );
+  }
+  return backbone;
+}

@@ -1,0 +1,127 @@
+/**
+ * Wire clouds (`CloudInput`: Draco bytes, raw arrays or a cloud file) → `PointCloud`.
+ *
+ * @module
+ */
+
+import { GeoError, invalid } from "../kernels/errors.ts";
+import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
+import { decodeDraco } from "../io/draco.ts";
+import { decodeCloud } from "../io/read_cloud.ts";
+import { bytesToFloat32 } from "../io/typed_bytes.ts";
+
+/** A cloud as it arrived on the wire; decoding it (off the main thread) is the pipeline's job. */
+export type CloudInput =
+  | {
+    /** Draco point cloud or mesh bytes. */
+    readonly kind: "draco";
+    readonly bytes: Uint8Array;
+  }
+  | {
+    /** Raw arrays: xyz float32 LE N×3, rgb uint8 N×3 (optional), normal float32 LE N×3 (optional). */
+    readonly kind: "raw";
+    readonly xyz: Uint8Array;
+    readonly rgb?: Uint8Array;
+    readonly normal?: Uint8Array;
+  }
+  | {
+    /** A point-cloud file (PLY, PCD, NPY or Draco); format from `name`'s extension, else magic bytes. */
+    readonly kind: "file";
+    readonly bytes: Uint8Array;
+    /** File name, only its extension is used. */
+    readonly name: string;
+  };
+
+/** Raw point arrays as bytes: xyz float32 LE N×3, rgb uint8 N×3, normal float32 LE N×3. */
+export interface RawPointBytes {
+  /** float32 LE N×3, metres. */
+  readonly xyz: Uint8Array;
+  /** uint8 N×3; absent or empty = no colour. */
+  readonly rgb?: Uint8Array;
+  /** float32 LE N×3; absent or empty = no normals. */
+  readonly normal?: Uint8Array;
+}
+
+/**
+ * Number of points in raw xyz bytes: `xyz.byteLength / 12`. Throws
+ * invalid_argument naming `source` when the length is not a multiple of 12.
+ */
+export function rawPointCount(xyz: Uint8Array, source: string): number {
+  if (xyz.byteLength % 12 !== 0) {
+    throw invalid(
+      `${source}: raw.xyz has ${xyz.byteLength} bytes, not a multiple of 12 (float32 x, y, z per point)`,
+    );
+  }
+  return xyz.byteLength / 12;
+}
+
+/**
+ * Checks raw arrays and copies them into a `PointCloud`: xyz length a
+ * multiple of 12 and N > 0, rgb exactly 3N bytes, normal exactly 12N bytes,
+ * finite coordinates. Throws invalid_argument naming `source` and the field.
+ */
+export function rawPointsToCloud(raw: RawPointBytes, source: string): PointCloud {
+  const n = rawPointCount(raw.xyz, source);
+  if (n === 0) throw invalid(`${source}: the point cloud has zero points`);
+  let color: Uint8Array | undefined;
+  if (raw.rgb && raw.rgb.byteLength > 0) {
+    if (raw.rgb.byteLength !== 3 * n) {
+      throw invalid(
+        `${source}: raw.rgb has ${raw.rgb.byteLength} bytes, expected ${
+          3 * n
+        } (3 per point for ${n} points)`,
+      );
+    }
+    color = raw.rgb.slice();
+  }
+  let normal: Float32Array | undefined;
+  if (raw.normal && raw.normal.byteLength > 0) {
+    if (raw.normal.byteLength !== 12 * n) {
+      throw invalid(
+        `${source}: raw.normal has ${raw.normal.byteLength} bytes, expected ${
+          12 * n
+        } (12 per point for ${n} points)`,
+      );
+    }
+    normal = bytesToFloat32(raw.normal, `${source}: raw.normal`);
+  }
+  const coord = bytesToFloat32(raw.xyz, `${source}: raw.xyz`);
+  return validateCloud({ count: n, coord, color, normal }, source);
+}
+
+/**
+ * Decodes a wire cloud (Draco, raw or a file) and enforces `maxPoints`
+ * (resource_exhausted beyond it, checked before decoding wherever the input
+ * declares its size). Errors name `source`.
+ */
+export async function decodeCloudInput(
+  input: CloudInput,
+  source: string,
+  maxPoints: number,
+): Promise<PointCloud> {
+  if (input.kind === "raw") {
+    const n = rawPointCount(input.xyz, source);
+    checkPointLimit(n, maxPoints, source);
+    return rawPointsToCloud(input, source);
+  }
+  if (input.kind === "file") {
+    if (input.bytes.byteLength === 0) throw invalid(`${source}: the cloud file is empty`);
+    const cloud = await decodeCloud(input.bytes, input.name, { maxPoints });
+    checkPointLimit(cloud.count, maxPoints, source);
+    return cloud;
+  }
+  if (input.bytes.byteLength === 0) throw invalid(`${source}: the Draco buffer is empty`);
+  const cloud = await decodeDraco(input.bytes, source, { maxPoints });
+  checkPointLimit(cloud.count, maxPoints, source);
+  return cloud;
+}
+
+/** Throws resource_exhausted when `n` exceeds `maxPoints`. */
+export function checkPointLimit(n: number, maxPoints: number, source: string): void {
+  if (n > maxPoints) {
+    throw new GeoError(
+      "resource_exhausted",
+      `${source}: ${n} points is over this server's limit of ${maxPoints} points per request`,
+    );
+  }
+}

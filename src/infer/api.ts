@@ -1,0 +1,126 @@
+/**
+ * What the transport and runtime hand to inference and get back: one
+ * segmentation request as plain TypeScript types with typed arrays (no
+ * protobuf objects), its result, and the `SegmentService` interface. The
+ * transport validates and queues; an implementation decodes the cloud
+ * (`features/cloud_input.ts`), runs the model and fills in the rest.
+ *
+ * @module
+ */
+
+import type { CloudInput } from "../features/cloud_input.ts";
+
+/** A client-supplied text embedding for one label. */
+export interface LabelEmbeddingInput {
+  /** The label it stands for. */
+  readonly label: string;
+  /** The embedding, Float32Array of the model's feature dimension. */
+  readonly vector: Float32Array;
+}
+
+/** Limits the transport asks the pipeline to enforce while decoding. */
+export interface SegmentLimits {
+  /** Most points one request may hold (RESOURCE_EXHAUSTED beyond it). */
+  readonly maxPoints: number;
+}
+
+/** One segmentation request. */
+export interface SegmentInput {
+  /** The point cloud, still encoded. */
+  readonly cloud: CloudInput;
+  /** Free-text labels, at least one; output labels index into this list. */
+  readonly labels: readonly string[];
+  /** Model name; "" = the default model. */
+  readonly model: string;
+  /** Model version; 0 = the latest. */
+  readonly version: number;
+  /** Points whose best score (cosine) is below this get label −1. */
+  readonly minScore: number;
+  /** Whether to return the best score of every point. */
+  readonly returnScores: boolean;
+  /** Whether to return the decoded positions. */
+  readonly returnPositions: boolean;
+  /** Client-supplied embeddings, used instead of the text encoder when non-empty. */
+  readonly labelEmbeddings: readonly LabelEmbeddingInput[];
+  /** Prompt around each label, e.g. "a {} in a scene"; "" = the model's default. */
+  readonly promptTemplate: string;
+  /** Limits to enforce while decoding. */
+  readonly limits: SegmentLimits;
+}
+
+/** Points per label in one result. */
+export interface LabelCountOutput {
+  /** The label text (or "unknown" for −1). */
+  readonly label: string;
+  /** Number of points that got it. */
+  readonly points: number;
+  /** Mean best score of those points. */
+  readonly meanScore: number;
+}
+
+/** Milliseconds spent in each stage. */
+export interface TimingMs {
+  /** Waiting in the work queue (filled in by the transport). */
+  queue: number;
+  /** Decoding the cloud. */
+  decode: number;
+  /** Backbone features. */
+  features: number;
+  /** Adapter / projection head. */
+  adapter: number;
+  /** Text embeddings. */
+  text: number;
+  /** Whole request, as seen by the transport. */
+  total: number;
+}
+
+/** One segmentation result. */
+export interface SegmentOutput {
+  /** Label index per point (−1 = unknown), Int16Array N, decoded order. */
+  readonly labels: Int16Array;
+  /** Best score per point, Float32Array N, when asked. */
+  readonly scores?: Float32Array;
+  /** Decoded positions, Float32Array N×3, metres, when asked. */
+  readonly positions?: Float32Array;
+  /** Points per label, one entry per label that occurs. */
+  readonly summary: readonly LabelCountOutput[];
+  /** Model name actually used. */
+  readonly model: string;
+  /** Model version actually used (≥ 1). */
+  readonly version: number;
+  /** Stage timings in milliseconds. */
+  readonly timing: TimingMs;
+}
+
+/** What `ListModels` reports about one model. */
+export interface ModelInfo {
+  /** Model name (registry folder). */
+  readonly name: string;
+  /** Published versions, ascending. */
+  readonly versions: readonly number[];
+  /** Whether an empty request model means this one. */
+  readonly isDefault: boolean;
+  /** Feature / text embedding dimension of the latest version. */
+  readonly featureDim: number;
+  /** Text encoder name of the latest version. */
+  readonly textEncoder: string;
+  /** Backbone kind of the latest version. */
+  readonly backbone: string;
+  /** Training summary of the latest version, a JSON object text ("" when none). */
+  readonly trainingSummary: string;
+  /** Default labels of the latest version. */
+  readonly defaultLabels: readonly string[];
+}
+
+/** The inference side, as the transport sees it. */
+export interface SegmentService {
+  /**
+   * Segments one cloud. Throws `GeoError` (invalid_argument, not_found,
+   * resource_exhausted, unavailable, …); must stop early when `signal` aborts.
+   */
+  segment(input: SegmentInput, signal: AbortSignal): Promise<SegmentOutput>;
+  /** The models available, for `ListModels` and model-name checks. */
+  listModels(): ModelInfo[];
+  /** True once the default model is loaded and requests can be served. */
+  ready(): boolean;
+}

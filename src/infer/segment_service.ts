@@ -1,0 +1,255 @@
+/**
+ * The inference `SegmentService`: serves every model and version of a registry folder,
+ * loads the default model at start (not ready until it is loaded and warmed up), keeps
+ * a bounded set of loaded versions, and follows the registry (`watchRegistry`) so that a
+ * newly published version is served without a restart.
+ *
+ * A request for version 0 resolves to the latest version on disk at that moment; a
+ * loaded version is evicted (least recently used) beyond `maxLoaded`, its sessions
+ * released once no request uses it.
+ *
+ * @module
+ */
+
+import { GeoError } from "../kernels/errors.ts";
+import type { SessionOptions } from "../onnx/session.ts";
+import { decodeCloudInput } from "../features/cloud_input.ts";
+import { segmentCloud, summarizeLabels, throwIfAborted } from "./inference.ts";
+import { LabelEmbedder } from "./label_embeddings.ts";
+import { describeRegistry } from "../models/catalog.ts";
+import { CLIENT_EMBEDDINGS_ENCODER, type LoadedModel, loadModel } from "../models/bundle.ts";
+import { listVersions, resolveDefaultModel, watchRegistry } from "../models/registry.ts";
+import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "./api.ts";
+
+/** Options of {@link createSegmentService}. */
+export interface SegmentServiceOptions {
+  /** Registry folder (`models/`). */
+  modelsDir: string;
+  /** Default model name ("" or absent: see `resolveDefaultModel`). */
+  defaultModel?: string;
+  /** Most model versions kept loaded at once (default 3). */
+  maxLoaded?: number;
+  /** Registry poll interval, ms (default 5000); 0 = do not watch (read once at start). */
+  watchIntervalMs?: number;
+  /** onnxruntime options (threads, provider) of every session. */
+  session?: SessionOptions;
+  /** Label embedder (default: a new one over the process-wide GloVe). */
+  embedder?: LabelEmbedder;
+  /** Also load the default model's text encoder at start (default true). */
+  preloadText?: boolean;
+  /** Called whenever the model list or readiness may have changed (registry read, model loaded). */
+  onChange?: () => void;
+  /** Log sink. */
+  log?: (
+    level: "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, string | number>,
+  ) => void;
+}
+
+/** A running inference service. */
+export interface SegmentServiceHandle extends SegmentService {
+  /** Resolves once the first registry read and default-model load finished (or failed). */
+  whenStarted(): Promise<void>;
+  /** Re-reads the registry now (what the watcher does on a change). */
+  refresh(): Promise<void>;
+  /** The versions loaded now, as "name@version", least recently used first. */
+  loadedVersions(): string[];
+  /** Stops watching and releases every session. */
+  close(): Promise<void>;
+}
+
+interface Entry {
+  key: string;
+  model: Promise<LoadedModel>;
+  users: number;
+  evicted: boolean;
+}
+
+/**
+ * Starts the inference service over the registry at `options.modelsDir` (see the module
+ * doc). Returns at once; `ready()` turns true when the default model is loaded.
+ */
+export function createSegmentService(options: SegmentServiceOptions): SegmentServiceHandle {
+  const root = options.modelsDir;
+  const maxLoaded = Math.max(1, options.maxLoaded ?? 3);
+  const embedder = options.embedder ?? new LabelEmbedder({ session: options.session });
+  const log = options.log ?? (() => {});
+  const entries = new Map<string, Entry>(); // insertion order = LRU order
+  let models: ModelInfo[] = [];
+  let defaultName: string | null = null;
+  let readyKey = "";
+  let closed = false;
+  let chain: Promise<void> = Promise.resolve();
+
+  const releaseEntry = (e: Entry): Promise<void> =>
+    e.model.then((m) => m.release(), () => {}).catch(() => {});
+
+  const acquire = (name: string, version: number): { entry: Entry; done: () => void } => {
+    const key = `${name}@${version}`;
+    let entry = entries.get(key);
+    if (entry) {
+      entries.delete(key);
+    } else {
+      const model = loadModel(root, name, version, { session: options.session });
+      entry = { key, model, users: 0, evicted: false };
+      const e = entry;
+      model.catch(() => {
+        if (entries.get(key) === e) entries.delete(key);
+      });
+    }
+    entries.set(key, entry);
+    entry.users++;
+    while (entries.size > maxLoaded) {
+      const oldest = entries.values().next().value!;
+      entries.delete(oldest.key);
+      oldest.evicted = true;
+      if (oldest.users === 0) releaseEntry(oldest);
+    }
+    const e = entry;
+    return {
+      entry: e,
+      done: () => {
+        if (--e.users === 0 && e.evicted) releaseEntry(e);
+      },
+    };
+  };
+
+  const resolveVersion = async (name: string, version: number): Promise<number> => {
+    const versions = await listVersions(root, name);
+    if (versions.length === 0) {
+      const names = models.map((m) => m.name).join(", ") || "none";
+      throw new GeoError("not_found", `Unknown model '${name}'; available: ${names}`);
+    }
+    const v = version === 0 ? versions[versions.length - 1] : version;
+    if (!versions.includes(v)) {
+      throw new GeoError(
+        "not_found",
+        `Model '${name}' has no version ${v}; versions: ${versions.join(", ")}`,
+      );
+    }
+    return v;
+  };
+
+  const withModel = async <T>(
+    name: string,
+    version: number,
+    use: (m: LoadedModel) => Promise<T>,
+  ): Promise<T> => {
+    const v = await resolveVersion(name, version);
+    const lease = acquire(name, v);
+    try {
+      return await use(await lease.entry.model);
+    } finally {
+      lease.done();
+    }
+  };
+
+  const loadDefault = async () => {
+    if (!defaultName) return;
+    const name = defaultName;
+    const t0 = performance.now();
+    await withModel(name, 0, async (m) => {
+      if (
+        options.preloadText !== false && m.manifest.text_encoder.name !== CLIENT_EMBEDDINGS_ENCODER
+      ) {
+        await embedder.encoderFor(m);
+      }
+      readyKey = `${m.name}@${m.version}`;
+      options.onChange?.();
+      log("info", "model loaded", {
+        model: m.name,
+        version: m.version,
+        ms: Math.round(performance.now() - t0),
+      });
+    });
+  };
+
+  const refreshNow = async () => {
+    if (closed) return;
+    models = await describeRegistry(root, options.defaultModel ?? "");
+    defaultName = resolveDefaultModel(models.map((m) => m.name), options.defaultModel ?? "");
+    models = models.map((m) => ({ ...m, isDefault: m.name === defaultName }));
+    if (!defaultName) readyKey = "";
+    options.onChange?.();
+    await loadDefault();
+  };
+
+  const refresh = () => {
+    const run = chain.then(refreshNow);
+    chain = run.catch((e) =>
+      log("error", "registry reload failed", { detail: String((e as Error)?.message ?? e) })
+    );
+    return run;
+  };
+
+  const started = refresh().catch(() => {});
+  const interval = options.watchIntervalMs ?? 5000;
+  let first = true;
+  const watcher = interval > 0
+    ? watchRegistry(root, () => {
+      if (first) return void (first = false); // the initial state was read above
+      refresh().catch(() => {});
+    }, {
+      intervalMs: interval,
+      onError: (e) => log("warn", "registry poll failed", { detail: String(e) }),
+    })
+    : undefined;
+
+  return {
+    async segment(input: SegmentInput, signal: AbortSignal): Promise<SegmentOutput> {
+      const t0 = performance.now();
+      throwIfAborted(signal);
+      const name = input.model || defaultName;
+      if (!name) throw new GeoError("unavailable", "No default model is loaded on this server");
+      return await withModel(name, input.version, async (model) => {
+        throwIfAborted(signal);
+        const tDecode = performance.now();
+        const cloud = await decodeCloudInput(input.cloud, "request", input.limits.maxPoints);
+        const decode = performance.now() - tDecode;
+        throwIfAborted(signal);
+        const tText = performance.now();
+        const embeddings = await embedder.embed(model, input);
+        const text = performance.now() - tText;
+        const res = await segmentCloud(model, cloud, embeddings, {
+          minScore: input.minScore,
+          signal,
+        });
+        return {
+          labels: res.labels,
+          scores: input.returnScores ? res.scores : undefined,
+          positions: input.returnPositions ? cloud.coord : undefined,
+          summary: summarizeLabels(res.labels, res.scores, input.labels),
+          model: model.name,
+          version: model.version,
+          timing: {
+            queue: 0,
+            decode,
+            features: res.timing.features,
+            adapter: res.timing.adapter,
+            text,
+            total: performance.now() - t0,
+          },
+        };
+      });
+    },
+    listModels: () => models,
+    ready: () =>
+      !closed && readyKey !== "" && defaultName !== null && readyKey.startsWith(`${defaultName}@`),
+    whenStarted: () => started,
+    refresh,
+    loadedVersions: () => [...entries.keys()],
+    async close() {
+      closed = true;
+      watcher?.stop();
+      await chain;
+      const pending: Promise<void>[] = [];
+      for (const e of entries.values()) {
+        e.evicted = true;
+        if (e.users === 0) pending.push(releaseEntry(e));
+      }
+      entries.clear();
+      await Promise.all(pending);
+    },
+  };
+}

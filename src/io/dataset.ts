@@ -1,0 +1,267 @@
+/**
+ * The dataset folder (train / eval input): `DIR/labels.txt` (class names, one
+ * a line), optional `DIR/label_embeddings.npy` (float32 L×C), and one folder
+ * per scene with NumPy files: coord (float32 N×3, required), color (uint8 N×3),
+ * normal (float32 N×3), teacher (float16/float32 N×C), valid (uint8/bool N),
+ * superpoint (int32 N), instance (int32 N, −1 = none), segment (int16 N,
+ * −1 = ignore). Every optional file may be absent.
+ *
+ * @module
+ */
+
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { GeoError, invalid } from "../kernels/errors.ts";
+import { cloudFromNpy, decodeNpy, encodeNpy, type NpyArray } from "./npy.ts";
+
+/** One scene's arrays (N points). */
+export interface SceneArrays {
+  /** Float32Array N×3, metres, z up. */
+  coord: Float32Array;
+  /** Uint8Array N×3. */
+  color?: Uint8Array;
+  /** Float32Array N×3. */
+  normal?: Float32Array;
+  /** Float32Array N×C teacher features (projected 2D features). */
+  teacher?: Float32Array;
+  /** Teacher dimension C (required with `teacher`). */
+  teacherDim?: number;
+  /** Uint8Array N, 1 = teacher row observed (read: default teacher row non-zero). */
+  valid?: Uint8Array;
+  /** Int32Array N superpoint ids. */
+  superpoint?: Int32Array;
+  /** Int32Array N instance ids, −1 = none. */
+  instance?: Int32Array;
+  /** Int16Array N class ids, −1 = ignore. */
+  segment?: Int16Array;
+}
+
+/** A dataset folder's header. */
+export interface DatasetInfo {
+  /** Class names (index = class id). */
+  labels: string[];
+  /** Float32Array L×C from label_embeddings.npy, when present. */
+  embeddings?: Float32Array;
+  /** C of `embeddings`. */
+  embeddingDim?: number;
+  /** Scene folder names (those holding coord.npy), sorted. */
+  scenes: string[];
+}
+
+/**
+ * Writes `labels.txt` and, when given, `label_embeddings.npy` (creates `dir`).
+ *
+ * @param dir dataset folder
+ * @param labels class names
+ * @param embeddings Float32Array L×C class embeddings (optional)
+ */
+export async function writeDatasetHeader(
+  dir: string,
+  labels: string[],
+  embeddings?: Float32Array,
+): Promise<void> {
+  if (labels.length === 0) throw invalid("A dataset needs at least one class name");
+  if (labels.some((l) => l.trim() === "" || l.includes("\n"))) {
+    throw invalid("Class names must be non-empty single lines");
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "labels.txt"), labels.join("\n") + "\n");
+  if (embeddings) {
+    if (embeddings.length % labels.length !== 0) {
+      throw invalid(
+        `Label embeddings have ${embeddings.length} values, not a multiple of ${labels.length} labels`,
+      );
+    }
+    const dim = embeddings.length / labels.length;
+    await writeFile(
+      join(dir, "label_embeddings.npy"),
+      encodeNpy(embeddings, [labels.length, dim]),
+    );
+  }
+}
+
+/**
+ * Writes one scene folder `dir/name/` with the arrays present.
+ *
+ * @param dir dataset folder
+ * @param scene scene folder name and arrays (N points)
+ * @param options teacherDtype "float16" (default) or "float32"
+ */
+export async function writeScene(
+  dir: string,
+  scene: SceneArrays & { name: string },
+  options: { teacherDtype?: "float16" | "float32" } = {},
+): Promise<void> {
+  const name = scene.name;
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith(".")) {
+    throw invalid(`Bad scene folder name "${name}"`);
+  }
+  const n = scene.coord.length / 3;
+  const check = (what: string, len: number, per: number) => {
+    if (len !== n * per) {
+      throw invalid(
+        `Scene ${name}: ${what} has ${len} values, expected ${n * per} for ${n} points`,
+      );
+    }
+  };
+  const folder = join(dir, name);
+  await mkdir(folder, { recursive: true });
+  const files: [string, Uint8Array][] = [["coord.npy", encodeNpy(scene.coord, [n, 3])]];
+  const add = (file: string, data: SceneArraysData | undefined, per: number) => {
+    if (!data) return;
+    check(file, data.length, per);
+    files.push([file, encodeNpy(data, per === 1 ? [n] : [n, per])]);
+  };
+  add("color.npy", scene.color, 3);
+  add("normal.npy", scene.normal, 3);
+  if (scene.teacher) {
+    const c = scene.teacherDim ?? 0;
+    if (!(c > 0)) throw invalid(`Scene ${name}: teacherDim is required with teacher features`);
+    check("teacher.npy", scene.teacher.length, c);
+    const dtype = (options.teacherDtype ?? "float16") === "float16"
+      ? { dtype: "float16" as const }
+      : {};
+    files.push(["teacher.npy", encodeNpy(scene.teacher, [n, c], dtype)]);
+  }
+  add("valid.npy", scene.valid, 1);
+  add("superpoint.npy", scene.superpoint, 1);
+  add("instance.npy", scene.instance, 1);
+  add("segment.npy", scene.segment, 1);
+  for (const [file, bytes] of files) await writeFile(join(folder, file), bytes);
+}
+
+type SceneArraysData = Float32Array | Uint8Array | Int16Array | Int32Array;
+
+function isMissing(e: unknown): boolean {
+  return (e as { code?: string })?.code === "ENOENT";
+}
+
+async function readOptional(path: string): Promise<NpyArray | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw e;
+  }
+  return decodeNpy(bytes, path);
+}
+
+/**
+ * Reads a dataset folder's header and lists its scenes.
+ *
+ * @throws GeoError not_found without labels.txt; invalid_argument on a bad embeddings file
+ */
+export async function readDataset(dir: string): Promise<DatasetInfo> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, "labels.txt"), "utf8");
+  } catch (e) {
+    if (isMissing(e)) {
+      throw new GeoError("not_found", `${join(dir, "labels.txt")} does not exist`);
+    }
+    throw e;
+  }
+  const labels = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  if (labels.length === 0) throw invalid(`${join(dir, "labels.txt")} lists no class names`);
+  const info: DatasetInfo = { labels, scenes: [] };
+  const emb = await readOptional(join(dir, "label_embeddings.npy"));
+  if (emb) {
+    if (emb.shape.length !== 2 || emb.shape[0] !== labels.length) {
+      throw invalid(
+        `${join(dir, "label_embeddings.npy")}: shape (${
+          emb.shape.join(", ")
+        }) does not match ${labels.length} labels`,
+      );
+    }
+    info.embeddings = Float32Array.from(emb.data);
+    info.embeddingDim = emb.shape[1];
+  }
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    try {
+      await stat(join(dir, e.name, "coord.npy"));
+      info.scenes.push(e.name);
+    } catch {
+      // Not a scene folder.
+    }
+  }
+  info.scenes.sort();
+  return info;
+}
+
+function vector(a: NpyArray | undefined, n: number, what: string): NpyArray | undefined {
+  if (!a) return undefined;
+  if (a.shape.length !== 1 || a.shape[0] !== n) {
+    throw invalid(`${what}: expected shape (${n},) for ${n} points, got (${a.shape.join(", ")})`);
+  }
+  return a;
+}
+
+/**
+ * Reads one scene folder. Without valid.npy, valid = teacher row non-zero.
+ *
+ * @param dir dataset folder
+ * @param name scene folder name
+ * @param options numClasses to check segment ids against
+ */
+export async function readScene(
+  dir: string,
+  name: string,
+  options: { numClasses?: number } = {},
+): Promise<SceneArrays & { name: string; count: number }> {
+  const folder = join(dir, name), p = (f: string) => join(folder, f);
+  const coordA = await readOptional(p("coord.npy"));
+  if (!coordA) throw new GeoError("not_found", `${p("coord.npy")} does not exist`);
+  const [colorA, normalA] = [
+    await readOptional(p("color.npy")),
+    await readOptional(p("normal.npy")),
+  ];
+  const cloud = cloudFromNpy(coordA, { color: colorA, normal: normalA }, p("coord.npy"));
+  const n = cloud.count;
+  const out: SceneArrays & { name: string; count: number } = { name, count: n, coord: cloud.coord };
+  if (cloud.color) out.color = cloud.color;
+  if (cloud.normal) out.normal = cloud.normal;
+  const teacher = await readOptional(p("teacher.npy"));
+  if (teacher) {
+    if (teacher.shape.length !== 2 || teacher.shape[0] !== n) {
+      throw invalid(
+        `${p("teacher.npy")}: expected shape (${n}, C), got (${teacher.shape.join(", ")})`,
+      );
+    }
+    out.teacher = teacher.data instanceof Float32Array
+      ? teacher.data
+      : Float32Array.from(teacher.data);
+    out.teacherDim = teacher.shape[1];
+  }
+  const valid = vector(await readOptional(p("valid.npy")), n, p("valid.npy"));
+  if (valid) out.valid = Uint8Array.from(valid.data, (v) => (v ? 1 : 0));
+  else if (out.teacher) {
+    const c = out.teacherDim!, t = out.teacher;
+    out.valid = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < c; k++) {
+        if (t[i * c + k] !== 0) {
+          out.valid[i] = 1;
+          break;
+        }
+      }
+    }
+  }
+  const sp = vector(await readOptional(p("superpoint.npy")), n, p("superpoint.npy"));
+  if (sp) out.superpoint = Int32Array.from(sp.data);
+  const inst = vector(await readOptional(p("instance.npy")), n, p("instance.npy"));
+  if (inst) out.instance = Int32Array.from(inst.data);
+  const seg = vector(await readOptional(p("segment.npy")), n, p("segment.npy"));
+  if (seg) {
+    const L = options.numClasses ?? Infinity;
+    for (let i = 0; i < n; i++) {
+      const s = seg.data[i];
+      if (!Number.isInteger(s) || s < -1 || s >= L) {
+        throw invalid(`${p("segment.npy")}: point ${i} has class ${s}, outside [-1, ${L})`);
+      }
+    }
+    out.segment = Int16Array.from(seg.data);
+  }
+  return out;
+}

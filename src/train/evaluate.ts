@@ -1,0 +1,129 @@
+/**
+ * Evaluation of a published model on a dataset folder through the served inference path
+ * (`loadModel` + `segmentCloud`: voxel grid, geometry, backbone, adapter graph, labels
+ * mapped back to every point), with the teacher's scores on the same points
+ * (argmax cosine of each valid teacher row to the class embeddings; unseen points count
+ * as misses).
+ *
+ * @module
+ */
+
+import { basename, dirname, resolve } from "node:path";
+import { GeoError } from "../kernels/errors.ts";
+import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
+import { readDataset, readScene } from "../io/dataset.ts";
+import { segmentCloud } from "../infer/inference.ts";
+import { LabelEmbedder } from "../infer/label_embeddings.ts";
+import { type LoadedModel, loadModel } from "../models/bundle.ts";
+import { listVersions } from "../models/registry.ts";
+import { cosineArgmax, type LabelledPoints, metricsOver } from "./metrics.ts";
+import { formatDuration } from "./progress.ts";
+
+/** Registry root, name and version of a version folder (or of a model folder: latest). */
+export async function modelLocation(
+  dir: string,
+): Promise<{ root: string; name: string; version: number }> {
+  const full = resolve(dir);
+  const last = basename(full);
+  if (/^[1-9][0-9]*$/.test(last)) {
+    return { root: dirname(dirname(full)), name: basename(dirname(full)), version: Number(last) };
+  }
+  const versions = await listVersions(dirname(full), last);
+  if (versions.length === 0) {
+    throw new GeoError(
+      "not_found",
+      `${dir} is neither a model version folder nor a model with versions`,
+    );
+  }
+  return { root: dirname(full), name: last, version: versions[versions.length - 1] };
+}
+
+/** Scores of one evaluation. */
+export interface EvaluationResult {
+  /** the model's scores (every point of every scene with ground truth) */
+  student: SegmentationMetrics;
+  /** the teacher's scores on the scenes that have teacher.npy */
+  teacher?: SegmentationMetrics;
+  /** scenes evaluated */
+  scenes: number;
+  /** points evaluated */
+  points: number;
+}
+
+/**
+ * Class embeddings for the dataset's labels: `label_embeddings.npy` when present, else the
+ * model's text encoder (with its prompt template).
+ */
+async function classEmbeddings(
+  model: LoadedModel,
+  info: { labels: string[]; embeddings?: Float32Array; embeddingDim?: number },
+): Promise<Float32Array> {
+  if (info.embeddings) {
+    if (info.embeddingDim !== model.dims.dim) {
+      throw new GeoError(
+        "invalid_argument",
+        `label_embeddings.npy has ${info.embeddingDim} columns, model '${model.name}' expects ${model.dims.dim}`,
+      );
+    }
+    return info.embeddings;
+  }
+  return await new LabelEmbedder().embed(model, { labels: info.labels });
+}
+
+/**
+ * Runs a model on every scene of `dataDir` that has ground truth.
+ *
+ * @param modelDir a version folder (`models/default/2`) or a model folder (latest version)
+ * @param dataDir a dataset folder
+ * @param options.log progress lines
+ * @throws GeoError failed_precondition when no scene has segment.npy
+ */
+export async function evaluateModel(
+  modelDir: string,
+  dataDir: string,
+  options: { log?: (line: string) => void } = {},
+): Promise<EvaluationResult> {
+  const where = await modelLocation(modelDir);
+  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+  try {
+    const info = await readDataset(dataDir);
+    const embeddings = await classEmbeddings(model, info);
+    const student: LabelledPoints[] = [], teacher: LabelledPoints[] = [];
+    const t0 = performance.now();
+    let points = 0;
+    for (const [i, name] of info.scenes.entries()) {
+      const s = await readScene(dataDir, name, { numClasses: info.labels.length });
+      if (!s.segment) continue;
+      const cloud = { count: s.count, coord: s.coord, color: s.color, normal: s.normal };
+      const r = await segmentCloud(model, cloud, embeddings);
+      student.push({ pred: r.labels, gt: s.segment });
+      if (s.teacher && s.teacherDim === model.dims.dim) {
+        const t = cosineArgmax(s.teacher, s.teacherDim, embeddings);
+        const valid = s.valid;
+        teacher.push({ pred: t.map((l, j) => (valid && !valid[j] ? -1 : l)), gt: s.segment });
+      }
+      points += s.count;
+      const sec = (performance.now() - t0) / 1000;
+      options.log?.(
+        `scene ${i + 1}/${info.scenes.length} ${name}: ${s.count} points, ${r.voxels} voxels, ` +
+          `${Math.round(points / sec)} pts/s ETA ${
+            formatDuration((sec / (i + 1)) * (info.scenes.length - i - 1))
+          }`,
+      );
+    }
+    if (student.length === 0) {
+      throw new GeoError(
+        "failed_precondition",
+        `No scene of ${dataDir} has ground truth (segment.npy)`,
+      );
+    }
+    return {
+      student: metricsOver(student, info.labels),
+      teacher: teacher.length > 0 ? metricsOver(teacher, info.labels) : undefined,
+      scenes: student.length,
+      points,
+    };
+  } finally {
+    await model.release();
+  }
+}
