@@ -15,7 +15,7 @@
 
 import type { Rng } from "../src/kernels/random.ts";
 import { GeoguideClient, RpcError } from "../src/server/grpc.ts";
-import type { SegmentRequestMsg } from "../src/server/messages.ts";
+import type { SegmentRequestMsg } from "../src/server/wire.ts";
 import { grpcCodeName } from "../src/server/status.ts";
 import { randomCoords, xyzBytes } from "../tests/server_fixtures.ts";
 

@@ -17,7 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { Rng } from "../src/kernels/random.ts";
-import type { ObjectiveScene } from "../src/kernels/objective_reference.ts";
+import type { ObjectiveScene } from "../src/train/objective/types.ts";
 import { prepareObjectiveInputs } from "../src/train/objective/prepare.ts";
 import { randomObjectiveParams } from "../src/train/objective/random_scene.ts";
 import { flattenParams, ObjectiveRunner } from "../src/train/objective/runner.ts";

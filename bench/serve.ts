@@ -140,7 +140,6 @@ export async function run(args: string[]): Promise<void> {
   const service = createSegmentService({
     modelsDir: model.modelsDir,
     defaultModel: model.name,
-    watchIntervalMs: 0,
   });
   const clients: GeoguideClient[] = [];
   try {

@@ -6,6 +6,7 @@ import { voxelFeatures } from "../src/infer/inference.ts";
 import { loadModel, publishBundle } from "../src/models/bundle.ts";
 import { segmentInput } from "../src/infer/segment_input.ts";
 import { createSegmentService, type SegmentServiceHandle } from "../src/infer/segment_service.ts";
+import { startRegistryWatch } from "../src/runtime/registry_watch.ts";
 import type { CloudInput } from "../src/features/cloud_input.ts";
 import type { SegmentInput, SegmentOutput } from "../src/infer/api.ts";
 import { initAdapterWeights } from "../src/features/adapter_graph.ts";
@@ -35,19 +36,30 @@ function request(cloud: CloudInput, over: Partial<SegmentInput> = {}): SegmentIn
 
 const never = () => new AbortController().signal;
 
+/** A service over `options.root`, followed by the server's registry watcher when `watchIntervalMs` is set. */
 async function withService<T>(
   options: { root: string; watchIntervalMs?: number },
   fn: (s: SegmentServiceHandle) => Promise<T>,
 ): Promise<T> {
   const s = createSegmentService({
     modelsDir: options.root,
-    watchIntervalMs: options.watchIntervalMs ?? 0,
     preloadText: false, // these tests send client embeddings
   });
+  const watch = options.watchIntervalMs
+    ? startRegistryWatch({
+      modelsDir: options.root,
+      intervalMs: options.watchIntervalMs,
+      started: s.whenStarted(),
+      current: () => s.listModels(),
+      refresh: () => s.refresh(),
+    })
+    : undefined;
   try {
     await s.whenStarted();
     return await fn(s);
   } finally {
+    watch?.stop();
+    await watch?.idle();
     await s.close();
   }
 }
@@ -241,15 +253,16 @@ Deno.test("hot reload: a newly published version and model are served without re
       manifest: { defaultLabels: ["x"] },
     });
     await createTinyModel({ root: tiny.root, name: "site", seed: 4 });
+    // Served once the registry watcher has noticed (and refreshed the catalog).
+    const deadline = Date.now() + 5000;
+    while (svc.listModels().length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const v2 = await svc.segment(request(cloud), never());
     assert.equal(v2.version, 2);
     assert.notDeepEqual(v2.scores, v1.scores);
     const old = await svc.segment(request(cloud, { version: 1 }), never());
     assert.deepEqual(old.scores, v1.scores);
-    const deadline = Date.now() + 5000;
-    while (svc.listModels().length < 2 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
     assert.deepEqual(svc.listModels().map((m) => [m.name, m.versions]), [["default", [1, 2]], [
       "site",
       [1],

@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { nodeExternals } from "../tools/bundle_node.ts";
 import { heightBands, randomCoords } from "./server_fixtures.ts";
 
 /** This checkout's root folder, with a trailing slash. */
@@ -16,16 +17,6 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** `proto/` of this checkout, for the bundled clients and servers. */
 export const PROTO_DIR = `${ROOT}proto`;
-
-const EXTERNAL = [
-  "@grpc/grpc-js",
-  "@grpc/proto-loader",
-  "@grpc/reflection",
-  "grpc-health-check",
-  "draco3d",
-  "hono",
-  "@hono/node-server",
-];
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -42,7 +33,7 @@ export async function bundleForNode(entry: string): Promise<{ dir: string; file:
     "bundle",
     "--platform",
     "node",
-    ...EXTERNAL.flatMap((e) => ["--external", e]),
+    ...(await nodeExternals()).flatMap((e) => ["--external", e]),
     "-o",
     file,
     entry,

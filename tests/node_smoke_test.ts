@@ -1,12 +1,13 @@
 /**
  * Runs tests/node/smoke_entry.ts under Node 20: bundles it with `deno bundle`
- * (native and wasm packages left as imports) and runs `node --test` on the
+ * (the npm packages left as imports, as tools/bundle_node.ts leaves them) and runs `node --test` on the
  * result, so Node compatibility of the core modules cannot silently break.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeExternals } from "../tools/bundle_node.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = fileURLToPath(new URL("../../shared", import.meta.url));
@@ -22,15 +23,14 @@ function hasNode(): boolean {
 Deno.test({
   name: "node: the bundled core modules pass their smoke tests under Node",
   ignore: !hasNode(),
-  fn() {
+  async fn() {
     // Bundled inside the repository so that Node resolves the external packages from node_modules.
     const out = join(ROOT, "dist", "node_smoke.mjs");
     const bundle = spawnSync(Deno.execPath(), [
       "bundle",
       "--platform",
       "node",
-      ...["onnxruntime-node", "draco3d", "@grpc/grpc-js", "@grpc/proto-loader"]
-        .flatMap((p) => ["--external", p]),
+      ...(await nodeExternals()).flatMap((p) => ["--external", p]),
       "-o",
       out,
       join(ROOT, "tests/node/smoke_entry.ts"),

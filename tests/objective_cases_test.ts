@@ -9,7 +9,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import {
   objectiveFiniteDifferences,
   objectiveReference,
-} from "../src/kernels/objective_reference.ts";
+} from "../src/train/objective/reference.ts";
 import { mlpGradJson, parseObjectiveCase } from "../src/train/objective/case.ts";
 import { probeObjective, type ProbeOutput } from "../src/train/objective/probe.ts";
 

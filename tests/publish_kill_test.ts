@@ -63,7 +63,7 @@ Deno.test("kill -9 mid-publish: the start-up clean leaves only complete, verifie
     assert.equal(listed.length, published.filter((m) => m === model).length);
     for (const v of listed) {
       const loaded = await loadVersion(root, model, v); // verifies every sha256
-      assert.deepEqual(Object.keys(loaded.manifest.files).sort(), ["notes.txt", "weights.bin"]);
+      assert.deepEqual(Object.keys(loaded.manifest.files).sort(), ["adapter.bin", "adapter.onnx"]);
       versions++;
     }
   }

@@ -12,7 +12,7 @@ const KD = new URL("../../shared/data/draco_testdata/pc_kd_color.drc", import.me
 
 Deno.test("the real segment service behind the gRPC server: same labels as in-process, CLI --server", async () => {
   const tiny = await createTinyModel({ name: "default" });
-  const service = createSegmentService({ modelsDir: tiny.root, watchIntervalMs: 0 });
+  const service = createSegmentService({ modelsDir: tiny.root });
   await service.whenStarted();
   const server = await startServer({
     host: "127.0.0.1",

@@ -12,10 +12,14 @@ Deno.test("`serve` lists registry models, is not ready without a pipeline, exits
   await publishVersion(
     models,
     "indoor",
-    (d) => Deno.writeFile(`${d}/weights.bin`, new Uint8Array(16)),
+    async (d) => {
+      // Valid manifest, unloadable adapter graph: listed, never ready.
+      await Deno.writeFile(`${d}/adapter.onnx`, new Uint8Array(16));
+      await Deno.writeFile(`${d}/adapter.bin`, new Uint8Array(16));
+    },
     {
-      backbone: { kind: "test" },
-      dims: { feature: 16 },
+      backbone: { kind: "descriptor" },
+      dims: { feature: 16, geometric: 48, hidden: 4 },
       text_encoder: { name: "glove-100d" },
       default_labels: ["wall"],
       training: null,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TrainEventMsg, TrainRequestMsg } from "../src/server/messages.ts";
+import type { TrainEventMsg, TrainRequestMsg } from "../src/server/wire.ts";
 import { GRPC_CODES as C } from "../src/server/status.ts";
 import {
   MeanFitTrainer,

@@ -13,11 +13,10 @@ import { listVersions, loadVersion } from "../src/models/registry.ts";
 import { SegmentLoad } from "../src/runtime/segment_load.ts";
 import type { TrainService } from "../src/train/api.ts";
 import { createWorkerTrainService } from "../src/runtime/train_worker.ts";
-import { withTrainingSlots } from "../src/runtime/training_slots.ts";
 import { typedToBytes } from "../src/io/typed_bytes.ts";
 import { defaultProtoDir, GeoguideClient } from "../src/server/grpc.ts";
 import { Logger } from "../src/server/log.ts";
-import type { TrainEventMsg, TrainRequestMsg } from "../src/server/messages.ts";
+import type { TrainEventMsg, TrainRequestMsg } from "../src/server/wire.ts";
 import { type StartOptions, startServer } from "../src/server/server.ts";
 import { GRPC_CODES as C } from "../src/server/status.ts";
 import { tinyTrainScenes } from "./fixtures/tiny_train_scenes.ts";
@@ -285,8 +284,9 @@ async function realRig(models: string) {
     shutdownGraceMs: 2000,
     readinessPollMs: 50,
     trainToken: TOKEN,
+    trainingSlots: 1,
     logger: new Logger(() => {}),
-  }, { segment: segmenter, train: withTrainingSlots(count.service, 1) });
+  }, { segment: segmenter, train: count.service });
   const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`, { token: TOKEN });
   const rig = { server, client, segmenter } as unknown as TestRig;
   return {

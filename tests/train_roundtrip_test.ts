@@ -14,7 +14,7 @@ import { createTrainService } from "../src/train/service.ts";
 import { bytesToInt16, typedToBytes } from "../src/io/typed_bytes.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { Logger } from "../src/server/log.ts";
-import type { TrainEventMsg, TrainRequestMsg } from "../src/server/messages.ts";
+import type { TrainEventMsg, TrainRequestMsg } from "../src/server/wire.ts";
 import { startServer } from "../src/server/server.ts";
 
 Deno.test("Train over gRPC publishes a version that Segment then serves by number", async () => {
@@ -22,7 +22,7 @@ Deno.test("Train over gRPC publishes a version that Segment then serves by numbe
   const data = join(root, "site"), models = join(root, "models");
   const { embeddings } = await writeTinyDataset(data, { scenes: 2, spacing: 0.06, seed: 9 });
   const dim = embeddings.length / TINY_CLASSES.length;
-  const segment = createSegmentService({ modelsDir: models, watchIntervalMs: 0 });
+  const segment = createSegmentService({ modelsDir: models });
   const train = createTrainService({
     modelsDir: models,
     cacheDir: null,

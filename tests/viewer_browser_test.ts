@@ -219,7 +219,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const modelsDir = new URL("../models/", import.meta.url).pathname;
-    const service = createSegmentService({ modelsDir, watchIntervalMs: 0 });
+    const service = createSegmentService({ modelsDir });
     try {
       await service.whenStarted();
       assert.ok(service.ready(), "the default model loads");

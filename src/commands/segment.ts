@@ -170,7 +170,6 @@ async function segmentLocal(a: SegmentArgs, input: CloudInput): Promise<Result> 
   const service = createSegmentService({
     modelsDir: a.modelsDir,
     defaultModel: a.model,
-    watchIntervalMs: 0,
     log,
   });
   try {

@@ -11,15 +11,13 @@
 import { readdir } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
-import { cleanRegistryTemps, STALE_TEMP_MS, watchRegistry } from "../models/registry.ts";
+import { cleanRegistryTemps, STALE_TEMP_MS } from "../models/registry.ts";
+import { startRegistryWatch } from "../runtime/registry_watch.ts";
 import { type SegmentWorkersHandle, startSegmentWorkers } from "../runtime/segment_workers.ts";
 import { createSegmentService } from "../infer/segment_service.ts";
-import type { SegmentService } from "../infer/api.ts";
 import type { Services } from "../runtime/services.ts";
-import type { TrainService } from "../train/api.ts";
 import { createTrainService } from "../train/service.ts";
 import { createWorkerTrainService } from "../runtime/train_worker.ts";
-import { withTrainingSlots } from "../runtime/training_slots.ts";
 import {
   defaultServerConfig,
   resolveServerConfig,
@@ -62,8 +60,10 @@ export function parseServeFlags(args: string[]): Record<string, string> {
 export interface BuiltServices {
   /** The services to serve. */
   services: Services;
-  /** Re-reads the registry (called when it changes). */
+  /** Re-reads the registry: the main-thread catalog and every worker (called when it changes). */
   reload: () => Promise<void>;
+  /** Resolves once the services have read the registry at start. */
+  started: Promise<void>;
   /** Stops the pipelines (workers included). */
   close: () => Promise<void>;
   /** Segment worker threads started (0 = Segment and training run on the main thread). */
@@ -75,7 +75,8 @@ export interface BuiltServices {
  * inference and training pipelines are plugged in. The segment service loads the
  * default model in the background and reports not ready (health NOT_SERVING,
  * readyz 503) until it is loaded and warmed up. Training is offered when
- * `trainingSlots` > 0, at most that many runs at once.
+ * `trainingSlots` > 0 (the server's admission runs at most that many at once). Nothing
+ * here watches the registry: `run` starts the one watcher, which calls `reload`.
  *
  * With `segmentWorkers` > 0, Segment is computed by min(segmentWorkers, concurrency)
  * worker threads and each training run by a worker thread of its own that yields to
@@ -113,29 +114,27 @@ export async function buildServicesFromRegistry(
     });
     const segment = pool;
     return {
-      services: withTraining(segment, train, config.trainingSlots),
+      services: { segment, segmentSlots: segment, ...withTraining(train, config.trainingSlots) },
       reload: () => segment.refresh(),
+      started: Promise.resolve(), // every worker has read the registry
       close: () => Promise.all([segment.close(), train.close()]).then(() => {}),
       segmentWorkers: workers,
     };
   }
-  const segment = createSegmentService({
-    ...segmentOptions,
-    watchIntervalMs: 0, // run() below watches the registry and calls reload
-    log,
-  });
+  const segment = createSegmentService({ ...segmentOptions, log });
   const train = createTrainService({ ...trainOptions, log: trainLog });
   return {
-    services: withTraining(segment, train, config.trainingSlots),
+    services: { segment, ...withTraining(train, config.trainingSlots) },
     reload: () => segment.refresh(),
+    started: segment.whenStarted(),
     close: () => segment.close(),
     segmentWorkers: 0,
   };
 }
 
-/** The services, with training behind `slots` slots (none offered when `slots` is 0). */
-function withTraining(segment: SegmentService, train: TrainService, slots: number): Services {
-  return slots > 0 ? { segment, train: withTrainingSlots(train, slots) } : { segment };
+/** `{ train }` when training is offered (`slots` > 0), else nothing. */
+function withTraining(train: Services["train"], slots: number): Pick<Services, "train"> {
+  return slots > 0 ? { train } : {};
 }
 
 /** Throws an Error naming `dir` when the registry folder cannot be listed. */
@@ -180,7 +179,7 @@ export async function run(args: string[]): Promise<number> {
       {},
     );
   }
-  const { services, reload, close } = await buildServicesFromRegistry(config, logger);
+  const { services, reload, started, close } = await buildServicesFromRegistry(config, logger);
   const viewer = viewerHandler();
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -201,16 +200,14 @@ export async function run(args: string[]): Promise<number> {
     models: config.modelsDir,
     ready: services.segment.ready(),
   });
-  let first = true;
-  const watcher = watchRegistry(config.modelsDir, () => {
-    if (first) return void (first = false);
-    reload().then(() => {
-      server.refreshReadiness();
-      logger.log("info", "registry changed", { models: services.segment.listModels().length });
-    }, (e) => logger.log("error", "registry reload failed", { detail: String(e) }));
-  }, {
+  const watcher = startRegistryWatch({
+    modelsDir: config.modelsDir,
     intervalMs: 5000,
-    onError: (e) => logger.log("warn", "registry poll failed", { detail: String(e) }),
+    started,
+    current: () => services.segment.listModels(),
+    refresh: reload,
+    onRefreshed: () => server.refreshReadiness(),
+    log: (level, message, fields) => logger.log(level, message, fields),
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -5,7 +5,7 @@
  * RGB-D scans with a simulated 2D teacher) as dataset folders.
  *
  * Without `--split`: N scenes (room types in turn) seeded from S into DIR.
- * With `--split standard|site`: the fixed scene lists of `bench/splits.json`
+ * With `--split standard|site`: the fixed scene lists of `synth/splits.ts`
  * into DIR/train and DIR/test (`--scenes` and `--seed` are then ignored).
  * Defaults: 30 views per scan, cast at 0.5 × 640×480 (320×240, scaled
  * intrinsics), class embeddings from the GloVe text encoder (`random`: seeded
@@ -24,7 +24,6 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import splits from "../../bench/splits.json" with { type: "json" };
 import { GeoError } from "../kernels/errors.ts";
 import { Rng } from "../kernels/random.ts";
 import { decodeNpy } from "../io/npy.ts";
@@ -32,8 +31,9 @@ import { parseFlags } from "./_flags.ts";
 import { loadGloveEncoder } from "../text/glove.ts";
 import { SCANNET20 } from "../synth/classes.ts";
 import { generateDataset, type SceneSpec } from "../synth/generate_dataset.ts";
-import { ROOM_TYPES, type RoomType } from "../synth/layout.ts";
+import { ROOM_TYPES } from "../synth/layout.ts";
 import { randomEmbeddings } from "../synth/teacher_quality.ts";
+import { isSplitName, SPLITS } from "../synth/splits.ts";
 
 /** Usage of `synth` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [
@@ -41,8 +41,8 @@ export const USAGE = [
   "  --out DIR          output dataset folder; required",
   "  --scenes N         number of scenes (room types in turn); default 1",
   "  --seed S           seed of the scenes and random embeddings; default 0",
-  "  --split S          standard|site: the fixed lists of bench/splits.json into DIR/train and",
-  "                     DIR/test (--scenes and --seed ignored); default none",
+  "  --split S          standard|site: the fixed lists of src/synth/splits.json into",
+  "                     DIR/train and DIR/test (--scenes and --seed ignored); default none",
   "  --views V          views per scan; default 30",
   "  --scale F          render scale of 640x480, in (0, 1]; default 0.5",
   "  --embeddings E     glove|random|FILE.npy (L x C float32); default glove",
@@ -84,17 +84,6 @@ async function embeddingsFor(source: string, dim: number, seed: number): Promise
   return Float32Array.from(a.data);
 }
 
-type SplitEntry = { name: string; type: string; seed: number; arrangement?: number };
-
-function specsOf(list: SplitEntry[]): SceneSpec[] {
-  return list.map((e) => ({
-    name: e.name,
-    type: e.type as RoomType,
-    seed: e.seed,
-    arrangement: e.arrangement ?? 0,
-  }));
-}
-
 /**
  * Runs the command.
  *
@@ -122,7 +111,7 @@ export async function run(args: string[]): Promise<number> {
   const bad = [...m.keys()].find((k) => !known.includes(k) && !BOOLEAN.has(k));
   const out = m.get("--out");
   const split = m.get("--split");
-  if (bad || !out || (split && split !== "standard" && split !== "site")) {
+  if (bad || !out || (split && !isSplitName(split))) {
     console.error(bad ? `synth: unknown flag ${bad}\n${USAGE}` : USAGE);
     return 2;
   }
@@ -135,10 +124,9 @@ export async function run(args: string[]): Promise<number> {
     if (views < 1) throw new GeoError("invalid_argument", `--views must be ≥ 1, got ${views}`);
     const teacher = m.has("--teacher") ? JSON.parse(m.get("--teacher")!) : undefined;
     const jobs: [string, SceneSpec[]][] = [];
-    if (split) {
-      const s =
-        (splits as unknown as Record<string, { train: SplitEntry[]; test: SplitEntry[] }>)[split];
-      jobs.push([join(out, "train"), specsOf(s.train)], [join(out, "test"), specsOf(s.test)]);
+    if (split && isSplitName(split)) {
+      const s = SPLITS[split];
+      jobs.push([join(out, "train"), s.train], [join(out, "test"), s.test]);
     } else {
       const n = int(m, "--scenes", 1);
       if (n < 1) throw new GeoError("invalid_argument", `--scenes must be ≥ 1, got ${n}`);

@@ -93,7 +93,19 @@ export function initAdapterWeights(dims: AdapterDims, rng: Rng): AdapterWeights 
   };
 }
 
-/** Input and output names of the served inference graph. */
+/** Input and output names of the served inference graph, by role. */
+export interface InferenceIo {
+  /** geometric features input, float32 N×Dg */
+  geometric: string;
+  /** label text embeddings input, float32 L×C */
+  labels: string;
+  /** best label index output, int64 N */
+  label: string;
+  /** best cosine output, float32 N */
+  score: string;
+}
+
+/** Default input and output names of the served inference graph (what manifests declare). */
 export const INFERENCE_IO = {
   /** geometric features, float32 N×Dg */
   geometric: "geometric",
@@ -103,24 +115,26 @@ export const INFERENCE_IO = {
   label: "label",
   /** best cosine per point, float32 N */
   score: "score",
-} as const;
+} as const satisfies InferenceIo;
 
 /**
  * The served graph: inputs `geometric` (float32 N×Dg) and `label_embeddings` (float32
  * L×C), adapter weights as initializers; outputs `label` (int64 N, argmax over labels of
  * cos(F_i, E_l)) and `score` (float32 N, that best cosine). The N×L score matrix stays
  * inside the graph: F·Êᵀ (Ê row-normalised) is divided by max(|F_i|, 1e-8) after the max.
+ * `io` renames the inputs and outputs (default {@link INFERENCE_IO}).
  */
 export function buildAdapterInferenceGraph(
-  options: AdapterDims & { weights: AdapterWeights },
+  options: AdapterDims & { weights: AdapterWeights; io?: InferenceIo },
 ): G.Graph {
+  const io = options.io ?? INFERENCE_IO;
   const g = new G.Graph({ float: "float32", name: "geoguide_adapter" });
-  const geo = g.input(INFERENCE_IO.geometric, ["N", options.dg]);
-  const emb = g.input(INFERENCE_IO.labels, ["L", options.dim]);
+  const geo = g.input(io.geometric, ["N", options.dg]);
+  const emb = g.input(io.labels, ["L", options.dim]);
   const f = adapterForward(geo, adapterConstants(g, options, options.weights));
   const dots = G.matmul(f, G.transpose(G.l2Normalize(emb)));
-  g.output(INFERENCE_IO.label, G.argMax(dots, 1));
+  g.output(io.label, G.argMax(dots, 1));
   const best = G.reduceMax(dots, [1]);
-  g.output(INFERENCE_IO.score, G.div(best, G.squeeze(G.rowNorm(f), [1])));
+  g.output(io.score, G.div(best, G.squeeze(G.rowNorm(f), [1])));
   return g;
 }

@@ -116,16 +116,19 @@ export class LabelEmbedder {
 
   /** The (cached) text encoder of `model`. */
   async encoderFor(model: LoadedModel): Promise<TextEncoder> {
-    const name = model.manifest.text_encoder.name;
+    const te = model.manifest.text_encoder;
+    const name = te.name;
     let encoder: TextEncoder;
     if (name === GLOVE_SG_100D_ID) {
       encoder = await this.#glove();
     } else if (name === CLIP_ONNX_ENCODER) {
       let p = this.#clip.get(model);
       if (!p) {
-        p = OnnxTextEncoder.create(model.files.file(BUNDLE_FILES.textEncoderOnnx), {
+        p = OnnxTextEncoder.create(model.files.file(te.file ?? BUNDLE_FILES.textEncoderOnnx), {
           id: `${CLIP_ONNX_ENCODER}:${model.name}@${model.version}`,
           defaultTemplate: model.promptTemplate,
+          inputName: te.input,
+          outputName: te.output,
           session: this.#session,
         });
         p.catch(() => this.#clip.delete(model));

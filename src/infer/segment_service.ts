@@ -1,10 +1,13 @@
 /**
  * The inference `SegmentService`: serves every model and version of a registry folder,
- * loads the default model at start (not ready until it is loaded and warmed up), keeps
- * a bounded set of loaded versions, and follows the registry (`watchRegistry`) so that a
- * newly published version is served without a restart.
+ * loads the default model at start (not ready until it is loaded and warmed up) and
+ * keeps a bounded set of loaded versions. It reads the registry folder at start and on
+ * `refresh()` only, never per request: model names and versions resolve from the
+ * in-memory catalog of the last read. It does not watch the folder itself: the server's
+ * one watcher (`runtime/registry_watch.ts`) calls `refresh()` when the folder changes, so
+ * a newly published version is served without a restart once the watcher noticed it.
  *
- * A request for version 0 resolves to the latest version on disk at that moment; a
+ * A request for version 0 resolves to the latest version of the last registry read; a
  * loaded version is evicted (least recently used) beyond `maxLoaded`, its sessions
  * released once no request uses it.
  *
@@ -18,7 +21,8 @@ import { segmentCloud, summarizeLabels, throwIfAborted } from "./inference.ts";
 import { LabelEmbedder } from "./label_embeddings.ts";
 import { describeRegistry } from "../models/catalog.ts";
 import { CLIENT_EMBEDDINGS_ENCODER, type LoadedModel, loadModel } from "../models/bundle.ts";
-import { listVersions, resolveDefaultModel, watchRegistry } from "../models/registry.ts";
+import { listModels, resolveDefaultModel } from "../models/registry.ts";
+import { resolveModel } from "../models/resolve.ts";
 import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "./api.ts";
 
 /** Options of {@link createSegmentService}. */
@@ -29,8 +33,6 @@ export interface SegmentServiceOptions {
   defaultModel?: string;
   /** Most model versions kept loaded at once (default 3). */
   maxLoaded?: number;
-  /** Registry poll interval, ms (default 5000); 0 = do not watch (read once at start). */
-  watchIntervalMs?: number;
   /** onnxruntime options (threads, provider) of every session. */
   session?: SessionOptions;
   /** Label embedder (default: a new one over the process-wide GloVe). */
@@ -51,11 +53,11 @@ export interface SegmentServiceOptions {
 export interface SegmentServiceHandle extends SegmentService {
   /** Resolves once the first registry read and default-model load finished (or failed). */
   whenStarted(): Promise<void>;
-  /** Re-reads the registry now (what the watcher does on a change). */
+  /** Re-reads the registry now (what the server's registry watcher calls on a change). */
   refresh(): Promise<void>;
   /** The versions loaded now, as "name@version", least recently used first. */
   loadedVersions(): string[];
-  /** Stops watching and releases every session. */
+  /** Releases every session. */
   close(): Promise<void>;
 }
 
@@ -77,6 +79,8 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
   const log = options.log ?? (() => {});
   const entries = new Map<string, Entry>(); // insertion order = LRU order
   let models: ModelInfo[] = [];
+  /** Published versions (ascending) of every model, by name, as of the last registry read. */
+  let catalog = new Map<string, readonly number[]>();
   let defaultName: string | null = null;
   let readyKey = "";
   let closed = false;
@@ -115,21 +119,10 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     };
   };
 
-  const resolveVersion = async (name: string, version: number): Promise<number> => {
-    const versions = await listVersions(root, name);
-    if (versions.length === 0) {
-      const names = models.map((m) => m.name).join(", ") || "none";
-      throw new GeoError("not_found", `Unknown model '${name}'; available: ${names}`);
-    }
-    const v = version === 0 ? versions[versions.length - 1] : version;
-    if (!versions.includes(v)) {
-      throw new GeoError(
-        "not_found",
-        `Model '${name}' has no version ${v}; versions: ${versions.join(", ")}`,
-      );
-    }
-    return v;
-  };
+  /** The version `version` (0 = latest) of `name` names; not_found worded by `resolveModel`. */
+  const resolveVersion = (name: string, version: number): number =>
+    resolveModel([...catalog].map(([n, versions]) => ({ name: n, versions })), name, version)
+      .version;
 
   const withModel = async <T>(
     name: string,
@@ -167,6 +160,8 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
 
   const refreshNow = async () => {
     if (closed) return;
+    // The versions first: they stay current even when a manifest below cannot be read.
+    catalog = new Map((await listModels(root)).map((m) => [m.name, m.versions]));
     models = await describeRegistry(root, options.defaultModel ?? "");
     defaultName = resolveDefaultModel(models.map((m) => m.name), options.defaultModel ?? "");
     models = models.map((m) => ({ ...m, isDefault: m.name === defaultName }));
@@ -184,17 +179,6 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
   };
 
   const started = refresh().catch(() => {});
-  const interval = options.watchIntervalMs ?? 5000;
-  let first = true;
-  const watcher = interval > 0
-    ? watchRegistry(root, () => {
-      if (first) return void (first = false); // the initial state was read above
-      refresh().catch(() => {});
-    }, {
-      intervalMs: interval,
-      onError: (e) => log("warn", "registry poll failed", { detail: String(e) }),
-    })
-    : undefined;
 
   return {
     async segment(input: SegmentInput, signal: AbortSignal): Promise<SegmentOutput> {
@@ -241,7 +225,6 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     loadedVersions: () => [...entries.keys()],
     async close() {
       closed = true;
-      watcher?.stop();
       await chain;
       const pending: Promise<void>[] = [];
       for (const e of entries.values()) {

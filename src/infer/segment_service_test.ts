@@ -35,7 +35,6 @@ Deno.test("segment service: loaded versions are bounded, evicted ones reload wit
   for (const seed of [2, 3]) await createTinyModel({ root: tiny.root, name: "default", seed });
   const svc = createSegmentService({
     modelsDir: tiny.root,
-    watchIntervalMs: 0,
     maxLoaded: 2,
     preloadText: false,
   });
@@ -61,7 +60,6 @@ Deno.test("segment service: limits, bad raw input, abort after the start, positi
   const tiny = await createTinyModel({ name: "default" });
   const svc = createSegmentService({
     modelsDir: tiny.root,
-    watchIntervalMs: 0,
     preloadText: false,
   });
   try {
@@ -98,7 +96,6 @@ Deno.test("segment service: a configured default model that is missing keeps it 
   const svc = createSegmentService({
     modelsDir: tiny.root,
     defaultModel: "default",
-    watchIntervalMs: 0,
     log: (_level, message) => logs.push(message),
   });
   try {
@@ -117,7 +114,6 @@ Deno.test("segment service: onChange reports the registry read before the model 
   const seen: { models: number; ready: boolean }[] = [];
   const svc = createSegmentService({
     modelsDir: tiny.root,
-    watchIntervalMs: 0,
     preloadText: false,
     onChange: () => seen.push({ models: svc.listModels().length, ready: svc.ready() }),
   });
@@ -127,6 +123,26 @@ Deno.test("segment service: onChange reports the registry read before the model 
     await svc.refresh();
     assert.equal(seen.length, 4);
     assert.deepEqual(seen.at(-1), { models: 1, ready: true });
+  } finally {
+    await svc.close();
+  }
+});
+
+Deno.test("segment service: names and versions resolve from the catalog of the last registry read, not from disk", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  const svc = createSegmentService({ modelsDir: tiny.root, preloadText: false });
+  try {
+    await svc.whenStarted();
+    await createTinyModel({ root: tiny.root, name: "default", seed: 2 });
+    // Published but not yet refreshed: version 0 is still 1, version 2 is unknown.
+    assert.equal((await svc.segment(rawRequest(50), never())).version, 1);
+    await assert.rejects(
+      svc.segment(rawRequest(50, { version: 2 }), never()),
+      (e: unknown) => e instanceof GeoError && e.kind === "not_found",
+    );
+    await svc.refresh(); // what the server's registry watcher does once it noticed
+    assert.equal((await svc.segment(rawRequest(50), never())).version, 2);
+    assert.deepEqual(svc.listModels().map((m) => m.versions), [[1, 2]]);
   } finally {
     await svc.close();
   }

@@ -1,6 +1,6 @@
 /**
  * Draco point clouds and meshes ↔ `PointCloud`, the only adapter of the
- * `draco3d` wasm package.
+ * `draco3d` wasm package (loaded by draco_wasm.ts).
  *
  * Two position layouts are read: one 3-component POSITION attribute
  * (draco_encoder, Open3D, glTF tools) and three single-component attributes,
@@ -17,28 +17,18 @@
  * @module
  */
 
-import draco3d from "draco3d";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
 import { checkDracoBounds } from "./draco_bounds.ts";
 import { encoderHeapBytes } from "./draco_encode.ts";
 import { readDracoHeader } from "./draco_header.ts";
+import { dracoDecoderModule, type DracoWasm, dropDracoDecoder } from "./draco_wasm.ts";
 import { checkPoints, type DecodeOptions, pointLimit } from "./limits.ts";
 
 export { encodeDraco, type EncodeDracoOptions } from "./draco_encode.ts";
 
-// deno-lint-ignore no-explicit-any
-type Wasm = any;
-
-let decoderModule: Promise<Wasm> | null = null;
-
-const quiet = { print: () => {}, printErr: () => {} };
-
-function getDecoder(): Promise<Wasm> {
-  const m: Promise<Wasm> = decoderModule ?? draco3d.createDecoderModule({ ...quiet });
-  decoderModule = m;
-  return m;
-}
+type Wasm = DracoWasm;
+const getDecoder = dracoDecoderModule;
 
 /** One attribute as found in the decoded geometry. */
 interface AttrInfo {
@@ -265,7 +255,7 @@ export async function decodeDraco(
     if (e instanceof GeoError) throw e;
     // The wasm instance trapped (abort, out-of-bounds): its state cannot be trusted any more.
     trapped = true;
-    decoderModule = null;
+    dropDracoDecoder();
     throw new GeoError("invalid_argument", `${source}: corrupt Draco data (the decoder aborted)`, {
       cause: e,
     });
@@ -273,7 +263,7 @@ export async function decodeDraco(
     if (!trapped) {
       for (const o of [geom, buffer, decoder]) if (o) m.destroy(o);
       // wasm memory never shrinks: drop a module one big request grew, so it does not stay pinned.
-      if (m.HEAPU8.length > MAX_IDLE_HEAP_BYTES && decoderModule) decoderModule = null;
+      if (m.HEAPU8.length > MAX_IDLE_HEAP_BYTES) dropDracoDecoder();
     }
   }
 }

@@ -5,21 +5,11 @@
  * @module
  */
 
-import draco3d from "draco3d";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
+import { dracoEncoderModule } from "./draco_wasm.ts";
 
-// deno-lint-ignore no-explicit-any
-type Wasm = any;
-
-let encoderModule: Promise<Wasm> | null = null;
-
-function getEncoder(): Promise<Wasm> {
-  const m: Promise<Wasm> = encoderModule ??
-    draco3d.createEncoderModule({ print: () => {}, printErr: () => {} });
-  encoderModule = m;
-  return m;
-}
+const getEncoder = dracoEncoderModule;
 
 /** Size in bytes of the encoder's wasm heap (creating the module if needed). */
 export async function encoderHeapBytes(): Promise<number> {

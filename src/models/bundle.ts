@@ -2,13 +2,11 @@
  * The model bundle: what one registry version folder `models/<name>/<version>/` holds and
  * how it is written and loaded.
  *
- * Files:
- * - `manifest.json` (written by `publishVersion`): the `ModelManifest` fields plus
- *   `dims: { feature: C, geometric: Dg, hidden: H }`, `backbone: { kind: "descriptor",
- *   version, dim: Dg }` or `{ kind: "onnx", file: "backbone.onnx", version, dim: Dg }`,
- *   `text_encoder: { name, dim: C }` (`"glove-sg-100d@1"` default, `"clip-onnx"` with the
- *   file `text_encoder.onnx`, or `"client-embeddings"`), `default_labels`,
- *   `prompt_template` (one `{}`), `voxel_size` (metres), `training` (or null).
+ * Files (names as the manifest declares them; `manifest.ts` documents every field):
+ * - `manifest.json` (written by `publishVersion`): backbone (descriptor or ONNX), dims,
+ *   text encoder (`"glove-sg-100d@1"` default, `"clip-onnx"` with the file
+ *   `text_encoder.onnx`, or `"client-embeddings"`), the adapter's files and tensor names,
+ *   default labels, prompt template, voxel size, training record.
  * - `adapter.onnx`: the served inference graph (`buildAdapterInferenceGraph`) with the
  *   adapter weights as initializers, dynamic N and L.
  * - `adapter.bin`: float32 LE concatenation of w1 (Dg×H), b1 (H), w2 (H×C), b2 (C).
@@ -23,7 +21,7 @@ import { join } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import { DESCRIPTOR_VERSION } from "../kernels/geometric_descriptor.ts";
 import { Rng } from "../kernels/random.ts";
-import { encodeModel } from "../onnx/onnx_proto.ts";
+import { describeModel, encodeModel } from "../onnx/onnx_proto.ts";
 import { createSession, type Session, type SessionOptions } from "../onnx/session.ts";
 import { GLOVE_SG_100D_ID } from "../text/glove_convert.ts";
 import {
@@ -31,41 +29,32 @@ import {
   type AdapterWeights,
   buildAdapterInferenceGraph,
   INFERENCE_IO,
+  type InferenceIo,
 } from "../features/adapter_graph.ts";
-import { type Backbone, createBackbone } from "../features/backbones/backbone.ts";
+import type { Backbone } from "../features/backbones/backbone.ts";
+import { createBackbone } from "../features/backbones/factory.ts";
+import { type LoadedVersion, loadVersion, publishVersion } from "./registry.ts";
 import {
-  type LoadedVersion,
-  loadVersion,
+  BUNDLE_FILES,
+  CLIP_ONNX_ENCODER,
+  DEFAULT_PROMPT_TEMPLATE,
+  DEFAULT_VOXEL_SIZE,
   type ManifestDraft,
   type ModelManifest,
-  publishVersion,
-} from "./registry.ts";
+} from "./manifest.ts";
 import { analyzeScene } from "../features/scene_geometry.ts";
 import { decodeAdapterWeights, encodeAdapterWeights } from "./adapter_weights.ts";
 
 /** The `adapter.bin` codec, re-exported for the importers of this module. */
 export { decodeAdapterWeights, encodeAdapterWeights } from "./adapter_weights.ts";
-
-/** File names inside a bundle. */
-export const BUNDLE_FILES = {
-  /** served inference graph */
-  adapterOnnx: "adapter.onnx",
-  /** raw adapter weights */
-  adapterBin: "adapter.bin",
-  /** ONNX backbone (kind "onnx") */
-  backboneOnnx: "backbone.onnx",
-  /** CLIP-style text encoder (text encoder "clip-onnx") */
-  textEncoderOnnx: "text_encoder.onnx",
-} as const;
-
-/** Default voxel side for inference, metres. */
-export const DEFAULT_VOXEL_SIZE = 0.02;
-/** Default prompt template (the bare label). */
-export const DEFAULT_PROMPT_TEMPLATE = "{}";
-/** Text encoder name meaning "the client always sends embeddings". */
-export const CLIENT_EMBEDDINGS_ENCODER = "client-embeddings";
-/** Text encoder name of a bundled CLIP-style ONNX text encoder. */
-export const CLIP_ONNX_ENCODER = "clip-onnx";
+/** Bundle file names and manifest defaults, re-exported for the importers of this module. */
+export {
+  BUNDLE_FILES,
+  CLIENT_EMBEDDINGS_ENCODER,
+  CLIP_ONNX_ENCODER,
+  DEFAULT_PROMPT_TEMPLATE,
+  DEFAULT_VOXEL_SIZE,
+} from "./manifest.ts";
 
 /** What `writeBundleFiles` writes. */
 export interface BundleContent {
@@ -77,6 +66,8 @@ export interface BundleContent {
   backbone?: Uint8Array;
   /** Further files by relative path, e.g. `loss_curve.png`, `text_encoder.onnx`. */
   extraFiles?: Record<string, Uint8Array>;
+  /** Tensor names of the adapter graph (default `INFERENCE_IO`; the manifest declares them). */
+  io?: InferenceIo;
 }
 
 /**
@@ -86,7 +77,11 @@ export interface BundleContent {
  * @throws GeoError invalid_argument when a weight has the wrong length
  */
 export async function writeBundleFiles(dir: string, bundle: BundleContent): Promise<void> {
-  const graph = buildAdapterInferenceGraph({ ...bundle.dims, weights: bundle.weights });
+  const graph = buildAdapterInferenceGraph({
+    ...bundle.dims,
+    weights: bundle.weights,
+    io: bundle.io,
+  });
   await writeFile(join(dir, BUNDLE_FILES.adapterOnnx), encodeModel(graph));
   await writeFile(
     join(dir, BUNDLE_FILES.adapterBin),
@@ -112,9 +107,15 @@ export interface BundleManifestOptions {
    * Backbone; default the descriptor (version default `DESCRIPTOR_VERSION`). "onnx" needs
    * `backbone` bytes.
    */
-  backbone?: { kind: "descriptor"; version?: string } | { kind: "onnx"; version?: string };
+  backbone?:
+    | { kind: "descriptor"; version?: string }
+    | { kind: "onnx"; version?: string; input?: string; output?: string };
   /** Text encoder name (default `"glove-sg-100d@1"`). */
   textEncoder?: string;
+  /** Tensor names of the bundled ONNX text encoder ("clip-onnx"). */
+  textEncoderIo?: { input?: string; output?: string };
+  /** Tensor names of the adapter graph (default `INFERENCE_IO`). */
+  adapterIo?: InferenceIo;
   /** Labels used when a client sends none (default []). */
   defaultLabels?: string[];
   /** Prompt template with one `{}` (default `"{}"`). */
@@ -122,11 +123,7 @@ export interface BundleManifestOptions {
   /** Voxel side for inference, metres (default 0.02). */
   voxelSize?: number;
   /** Training record: config, metrics (test_miou …), loss_curve; default null. */
-  training?: {
-    config: Record<string, unknown>;
-    metrics: Record<string, unknown>;
-    [k: string]: unknown;
-  } | null;
+  training?: ManifestDraft["training"];
   /** Creation time, ISO 8601 (default: now, at publish). */
   created?: string;
 }
@@ -142,24 +139,55 @@ export function bundleManifestDraft(options: BundleManifestOptions): ManifestDra
       `Voxel size must be a positive number of metres, got ${voxelSize}`,
     );
   }
-  const backbone = bb.kind === "descriptor"
+  const backbone: ManifestDraft["backbone"] = bb.kind === "descriptor"
     ? { kind: "descriptor", version: bb.version ?? DESCRIPTOR_VERSION, dim: dims.dg }
     : {
       kind: "onnx",
       file: BUNDLE_FILES.backboneOnnx,
       version: bb.version ?? "onnx",
       dim: dims.dg,
+      ...(bb.input ? { input: bb.input } : {}),
+      ...(bb.output ? { output: bb.output } : {}),
     };
+  const textEncoder = options.textEncoder ?? GLOVE_SG_100D_ID;
   return {
     ...(options.created ? { created: options.created } : {}),
     backbone,
     dims: { feature: dims.dim, geometric: dims.dg, hidden: dims.hidden },
-    text_encoder: { name: options.textEncoder ?? GLOVE_SG_100D_ID, dim: dims.dim },
+    text_encoder: {
+      name: textEncoder,
+      dim: dims.dim,
+      ...(textEncoder === CLIP_ONNX_ENCODER
+        ? { file: BUNDLE_FILES.textEncoderOnnx, ...options.textEncoderIo }
+        : {}),
+    },
+    adapter: {
+      file: BUNDLE_FILES.adapterOnnx,
+      weights: BUNDLE_FILES.adapterBin,
+      io: options.adapterIo ?? { ...INFERENCE_IO },
+    },
     default_labels: options.defaultLabels ?? [],
     prompt_template: options.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE,
     voxel_size: voxelSize,
     training: options.training ?? null,
   };
+}
+
+/** The first real input (not an initializer, not `skip`) and the `prefer`red or first output. */
+function onnxIo(
+  bytes: Uint8Array,
+  skip: string,
+  prefer: string,
+): { input: string; output: string } {
+  const m = describeModel(bytes);
+  const init = new Set(m.initializers);
+  const input = m.inputs.map((i) => i.name).find((n) => n && !init.has(n) && n !== skip);
+  const outputs = m.outputs.map((o) => o.name);
+  const output = outputs.includes(prefer) ? prefer : outputs[0];
+  if (!input || !output) {
+    throw new GeoError("invalid_argument", "A bundled ONNX model has no input or no output");
+  }
+  return { input, output };
 }
 
 /**
@@ -171,35 +199,38 @@ export function publishBundle(
   name: string,
   bundle: BundleContent & { manifest: Omit<BundleManifestOptions, "dims"> },
 ): Promise<ModelManifest> {
-  const draft = bundleManifestDraft({ ...bundle.manifest, dims: bundle.dims });
-  return publishVersion(root, name, (dir) => writeBundleFiles(dir, bundle), draft);
+  const o = bundle.manifest;
+  const bb = o.backbone;
+  const textOnnx = bundle.extraFiles?.[BUNDLE_FILES.textEncoderOnnx];
+  const draft = bundleManifestDraft({
+    ...o,
+    dims: bundle.dims,
+    // Declare the tensor names of bundled ONNX models (the loader then needs no guessing).
+    backbone: bb?.kind === "onnx" && bundle.backbone
+      ? { ...onnxIo(bundle.backbone, "", ""), ...bb }
+      : bb,
+    textEncoderIo: o.textEncoder === CLIP_ONNX_ENCODER && textOnnx
+      ? { ...onnxIo(textOnnx, "attention_mask", "text_embeds"), ...o.textEncoderIo }
+      : o.textEncoderIo,
+  });
+  const io = draft.adapter?.io as InferenceIo;
+  return publishVersion(root, name, (dir) => writeBundleFiles(dir, { ...bundle, io }), draft);
 }
 
-/**
- * Adapter sizes from a manifest's `dims` (feature C, geometric Dg, hidden H).
- *
- * @throws GeoError failed_precondition when `geometric` or `hidden` is missing
- */
+/** Adapter sizes from a manifest's `dims` (feature C, geometric Dg, hidden H). */
 export function manifestDims(manifest: ModelManifest): AdapterDims {
   const { feature, geometric, hidden } = manifest.dims;
-  for (const [k, v] of [["geometric", geometric], ["hidden", hidden]] as const) {
-    if (!Number.isInteger(v) || (v as number) < 1) {
-      throw new GeoError(
-        "failed_precondition",
-        `${manifest.name} v${manifest.version}: dims.${k} is missing`,
-      );
-    }
-  }
   return { dg: geometric, hidden, dim: feature };
 }
 
-/** Reads a loaded version's `adapter.bin`. */
+/** Reads a loaded version's adapter weights (`adapter.weights`, `adapter.bin`). */
 export async function readAdapterWeights(
   loaded: LoadedVersion,
 ): Promise<{ dims: AdapterDims; weights: AdapterWeights }> {
   const dims = manifestDims(loaded.manifest);
-  const path = loaded.file(BUNDLE_FILES.adapterBin);
-  return { dims, weights: decodeAdapterWeights(await readFile(path), dims, path) };
+  const rel = loaded.manifest.adapter.weights;
+  const bytes = await readFile(loaded.file(rel));
+  return { dims, weights: decodeAdapterWeights(bytes, dims, `${loaded.manifest.name}: ${rel}`) };
 }
 
 /** Best label and score per row, as the adapter graph returns them. */
@@ -264,16 +295,14 @@ export async function loadModel(
   const files = await loadVersion(root, name, version);
   const m = files.manifest;
   const dims = manifestDims(m);
-  const bbSpec = m.backbone as { kind: string; version?: string; dim?: number; file?: string };
   const backbone = createBackbone(
-    {
-      kind: bbSpec.kind,
-      version: bbSpec.version,
-      dim: bbSpec.dim ?? dims.dg,
-      ...(bbSpec.kind === "onnx"
-        ? { path: files.file(bbSpec.file ?? BUNDLE_FILES.backboneOnnx), session: options.session }
-        : {}),
-    } as Parameters<typeof createBackbone>[0],
+    m.backbone.kind === "onnx"
+      ? {
+        ...m.backbone,
+        path: files.file(m.backbone.file),
+        session: options.session,
+      } as Parameters<typeof createBackbone>[0]
+      : m.backbone,
   );
   if (backbone.dim !== dims.dg) {
     throw new GeoError(
@@ -281,13 +310,7 @@ export async function loadModel(
       `${name} v${m.version}: backbone gives ${backbone.dim} features, dims.geometric is ${dims.dg}`,
     );
   }
-  const voxelSize = typeof m.voxel_size === "number" && m.voxel_size > 0
-    ? m.voxel_size
-    : DEFAULT_VOXEL_SIZE;
-  const promptTemplate = typeof m.prompt_template === "string" && m.prompt_template
-    ? m.prompt_template
-    : DEFAULT_PROMPT_TEMPLATE;
-  const session = await createSession(files.file(BUNDLE_FILES.adapterOnnx), options.session);
+  const session = await createSession(files.file(m.adapter.file), options.session);
   const release = async () => {
     await session.release();
     await (backbone as { release?: () => Promise<void> }).release?.();
@@ -298,10 +321,11 @@ export async function loadModel(
     manifest: m,
     files,
     dims,
-    voxelSize,
-    promptTemplate,
+    voxelSize: m.voxel_size,
+    promptTemplate: m.prompt_template,
     backbone,
-    classify: (geometric, embeddings) => classifyWith(session, dims, geometric, embeddings),
+    classify: (geometric, embeddings) =>
+      classifyWith(session, m.adapter.io, dims, geometric, embeddings),
     release,
   };
   if (!options.skipWarmUp) {
@@ -317,6 +341,7 @@ export async function loadModel(
 
 async function classifyWith(
   session: Session,
+  io: InferenceIo,
   dims: AdapterDims,
   geometric: Float32Array,
   embeddings: Float32Array,
@@ -333,13 +358,13 @@ async function classifyWith(
   const n = geometric.length / dims.dg;
   if (n === 0) return { label: new Int32Array(0), score: new Float32Array(0) };
   const out = await session.run({
-    [INFERENCE_IO.geometric]: { data: geometric, dims: [n, dims.dg] },
-    [INFERENCE_IO.labels]: { data: embeddings, dims: [embeddings.length / dims.dim, dims.dim] },
-  }, [INFERENCE_IO.label, INFERENCE_IO.score]);
-  const raw = out[INFERENCE_IO.label].data;
+    [io.geometric]: { data: geometric, dims: [n, dims.dg] },
+    [io.labels]: { data: embeddings, dims: [embeddings.length / dims.dim, dims.dim] },
+  }, [io.label, io.score]);
+  const raw = out[io.label].data;
   const label = new Int32Array(n);
   for (let i = 0; i < n; i++) label[i] = Number(raw[i]);
-  return { label, score: out[INFERENCE_IO.score].data as Float32Array };
+  return { label, score: out[io.score].data as Float32Array };
 }
 
 /** One run of backbone + adapter on a small seeded synthetic scene (a noisy box corner). */

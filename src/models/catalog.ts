@@ -1,22 +1,47 @@
 /**
- * `ModelInfo` of every registry model (for ListModels and model checks),
+ * The description of every registry model (for ListModels and model checks),
  * read from the manifest of each model's latest version.
  *
  * @module
  */
 
 import { listModels, loadVersion, resolveDefaultModel } from "./registry.ts";
-import type { ModelInfo } from "../infer/api.ts";
+
+/**
+ * One registry model as ListModels describes it (the shape of `infer/api.ts`'s `ModelInfo`,
+ * declared here so that models/ does not import infer/).
+ */
+export interface ModelDescription {
+  /** Model name (registry folder). */
+  readonly name: string;
+  /** Published versions, ascending. */
+  readonly versions: readonly number[];
+  /** Whether an empty request model means this one. */
+  readonly isDefault: boolean;
+  /** Feature / text embedding dimension of the latest version. */
+  readonly featureDim: number;
+  /** Text encoder name of the latest version. */
+  readonly textEncoder: string;
+  /** Backbone kind of the latest version. */
+  readonly backbone: string;
+  /** Training summary of the latest version, a JSON object text ("" when none). */
+  readonly trainingSummary: string;
+  /** Default labels of the latest version. */
+  readonly defaultLabels: readonly string[];
+}
 
 /**
  * Describes every model of the registry at `root`; `preferredDefault` ("" =
  * pick, see `resolveDefaultModel`) marks the default. Each latest version is
  * loaded and verified (sha256), so a corrupt model fails here.
  */
-export async function describeRegistry(root: string, preferredDefault = ""): Promise<ModelInfo[]> {
+export async function describeRegistry(
+  root: string,
+  preferredDefault = "",
+): Promise<ModelDescription[]> {
   const models = await listModels(root);
   const def = resolveDefaultModel(models.map((m) => m.name), preferredDefault);
-  const out: ModelInfo[] = [];
+  const out: ModelDescription[] = [];
   for (const m of models) {
     const { manifest } = await loadVersion(root, m.name);
     out.push({

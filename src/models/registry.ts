@@ -2,32 +2,53 @@
  * The model registry on disk: `<root>/<name>/<version>/manifest.json` plus
  * the files it lists, versions numbered 1, 2, …
  *
- * A version is published atomically: written into a temporary sibling
- * folder (`.tmp-…`), fsynced, then renamed to the next free number; it is
- * never changed afterwards. Concurrent publishers get distinct versions; a
- * crash leaves only a temporary folder, which listing ignores and
- * `cleanStaleTemps` (also run by `publishVersion`, for folders older than an hour) and
- * `cleanRegistryTemps` (all models, at server start) remove. Loading checks
- * the manifest fields and the sha256 of every file.
+ * A version is published atomically and never changed afterwards: its files and manifest
+ * are written into a temporary sibling folder (`.tmp-…`) and fsynced; the publisher then
+ * claims the next free number N by creating the empty folder `N` (`mkdir` fails when N is
+ * taken, atomically, also between processes and hosts sharing the volume) and renames the
+ * temporary folder onto its own empty claim. Nobody renames onto a folder it did not
+ * create, so two publishers can never replace each other's version (a rename onto an
+ * existing empty folder succeeds on POSIX; onto a non-empty one it fails). Listing ignores
+ * folders without manifest.json (claims in flight, temporary folders). A crash leaves a
+ * temporary folder or an empty claim: `cleanStaleTemps` (run by `publishVersion`, for
+ * folders older than an hour) and `cleanRegistryTemps` (all models, at server start) remove
+ * them. Loading checks the manifest fields (`manifest.ts`) and the sha256 of every file.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import { tempFolderName, tempWriterGone, TMP_PREFIX } from "./registry_temps.ts";
 import {
+  completeManifest,
+  MANIFEST_FILE,
   type ManifestDraft,
+  manifestJson,
+  manifestSource,
   MODEL_NAME_RE,
   type ModelManifest,
-  validateManifest,
+  parseManifest,
 } from "./manifest.ts";
+import { resolveModel } from "./resolve.ts";
 
-/** The manifest schema and its check, re-exported for the importers of this module. */
-export { type ManifestDraft, type ModelManifest, validateManifest } from "./manifest.ts";
+/** The manifest types, re-exported for the importers of this module. */
+export type { ManifestDraft, ModelManifest } from "./manifest.ts";
+/** Default-model resolution, re-exported for the importers of this module. */
+export { resolveDefaultModel } from "./resolve.ts";
 
 /** A loaded and verified version. */
 export interface LoadedVersion {
@@ -105,23 +126,6 @@ export async function listModels(root: string): Promise<RegistryModel[]> {
   return out;
 }
 
-/**
- * The default model among `names`: `preferred` when given (must exist),
- * else the only one, else "default" when present, else the first by name;
- * null when there are none.
- */
-export function resolveDefaultModel(names: readonly string[], preferred = ""): string | null {
-  if (preferred) {
-    if (!names.includes(preferred)) {
-      throw new GeoError("not_found", `Default model '${preferred}' is not in the registry`);
-    }
-    return preferred;
-  }
-  if (names.length === 0) return null;
-  if (names.length === 1) return names[0];
-  return names.includes("default") ? "default" : [...names].sort()[0];
-}
-
 /** sha256 (hex) of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -144,53 +148,49 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 /**
- * Loads version `version` (0 = latest) of `name`: reads and validates the
- * manifest (name and version must match the folders) and checks the sha256
- * of every listed file and that no unlisted file is present. Throws
- * not_found for a missing model/version, failed_precondition for a bad one.
+ * Loads version `version` (0 = latest) of `name`: resolves it (`resolveModel`), reads and
+ * parses the manifest (name and version must match the folders) and checks the sha256 of
+ * every listed file and that no unlisted file is present. Messages name the model, the
+ * version and the file, never a path (the cause keeps it).
+ *
+ * @throws GeoError not_found for a missing model/version, failed_precondition for a bad one
  */
 export async function loadVersion(root: string, name: string, version = 0): Promise<LoadedVersion> {
   const versions = await listVersions(root, name);
-  if (versions.length === 0) {
-    throw new GeoError("not_found", `Model '${name}' is not in the registry ${root}`);
-  }
-  const v = version === 0 ? versions[versions.length - 1] : version;
-  if (!versions.includes(v)) {
-    throw new GeoError(
-      "not_found",
-      `Model '${name}' has no version ${v}; versions: ${versions.join(", ")}`,
-    );
-  }
+  const catalog = versions.length > 0 ? [{ name, versions }] : await listModels(root);
+  const v = resolveModel(catalog, name, version).version;
   const dir = join(root, name, String(v));
-  const source = join(dir, "manifest.json");
+  const where = manifestSource(name, v);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(source, "utf8"));
+    parsed = JSON.parse(await readFile(join(dir, MANIFEST_FILE), "utf8"));
   } catch (e) {
-    throw new GeoError("failed_precondition", `${source}: not readable JSON`, { cause: e });
+    throw new GeoError("failed_precondition", `${where}: ${MANIFEST_FILE} is not readable JSON`, {
+      cause: e,
+    });
   }
-  const manifest = validateManifest(parsed, source);
+  const manifest = parseManifest(parsed, { source: where });
   if (manifest.name !== name || manifest.version !== v) {
     throw new GeoError(
       "failed_precondition",
-      `${source}: says ${manifest.name} version ${manifest.version} but lies in ${name}/${v}`,
+      `${where}: the manifest says ${manifest.name} version ${manifest.version}`,
     );
   }
-  const present = (await walk(dir)).filter((f) => f !== "manifest.json");
+  const present = (await walk(dir)).filter((f) => f !== MANIFEST_FILE);
   for (const f of present) {
     if (!(f in manifest.files)) {
-      throw new GeoError("failed_precondition", `${dir}: file ${f} is not in the manifest`);
+      throw new GeoError("failed_precondition", `${where}: file ${f} is not in the manifest`);
     }
   }
   for (const [rel, sha] of Object.entries(manifest.files)) {
     if (!present.includes(rel)) {
-      throw new GeoError("failed_precondition", `${dir}: file ${rel} is missing`);
+      throw new GeoError("failed_precondition", `${where}: file ${rel} is missing`);
     }
     const actual = await sha256File(join(dir, rel));
     if (actual !== sha) {
       throw new GeoError(
         "failed_precondition",
-        `${dir}: file ${rel} has sha256 ${actual.slice(0, 12)}…, the manifest says ${
+        `${where}: file ${rel} has sha256 ${actual.slice(0, 12)}…, the manifest says ${
           sha.slice(0, 12)
         }… (corrupt or modified)`,
       );
@@ -212,6 +212,22 @@ async function fsyncPath(path: string): Promise<void> {
 }
 
 /**
+ * Removes a version folder that is still empty an hour after its creation: the claim of a
+ * publisher that died between claiming the number and renaming its folder onto it (a live
+ * one renames within milliseconds). True when removed.
+ */
+async function removeStaleClaim(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    if (!st.isDirectory() || Date.now() - st.mtimeMs < STALE_TEMP_MS) return false;
+    await rmdir(path); // fails unless empty: a published version is never touched
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Removes the temporary folders of `name` whose writer is gone (see `registry_temps.ts`) or
  * at least `maxAgeMs` old (0 = all); their names.
  */
@@ -225,6 +241,10 @@ async function removeTemps(root: string, name: string, maxAgeMs: number): Promis
   }
   const removed: string[] = [];
   for (const e of entries) {
+    if (/^[1-9][0-9]*$/.test(e)) {
+      if (await removeStaleClaim(join(root, name, e))) removed.push(e);
+      continue;
+    }
     if (!e.startsWith(TMP_PREFIX)) continue;
     const p = join(root, name, e);
     try {
@@ -279,11 +299,15 @@ export async function cleanRegistryTemps(root: string, maxAgeMs = 0): Promise<st
 }
 
 /**
- * Publishes a new version of `name`: `writeFiles(dir)` writes the files into
- * a temporary folder, their sha256 go into the manifest, everything is
- * fsynced and the folder renamed to the next free version number. If
- * `writeFiles` throws, the temporary folder is removed and nothing is
- * published. Returns the manifest as written.
+ * Publishes a new version of `name`: `writeFiles(dir)` writes the files into a temporary
+ * folder, their sha256 go into the manifest (`completeManifest`), everything is fsynced,
+ * the next free version number is claimed (`mkdir`, exclusive) and the folder renamed onto
+ * the claim (see the module doc). Safe for concurrent publishers in threads, processes or
+ * hosts sharing the registry volume: each gets a distinct, complete version. If
+ * `writeFiles` throws, the temporary folder is removed and nothing is published. Returns
+ * the manifest as written.
+ *
+ * @throws GeoError invalid_argument for a bad name or draft (naming the field)
  */
 export async function publishVersion(
   root: string,
@@ -297,10 +321,11 @@ export async function publishVersion(
   await cleanStaleTemps(root, name);
   const tmp = join(modelDir, tempFolderName());
   await mkdir(tmp);
+  let claim: string | undefined;
   try {
     await writeFiles(tmp);
     const rels = await walk(tmp);
-    if (rels.includes("manifest.json")) {
+    if (rels.includes(MANIFEST_FILE)) {
       throw new GeoError(
         "invalid_argument",
         "writeFiles must not write manifest.json; pass the manifest instead",
@@ -312,28 +337,41 @@ export async function publishVersion(
       await fsyncPath(join(tmp, rel));
     }
     const created = manifest.created ?? new Date().toISOString();
+    // Checks the draft before a number is claimed; the version is filled in below.
+    completeManifest(manifest, { name, version: 1, created, files });
     let version = ((await listVersions(root, name)).at(-1) ?? 0) + 1;
     for (let attempt = 0; attempt < 1000; attempt++, version++) {
-      const full = validateManifest(
-        { ...manifest, name, version, created, files },
-        `${name} version ${version}`,
-      );
-      const mpath = join(tmp, "manifest.json");
-      await writeFile(mpath, JSON.stringify(full, null, 2) + "\n");
+      const target = join(modelDir, String(version));
+      try {
+        await mkdir(target); // the claim: fails when the number is taken
+      } catch (e) {
+        if ((e as { code?: string }).code === "EEXIST") continue;
+        throw e;
+      }
+      claim = target;
+      const full = completeManifest(manifest, { name, version, created, files });
+      const mpath = join(tmp, MANIFEST_FILE);
+      await writeFile(mpath, manifestJson(full));
       await fsyncPath(mpath);
       await fsyncPath(tmp);
       try {
-        await rename(tmp, join(modelDir, String(version)));
+        await rename(tmp, target); // onto our own empty claim: atomic replace
       } catch (e) {
         const code = (e as { code?: string }).code;
-        if (code === "EEXIST" || code === "ENOTEMPTY") continue;
+        // Only a foreign writer ignoring the claim protocol fills our claim: take the next.
+        if (code === "EEXIST" || code === "ENOTEMPTY") {
+          claim = undefined;
+          continue;
+        }
         throw e;
       }
+      claim = undefined;
       await fsyncPath(modelDir);
       return full;
     }
     throw new GeoError("internal", `Could not find a free version number for ${name}`);
   } catch (e) {
+    if (claim) await rmdir(claim).catch(() => {});
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }

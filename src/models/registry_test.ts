@@ -15,14 +15,17 @@ import {
 } from "./registry.ts";
 
 const draft: ManifestDraft = {
-  backbone: { kind: "test-mlp" },
-  dims: { feature: 8 },
+  backbone: { kind: "descriptor" },
+  dims: { feature: 8, geometric: 48, hidden: 4 },
   text_encoder: { name: "glove-100d" },
   default_labels: ["wall", "floor"],
   training: { config: { steps: 3 }, metrics: { miou: 0.5 } },
 };
 
+/** The files the manifest names (adapter graph and weights, dummy bytes) plus two more. */
 async function writeWeights(dir: string, tag: string): Promise<void> {
+  await writeFile(join(dir, "adapter.onnx"), "graph");
+  await writeFile(join(dir, "adapter.bin"), new Uint8Array([4, 5, 6]));
   await writeFile(join(dir, "weights.bin"), new Uint8Array([1, 2, 3, tag.length]));
   await mkdir(join(dir, "sub"));
   await writeFile(join(dir, "sub", "note.txt"), `version ${tag}`);
@@ -40,7 +43,12 @@ Deno.test("versions are numbered 1, 2, … and load with verified sha256", async
     const m2 = await publishVersion(root, "site", (d) => writeWeights(d, "bb"), draft);
     assert.equal(m1.version, 1);
     assert.equal(m2.version, 2);
-    assert.deepEqual(Object.keys(m1.files), ["sub/note.txt", "weights.bin"]);
+    assert.deepEqual(Object.keys(m1.files), [
+      "adapter.bin",
+      "adapter.onnx",
+      "sub/note.txt",
+      "weights.bin",
+    ]);
     assert.deepEqual(await listVersions(root, "site"), [1, 2]);
     assert.deepEqual(await listModels(root), [{ name: "site", versions: [1, 2] }]);
     const latest = await loadVersion(root, "site");
@@ -49,8 +57,14 @@ Deno.test("versions are numbered 1, 2, … and load with verified sha256", async
     const first = await loadVersion(root, "site", 1);
     assert.equal(first.manifest.name, "site");
     assert.equal(first.manifest.dims.feature, 8);
-    await assert.rejects(loadVersion(root, "site", 3), geoKind("not_found", /no version 3/));
-    await assert.rejects(loadVersion(root, "other"), geoKind("not_found", /other/));
+    await assert.rejects(
+      loadVersion(root, "site", 3),
+      geoKind("not_found", /^Model "site" has no version 3; versions: 1, 2$/),
+    );
+    await assert.rejects(
+      loadVersion(root, "other"),
+      geoKind("not_found", /^Unknown model "other"; available: site$/),
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -115,6 +129,26 @@ Deno.test("concurrent publishers get distinct versions", async () => {
   }
 });
 
+Deno.test("an empty version folder (another publisher's claim) is never taken over; a stale one is removed", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const claim = join(root, "site", "1");
+    await mkdir(claim, { recursive: true });
+    const m = await publishVersion(root, "site", (d) => writeWeights(d, "a"), draft);
+    assert.equal(m.version, 2, "version 1 is claimed by a publisher in flight");
+    assert.deepEqual(await readdir(claim), []);
+    assert.deepEqual(await listVersions(root, "site"), [2]);
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(claim, old, old);
+    await utimes(join(root, "site", "2"), old, old);
+    assert.equal(await cleanStaleTemps(root, "site"), 1, "the dead claim goes, version 2 stays");
+    assert.deepEqual((await readdir(join(root, "site"))).sort(), ["2"]);
+    assert.equal((await loadVersion(root, "site", 2)).manifest.version, 2);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("a modified, missing or extra file fails the sha256 check", async () => {
   const root = await Deno.makeTempDir();
   try {
@@ -147,11 +181,11 @@ Deno.test("a manifest with a missing field is refused, naming the field", async 
     await publishVersion(root, "site", (d) => writeWeights(d, "a"), draft);
     const path = join(root, "site", "1", "manifest.json");
     const m = JSON.parse(await Deno.readTextFile(path));
-    delete m.dims;
+    delete m.dims.hidden;
     await Deno.writeTextFile(path, JSON.stringify(m));
     await assert.rejects(
       loadVersion(root, "site"),
-      geoKind("failed_precondition", /dims\.feature/),
+      geoKind("failed_precondition", /^model "site" version 1: field 'dims\.hidden' must be/),
     );
     await assert.rejects(
       publishVersion(root, "bad/name", (d) => writeWeights(d, "a"), draft),
@@ -168,7 +202,10 @@ Deno.test("default model resolution", () => {
   assert.equal(resolveDefaultModel(["b", "default", "a"]), "default");
   assert.equal(resolveDefaultModel(["b", "a"]), "a");
   assert.equal(resolveDefaultModel(["b", "a"], "b"), "b");
-  assert.throws(() => resolveDefaultModel(["a"], "z"), geoKind("not_found", /'z'/));
+  assert.throws(
+    () => resolveDefaultModel(["a"], "z"),
+    geoKind("not_found", /^Unknown default model "z"; available: a$/),
+  );
 });
 
 Deno.test("the watcher reports new versions", async () => {

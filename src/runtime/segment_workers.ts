@@ -2,23 +2,27 @@
  * A `SegmentService` computed off the main thread: a pool of `node:worker_threads`
  * workers (`service_worker.ts`), each running `createSegmentService` over the same
  * registry and serving one request at a time, so the main thread only does transport
- * (it keeps receiving calls, and the transport's queue time counts the wait).
+ * (it keeps receiving calls, and admission's queue time counts the wait).
  *
- * - A request goes to an idle worker (typed arrays copied once into fresh buffers that
- *   are transferred; the results are transferred back without a copy). With no idle
- *   worker it waits in the pool, FIFO.
+ * - The pool is an executor without a queue: the server's admission (`admission.ts`)
+ *   hands it a request only while `running < capacity()` (it implements
+ *   `SegmentExecutorSlots`), so an idle worker is always there. A request goes to an idle
+ *   worker at once (typed arrays copied once into fresh buffers that are transferred;
+ *   the results are transferred back without a copy); one handed to a pool with no idle
+ *   worker (used without admission) fails at once with `resource_exhausted`.
  * - Cancellation is forwarded: the worker aborts its own request and answers with the
  *   error it stopped with. A `GeoError` keeps its kind and message across the thread.
  * - `ready()` is true when AT LEAST ONE worker has the default model loaded (so a
- *   worker being replaced or reloading does not take the server out of service); a
- *   request goes to a ready worker whenever one is ready. `listModels()` answers from the
- *   state the workers push (the most recent one).
- * - `refresh()` makes every worker re-read the registry.
+ *   worker being replaced or reloading does not take the server out of service); while
+ *   one is ready, only ready workers count in `capacity()` and get requests.
+ *   `listModels()` answers from the state the workers push (the most recent one).
+ * - `refresh()` makes every worker re-read the registry (sent by the server's one
+ *   registry watcher, `registry_watch.ts`; workers never watch it themselves).
  * - A worker that dies fails its request (`internal`) and is replaced; replacements that
  *   die before reading the registry are retried with a growing delay (up to 30 s).
  *
- * `load` counts requests held by the pool (running or waiting for a worker), for
- * training to yield to (see `segment_load.ts`).
+ * `load` counts requests running in the pool, for training to yield to (see
+ * `segment_load.ts`).
  *
  * @module
  */
@@ -27,6 +31,7 @@ import { Worker } from "node:worker_threads";
 import { GeoError } from "../kernels/errors.ts";
 import { throwIfAborted } from "../infer/inference.ts";
 import { SegmentLoad } from "./segment_load.ts";
+import type { SegmentExecutorSlots } from "./admission.ts";
 import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "../infer/api.ts";
 import {
   errorFromWire,
@@ -56,14 +61,14 @@ export interface SegmentWorkersOptions {
   load?: SegmentLoad;
   /** Log sink (worker logs are forwarded to it). */
   log?: PoolLog;
-  /** Worker entry module (default `service_worker.ts` beside this file). */
+  /** Worker entry module (default `service_worker.ts` beside this file; `.mjs` in a Node bundle). */
   workerUrl?: URL;
   /** Test hooks: workers honour `test(...)`; `onHeld` hears of a held request. */
   testHooks?: { onHeld?: (id: number) => void };
 }
 
 /** A running pool; see the module doc. */
-export interface SegmentWorkersHandle extends SegmentService {
+export interface SegmentWorkersHandle extends SegmentService, SegmentExecutorSlots {
   /** The shared Segment load the pool counts its requests in. */
   readonly load: SegmentLoad;
   /** Makes every worker re-read the registry; resolves when all did (rejects on a failure). */
@@ -72,7 +77,7 @@ export interface SegmentWorkersHandle extends SegmentService {
   workerCount(): number;
   /** Sends a test action to worker `index` (default 0); only with `testHooks`. */
   test(action: TestAction, index?: number): void;
-  /** Closes every worker (their sessions released) and fails requests still waiting. */
+  /** Closes every worker (their sessions released). */
   close(): Promise<void>;
 }
 
@@ -107,9 +112,14 @@ export async function startSegmentWorkers(
   }
   const log: PoolLog = options.log ?? (() => {});
   const load = options.load ?? new SegmentLoad();
-  const url = options.workerUrl ?? new URL("./service_worker.ts", import.meta.url);
+  // Beside this module: the TypeScript source, or in a bundle for Node (tools/bundle_node.ts)
+  // the bundled worker `service_worker.mjs`.
+  const url = options.workerUrl ??
+    (import.meta.url.endsWith(".ts")
+      ? new URL("./service_worker.ts", import.meta.url)
+      : new URL("./service_worker.mjs", import.meta.url));
   const slots: (Slot | null)[] = new Array(options.workers).fill(null);
-  const waiters: { take: (s: Slot) => void; fail: (e: GeoError) => void }[] = [];
+  const capacityListeners: (() => void)[] = [];
   let models: ModelInfo[] = [];
   let nextId = 1;
   let closed = false;
@@ -119,14 +129,13 @@ export async function startSegmentWorkers(
 
   const live = () => slots.filter((s): s is Slot => s !== null);
   const anyReady = () => live().some((s) => s.state?.ready);
-  const pump = () => {
-    while (waiters.length > 0) {
-      const ready = anyReady();
-      const idle = live().find((s) => !s.busy && s.state && (s.state.ready || !ready));
-      if (!idle) return;
-      idle.busy = true;
-      waiters.shift()!.take(idle);
-    }
+  /** Workers that may take a request: the ready ones while one is ready, else the started ones. */
+  const usable = () => {
+    const ready = anyReady();
+    return live().filter((s) => s.state && (s.state.ready || !ready));
+  };
+  const capacityMayHaveChanged = () => {
+    for (const l of capacityListeners) l();
   };
 
   const spawn = (index: number): Promise<void> => {
@@ -161,7 +170,7 @@ export async function startSegmentWorkers(
         }
         slot.state = { ready: m.ready, models: m.models };
         models = m.models;
-        pump();
+        capacityMayHaveChanged();
       } else if (m.type === "log") log(m.level, m.message, { ...m.fields, worker: index });
       else if (m.type === "held") options.testHooks?.onHeld?.(m.id);
       else {
@@ -212,34 +221,25 @@ export async function startSegmentWorkers(
       slot.worker.postMessage(m, transfer);
     });
 
-  const acquire = (signal: AbortSignal) =>
-    new Promise<Slot>((resolve, reject) => {
-      const onAbort = () => {
-        const i = waiters.indexOf(waiter);
-        if (i >= 0) waiters.splice(i, 1);
-        reject(GeoError.from(signal.reason ?? new GeoError("cancelled", "Request cancelled")));
-      };
-      const waiter = {
-        take: (s: Slot) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(s);
-        },
-        fail: (e: GeoError) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(e);
-        },
-      };
-      if (closed) return reject(new GeoError("unavailable", "The Segment workers are closed"));
-      signal.addEventListener("abort", onAbort, { once: true });
-      waiters.push(waiter);
-      pump();
-    });
+  /** An idle usable worker, marked busy; throws when there is none (the pool never queues). */
+  const take = (): Slot => {
+    if (closed) throw new GeoError("unavailable", "The Segment workers are closed");
+    const slot = usable().find((s) => !s.busy);
+    if (!slot) {
+      throw new GeoError(
+        "resource_exhausted",
+        `All ${live().length} Segment workers are busy; retry later`,
+      );
+    }
+    slot.busy = true;
+    return slot;
+  };
 
   const segment = async (input: SegmentInput, signal: AbortSignal): Promise<SegmentOutput> => {
     throwIfAborted(signal);
+    const slot = take();
     load.enter();
     try {
-      const slot = await acquire(signal);
       const id = nextId++;
       const cancel = () =>
         slot.worker.postMessage({ type: "cancel", id, reason: errorToWire(signal.reason) });
@@ -251,10 +251,9 @@ export async function startSegmentWorkers(
         return fromTransfer(reply.output);
       } finally {
         signal.removeEventListener("abort", cancel);
-        slot.busy = false;
-        pump();
       }
     } finally {
+      slot.busy = false;
       load.leave();
     }
   };
@@ -274,6 +273,8 @@ export async function startSegmentWorkers(
     listModels: () => models,
     ready: () => !closed && anyReady(),
     workerCount: () => live().length,
+    capacity: () => (closed ? 0 : usable().length),
+    onCapacity: (listener) => void capacityListeners.push(listener),
     async refresh() {
       const ready = live().filter((s) => s.state);
       await Promise.all(ready.map((s) => call(s, { type: "refresh", id: nextId++ })));
@@ -287,8 +288,6 @@ export async function startSegmentWorkers(
       closed = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      const gone = new GeoError("unavailable", "The Segment workers are closed");
-      for (const w of waiters.splice(0)) w.fail(gone);
       await Promise.all(
         live().map(async (s) => {
           let timer: ReturnType<typeof setTimeout> | undefined;

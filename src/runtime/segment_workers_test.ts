@@ -5,6 +5,7 @@ import { randomEmbeddings } from "../../tests/fixtures/adapter_reference.ts";
 import { segmentInput } from "../infer/segment_input.ts";
 import { createSegmentService } from "../infer/segment_service.ts";
 import { type SegmentWorkersHandle, startSegmentWorkers } from "./segment_workers.ts";
+import { SegmentLane } from "./admission.ts";
 import type { SegmentInput, SegmentOutput } from "../infer/api.ts";
 
 const KD = new URL("../../../shared/data/draco_testdata/pc_kd_color.drc", import.meta.url);
@@ -61,7 +62,7 @@ async function withPool(
     testHooks: { onHeld: (id) => held.push(id) },
   });
   try {
-    await until(() => pool.ready());
+    await until(() => pool.capacity() === workers); // every worker ready
     await body(pool, held);
   } finally {
     await pool.close();
@@ -69,7 +70,7 @@ async function withPool(
 }
 
 Deno.test("segment workers: results equal the in-process service bit for bit; errors keep kind and message", async () => {
-  const local = createSegmentService({ ...service, watchIntervalMs: 0 });
+  const local = createSegmentService(service);
   await local.whenStarted();
   try {
     await withPool(2, async (pool) => {
@@ -152,4 +153,34 @@ Deno.test("segment workers: refresh reaches every worker; a worker module that c
       workerUrl: new URL("./no_such_worker_module.ts", import.meta.url),
     }),
   );
+});
+
+Deno.test("segment workers: the pool has no queue; admission hands it work only while a worker is free, also while one is replaced", async () => {
+  await withPool(1, async (pool, held) => {
+    const lane = new SegmentLane({ concurrency: 4, maxQueued: 4, executor: pool });
+    assert.equal(pool.capacity(), 1);
+    let handedWhileBusy = 0;
+    const viaLane = (i: number) =>
+      lane.run(() => {
+        if (pool.load.inFlight >= pool.capacity()) handedWhileBusy++;
+        return pool.segment(request({ kind: "draco", bytes: draco }), signal());
+      }, signal()).then((out) => [i, out.labels.length]);
+    pool.test("hold");
+    const first = viaLane(0);
+    await until(() => held.length === 1);
+    const rest = [1, 2].map(viaLane);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual([lane.running, lane.queued, pool.load.inFlight], [1, 2, 1]);
+    // Handed a request beyond its free workers (without admission), the pool refuses at once.
+    const e = await rejection(pool.segment(request({ kind: "draco", bytes: draco }), signal()));
+    assert.equal(e.kind, "resource_exhausted");
+    // The held worker crashes: its request fails, the others wait in admission (not in the
+    // pool) until the replacement can take work.
+    pool.test("crash");
+    assert.equal((await rejection(first)).kind, "internal");
+    assert.equal(lane.queued + lane.running, 2);
+    assert.deepEqual(await Promise.all(rest), [[1, 7733], [2, 7733]]);
+    assert.equal(handedWhileBusy, 0, "admission never handed the pool more than it could run");
+    assert.deepEqual([lane.running, lane.queued, pool.load.inFlight], [0, 0, 0]);
+  });
 });

@@ -44,8 +44,7 @@ function serveSegment(data: SegmentWorkerData): void {
   const post = (m: FromSegmentWorker, transfer: ArrayBuffer[] = []) =>
     port.postMessage(m, transfer);
   const service = createSegmentService({
-    ...data.options,
-    watchIntervalMs: 0, // the main thread watches the registry and sends "refresh"
+    ...data.options, // never watches the registry: the main thread's watcher sends "refresh"
     onChange: () => pushState(),
     log,
   });

@@ -4,7 +4,7 @@
  * events back by message, stops when the call's signal aborts (forwarded) and returns
  * the result; the worker ends with the run, so a finished run leaves no memory behind.
  * Calls run side by side, each in its own thread: limiting them is the job of
- * `withTrainingSlots` (the server's admission).
+ * the Train lane of `admission.ts` (the server's admission).
  *
  * Cancelling reaches the worker's loop within one step: besides the "cancel" message
  * (which a busy worker may read only many steps later), the main thread sets a shared
@@ -24,7 +24,7 @@ import { GeoError } from "../kernels/errors.ts";
 import type { SegmentLoad } from "./segment_load.ts";
 import type { TrainResult, TrainService } from "../train/api.ts";
 import { findPublishedRun } from "../train/publish.ts";
-import { abortError } from "./training_slots.ts";
+import { abortError } from "./admission.ts";
 import {
   errorFromWire,
   errorToWire,
@@ -44,7 +44,7 @@ export interface WorkerTrainServiceOptions {
   yieldMs?: number;
   /** Log lines of the runs. */
   log?: (line: string) => void;
-  /** Worker entry module (default `service_worker.ts` beside this file). */
+  /** Worker entry module (default `service_worker.ts` beside this file; `.mjs` in a Node bundle). */
   workerUrl?: URL;
   /** How long a cancelled worker may take to stop before it is terminated, ms (default 3000). */
   cancelGraceMs?: number;
@@ -60,7 +60,12 @@ const cancelled = () => new GeoError("cancelled", "Training was cancelled");
 
 /** Creates the worker-backed training service (see the module doc). */
 export function createWorkerTrainService(options: WorkerTrainServiceOptions): WorkerTrainService {
-  const url = options.workerUrl ?? new URL("./service_worker.ts", import.meta.url);
+  // Beside this module: the TypeScript source, or in a bundle for Node (tools/bundle_node.ts)
+  // the bundled worker `service_worker.mjs`.
+  const url = options.workerUrl ??
+    (import.meta.url.endsWith(".ts")
+      ? new URL("./service_worker.ts", import.meta.url)
+      : new URL("./service_worker.mjs", import.meta.url));
   const running = new Set<Worker>();
   const graceMs = options.cancelGraceMs ?? 3000;
   let closed = false;

@@ -33,7 +33,7 @@ export interface SegmentWorkerData {
   /** Options of `createSegmentService` that survive structured cloning (no functions). */
   readonly options: Omit<
     SegmentServiceOptions,
-    "embedder" | "log" | "onChange" | "watchIntervalMs"
+    "embedder" | "log" | "onChange"
   >;
   /** Whether the test actions (`hold`, `release`, `crash`) are honoured. */
   readonly testHooks: boolean;

@@ -4,10 +4,12 @@
  * Training, `grpc.health.v1.Health` and server reflection on one port, and
  * offers a typed client (CLI `segment --server`, tests).
  *
- * Messages are plain objects (see `messages.ts`): proto-loader runs with
- * `keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true`.
- * int64 fields are JavaScript numbers (exact up to 2^53, ample for model
- * versions and seeds).
+ * Messages are plain objects (see `wire.ts`): snake_case fields, int64 as
+ * JavaScript numbers (exact up to 2^53, ample for model versions and seeds),
+ * enums as names, oneofs with a discriminator field. The geoguide.v1 services
+ * (de)serialise them with the code generated into `src/gen/` (`wireCodec`);
+ * proto-loader, run with the same options, supplies their method tables and
+ * the descriptors that server reflection serves.
  *
  * TLS (`tls` option) is served under Deno and Node alike; the server does
  * not ask for client certificates, so it is given no CA roots (see
@@ -39,13 +41,15 @@ import {
   wrapBidi,
   wrapUnary,
 } from "./rpc_context.ts";
-import type {
-  ListModelsResponseMsg,
-  SegmentRequestMsg,
-  SegmentResponseMsg,
-  TrainEventMsg,
-  TrainRequestMsg,
-} from "./messages.ts";
+import {
+  type ListModelsResponseMsg,
+  type SegmentRequestMsg,
+  type SegmentResponseMsg,
+  type TrainEventMsg,
+  type TrainRequestMsg,
+  WIRE_OBJECT_OPTIONS,
+  wireCodec,
+} from "./wire.ts";
 
 /** Fully qualified service names, as health checks and reflection know them. */
 export const SERVICE_NAMES = {
@@ -57,13 +61,7 @@ export const SERVICE_NAMES = {
 // us as an error we report in one line. GRPC_VERBOSITY=ERROR|INFO|DEBUG turns its log back on.
 if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
 
-const LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: Number,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, ...WIRE_OBJECT_OPTIONS };
 
 /** Folder holding `geoguide/v1/*.proto` in this checkout. */
 export function defaultProtoDir(): string {
@@ -76,6 +74,35 @@ function loadGeoguide(protoDir = defaultProtoDir()): protoLoader.PackageDefiniti
     { ...LOADER_OPTIONS, includeDirs: [protoDir] },
   );
 }
+
+/**
+ * The geoguide.v1 service `name` of `pkgDef`, its methods (de)serialising with the
+ * generated code instead of proto-loader's reflection (same bytes, same objects).
+ */
+function geoguideService(
+  pkgDef: protoLoader.PackageDefinition,
+  name: string,
+): grpc.ServiceDefinition {
+  const service = pkgDef[name] as protoLoader.ServiceDefinition;
+  const pkg = name.slice(0, name.lastIndexOf("."));
+  const codec = (t: protoLoader.MessageTypeDefinition<object, object>) =>
+    wireCodec(`${pkg}.${(t.type as { name: string }).name}`);
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [key, method] of Object.entries(service)) {
+    const req = codec(method.requestType), res = codec(method.responseType);
+    out[key] = {
+      ...method,
+      requestSerialize: (v: unknown) => toBuffer(req.serialize(v)),
+      requestDeserialize: req.deserialize,
+      responseSerialize: (v: unknown) => toBuffer(res.serialize(v)),
+      responseDeserialize: res.deserialize,
+    };
+  }
+  return out;
+}
+
+const toBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export type { BidiHandler, RpcContext, UnaryHandler };
 
@@ -172,17 +199,13 @@ export async function startGrpcServer(
   handlers: GrpcHandlers,
 ): Promise<GrpcServerHandle> {
   const pkgDef = loadGeoguide(options.protoDir);
-  const loaded = grpc.loadPackageDefinition(pkgDef) as unknown as {
-    geoguide: { v1: Record<string, { service: grpc.ServiceDefinition }> };
-  };
-  const v1 = loaded.geoguide.v1;
   const server = new grpc.Server(channelOptions(options));
   const shutdownAc = new AbortController();
-  server.addService(v1.Segmentation.service, {
+  server.addService(geoguideService(pkgDef, SERVICE_NAMES.segmentation), {
     Segment: wrapUnary(handlers.segment, shutdownAc.signal),
     ListModels: wrapUnary(handlers.listModels, shutdownAc.signal),
   });
-  server.addService(v1.Training.service, {
+  server.addService(geoguideService(pkgDef, SERVICE_NAMES.training), {
     Train: wrapBidi(handlers.train, shutdownAc.signal),
   });
   const health = new HealthImplementation({
@@ -286,7 +309,9 @@ export class GeoguideClient {
 
   /** @param address "host:port" @param options TLS, token, limits */
   constructor(address: string, options: GeoguideClientOptions = {}) {
-    const v1 = (grpc.loadPackageDefinition(loadGeoguide(options.protoDir)) as Dyn).geoguide.v1;
+    const pkgDef = loadGeoguide(options.protoDir);
+    const client = (name: string) =>
+      grpc.makeGenericClientConstructor(geoguideService(pkgDef, name), name.split(".").pop()!);
     const creds = options.tls
       ? grpc.credentials.createSsl(options.tls.caFile ? readFileSync(options.tls.caFile) : null)
       : grpc.credentials.createInsecure();
@@ -296,8 +321,8 @@ export class GeoguideClient {
       "grpc.max_send_message_length": max,
     };
     if (options.tls?.serverName) chan["grpc.ssl_target_name_override"] = options.tls.serverName;
-    this.#segmentation = new v1.Segmentation(address, creds, chan);
-    this.#training = new v1.Training(address, creds, chan);
+    this.#segmentation = new (client(SERVICE_NAMES.segmentation))(address, creds, chan);
+    this.#training = new (client(SERVICE_NAMES.training))(address, creds, chan);
     const Health = grpc.makeGenericClientConstructor(healthService as Dyn, "Health");
     this.#health = new Health(address, creds, chan);
     const reflectionProto = join(

@@ -27,7 +27,7 @@ import { GeoError, invalid } from "../kernels/errors.ts";
 import { classColor } from "../render/palette.ts";
 import { checkBearer } from "./auth.ts";
 import type { Logger } from "./log.ts";
-import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./messages.ts";
+import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./wire.ts";
 import type { RpcContext, UnaryHandler } from "./rpc_context.ts";
 import { toClientStatus } from "./status.ts";
 

@@ -13,7 +13,7 @@ import {
   type SegmentLimits,
 } from "./segment_handler.ts";
 import { httpStatusOf } from "./status.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { SegmentLane } from "../runtime/admission.ts";
 
 /**
  * TEST DOUBLE of SegmentService: records its inputs, decodes the cloud and
@@ -99,7 +99,7 @@ const PCD_TEXT = [
 
 interface SetupOptions extends Partial<SegmentLimits> {
   maxBodyBytes?: number;
-  queue?: WorkQueue;
+  queue?: SegmentLane;
   token?: string;
   logger?: Logger;
 }
@@ -107,7 +107,7 @@ interface SetupOptions extends Partial<SegmentLimits> {
 /** The API over the real Segment / ListModels handlers around a RecordingService. */
 function setup(options: SetupOptions = {}) {
   const service = new RecordingService();
-  const queue = options.queue ?? new WorkQueue({ concurrency: 4, maxQueued: 4 });
+  const queue = options.queue ?? new SegmentLane({ concurrency: 4, maxQueued: 4 });
   const deps = {
     service,
     queue,
@@ -289,7 +289,7 @@ Deno.test("/api/segment refuses bad requests before calling the service", async 
 });
 
 Deno.test("/api/segment waits in the shared work queue and reports queue time", async () => {
-  const queue = new WorkQueue({ concurrency: 1, maxQueued: 1 });
+  const queue = new SegmentLane({ concurrency: 1, maxQueued: 1 });
   const { service, handle } = setup({ queue });
   let open!: () => void;
   service.gate = new Promise((r) => (open = r));

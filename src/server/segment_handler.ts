@@ -1,22 +1,23 @@
 /**
  * Segmentation.Segment and Segmentation.ListModels: protobuf ↔ `infer/api.ts`
- * translation, request checks that need no decoding, the work queue and the
- * request metrics.
+ * translation, request checks that need no decoding, admission (the Segment lane) and
+ * the request metrics.
  *
  * @module
  */
 
-import { GeoError, invalid, quote } from "../kernels/errors.ts";
+import { GeoError, invalid } from "../kernels/errors.ts";
 import { checkPointLimit, rawPointCount } from "../features/cloud_input.ts";
 import type { CloudInput } from "../features/cloud_input.ts";
 import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "../infer/api.ts";
 import { bytesToFloat32, typedToBytes } from "../io/typed_bytes.ts";
 import { checkTemplate } from "../text/text_encoder.ts";
 import { checkBearer } from "./auth.ts";
-import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./messages.ts";
+import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./wire.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
-import type { WorkQueue } from "./work_queue.ts";
+import type { SegmentLane } from "../runtime/admission.ts";
+import { resolveModel } from "../models/resolve.ts";
 
 /** Per-request limits of Segment (see config.ts for their flags and defaults). */
 export interface SegmentLimits {
@@ -34,8 +35,8 @@ export interface SegmentLimits {
 export interface SegmentHandlerDeps {
   /** The inference side. */
   readonly service: SegmentService;
-  /** Shared work queue (gRPC and HTTP alike). */
-  readonly queue: WorkQueue;
+  /** The server's Segment admission lane (gRPC and HTTP alike). */
+  readonly queue: SegmentLane;
   /** Request limits. */
   readonly limits: SegmentLimits;
   /** Bearer token; "" = open. */
@@ -106,24 +107,16 @@ export function cloudFromMsg(
   throw invalid(`${source}: cloud is missing (set cloud.draco, cloud.raw or cloud.file)`);
 }
 
-/** Throws not_found when `model`/`version` name nothing in `models` ("" / 0 = default / latest). */
+/**
+ * Throws not_found (worded by `resolveModel`) when `model`/`version` name nothing in
+ * `models` ("" = the default model, checked by the service; 0 = latest).
+ */
 export function checkModelKnown(
   models: readonly ModelInfo[],
   model: string,
   version: number,
 ): void {
-  if (!model) return;
-  const info = models.find((m) => m.name === model);
-  if (!info) {
-    const names = models.slice(0, 20).map((m) => m.name).join(", ") || "none";
-    throw new GeoError("not_found", `Unknown model ${quote(model)}; available: ${names}`);
-  }
-  if (version > 0 && !info.versions.includes(version)) {
-    throw new GeoError(
-      "not_found",
-      `Model ${quote(model)} has no version ${version}; versions: ${info.versions.join(", ")}`,
-    );
-  }
+  if (model) resolveModel(models, model, version);
 }
 
 /** Translates and checks a SegmentRequest (everything but decoding). */

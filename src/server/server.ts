@@ -3,16 +3,20 @@
  * health, reflection) and the HTTP server (healthz, readyz, metrics, and the
  * JSON API through the very same Segment / ListModels handlers) around
  * a `SegmentService` / `TrainService`, with request metrics, one JSON log
- * line per call, readiness tracking and graceful shutdown.
+ * line per call, readiness tracking and graceful shutdown. Every Segment and
+ * Train call passes the server's one admission (`runtime/admission.ts`):
+ * `concurrency` / `maxQueued` for Segment, `trainingSlots` for Train (0 = the
+ * Training service is not offered).
  *
  * @module
  */
 
 import { GeoError } from "../kernels/errors.ts";
+import { createAdmission } from "../runtime/admission.ts";
 import type { Services } from "../runtime/services.ts";
 import { defaultServerConfig, type ServerConfig } from "./config.ts";
 import { type BidiHandler, type GrpcServerHandle, startGrpcServer } from "./grpc.ts";
-import type { TrainEventMsg, TrainRequestMsg } from "./messages.ts";
+import type { TrainEventMsg, TrainRequestMsg } from "./wire.ts";
 import { type HttpServerHandle, startHttpServer } from "./http.ts";
 import { httpApi } from "./http_api.ts";
 import { Logger, newRequestId } from "./log.ts";
@@ -21,7 +25,6 @@ import type { RpcContext } from "./rpc_context.ts";
 import { makeListModelsHandler, makeSegmentHandler } from "./segment_handler.ts";
 import { toClientStatus } from "./status.ts";
 import { makeTrainHandler } from "./train_handler.ts";
-import { WorkQueue } from "./work_queue.ts";
 
 /** Options of `startServer`: any `ServerConfig` field (defaults from config.ts) plus hooks. */
 export interface StartOptions extends Partial<ServerConfig> {
@@ -107,7 +110,15 @@ export async function startServer(
   const logger = options.logger ?? new Logger();
   const metrics = new ServerMetrics();
   const env = { metrics, logger };
-  const queue = new WorkQueue({ concurrency: cfg.concurrency, maxQueued: cfg.maxQueued });
+  const admission = createAdmission({
+    concurrency: cfg.concurrency,
+    maxQueued: cfg.maxQueued,
+    trainingSlots: cfg.trainingSlots,
+    segmentExecutor: services.segmentSlots,
+  });
+  const queue = admission.segment;
+  // Training is offered when there is a service and slots for it (--training-slots > 0).
+  const trainService = services.train && admission.train?.guard(services.train);
   const stopAc = new AbortController();
   const segDeps = {
     service: services.segment,
@@ -124,7 +135,7 @@ export async function startServer(
   const segment = observed("Segment", makeSegmentHandler(segDeps), env);
   const listModels = observed("ListModels", makeListModelsHandler(segDeps), env);
   const train = makeTrainHandler({
-    service: services.train,
+    service: trainService,
     token: cfg.trainToken,
     allowOpen: cfg.allowOpenTraining,
     maxPoints: cfg.maxPoints,
@@ -184,7 +195,7 @@ export async function startServer(
   }
   const refreshReadiness = () => {
     const ready = isReady();
-    grpc.setServing({ segmentation: ready, training: !stopping && services.train !== undefined });
+    grpc.setServing({ segmentation: ready, training: !stopping && trainService !== undefined });
     metrics.ready.set({}, ready ? 1 : 0);
     metrics.modelLoaded.reset();
     for (const m of services.segment.listModels()) {

@@ -26,7 +26,7 @@ import type {
 } from "../train/api.ts";
 import { bytesToFloat32, bytesToInt16, bytesToInt32 } from "../io/typed_bytes.ts";
 import { checkTrainAccess } from "./auth.ts";
-import type { TrainConfigMsg, TrainEventMsg, TrainRequestMsg, TrainSceneMsg } from "./messages.ts";
+import type { TrainConfigMsg, TrainEventMsg, TrainRequestMsg, TrainSceneMsg } from "./wire.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
 import { cloudFromMsg } from "./segment_handler.ts";

@@ -9,8 +9,10 @@
 import { basename, dirname, resolve } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import type { AdapterDims, AdapterWeights } from "../features/adapter_graph.ts";
-import { type Backbone, createBackbone } from "../features/backbones/backbone.ts";
+import type { Backbone } from "../features/backbones/backbone.ts";
+import { createBackbone } from "../features/backbones/factory.ts";
 import { readAdapterWeights } from "../models/bundle.ts";
+import { manifestSource } from "../models/manifest.ts";
 import { type LoadedVersion, loadVersion } from "../models/registry.ts";
 import { trainAdapter, type TrainLoopOptions, type TrainOutcome } from "./loop.ts";
 
@@ -26,8 +28,8 @@ export interface BaseModel {
   backbone: Backbone;
   /** its text encoder name */
   textEncoder: string;
-  /** its voxel size, metres (undefined when the manifest has none) */
-  voxelSize?: number;
+  /** its voxel size, metres (the manifest's, 0.02 for manifests without one) */
+  voxelSize: number;
 }
 
 /**
@@ -40,10 +42,23 @@ export async function loadBaseModel(root: string, name: string, version = 0): Pr
   const loaded = await loadVersion(root, name, version);
   const { dims, weights } = await readAdapterWeights(loaded);
   const m = loaded.manifest;
-  const bb = m.backbone as { kind: string; version?: string; dim?: number };
-  const backbone = createBackbone({ kind: bb.kind, version: bb.version, dim: bb.dim ?? dims.dg });
-  const voxelSize = typeof m.voxel_size === "number" ? m.voxel_size : undefined;
-  return { loaded, dims, weights, backbone, textEncoder: m.text_encoder.name, voxelSize };
+  if (m.backbone.kind !== "descriptor") {
+    throw new GeoError(
+      "failed_precondition",
+      `Fine-tuning needs a descriptor backbone; ${
+        manifestSource(m.name, m.version)
+      } has ${m.backbone.kind}`,
+    );
+  }
+  const backbone = createBackbone(m.backbone);
+  return {
+    loaded,
+    dims,
+    weights,
+    backbone,
+    textEncoder: m.text_encoder.name,
+    voxelSize: m.voxel_size,
+  };
 }
 
 /**

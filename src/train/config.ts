@@ -6,7 +6,7 @@
  */
 
 import { invalid } from "../kernels/errors.ts";
-import type { ObjectiveConfig } from "../kernels/objective_reference.ts";
+import type { ObjectiveConfig } from "./objective/types.ts";
 import { DESCRIPTOR_VERSIONS, isDescriptorVersion } from "../features/backbones/backbone.ts";
 import { fullConfig, type ObjectiveSpec } from "./objective/spec.ts";
 import { DEFAULT_TRAIN_STEPS } from "./default_steps.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ObjectiveScene } from "../kernels/objective_reference.ts";
+import type { ObjectiveScene } from "./objective/types.ts";
 import type { Rng } from "../kernels/random.ts";
 
 /** The per-point arrays a crop selects from (N points). */

@@ -6,7 +6,7 @@
  * seeded initialisation when the registry is empty), streams progress and validation
  * events, and publishes the result atomically as the next version of `site` when asked.
  * Cancelling stops the run within a step and publishes nothing. Calls run at once and side
- * by side: limiting them is the job of `withTrainingSlots` (the server's admission). A
+ * by side: limiting them is the job of the server's admission (`runtime/admission.ts`). A
  * `requestId` is recorded in the published manifest, and `replay` finds it again.
  *
  * @module

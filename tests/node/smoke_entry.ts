@@ -85,7 +85,6 @@ test("the in-process segment service labels a Draco cloud under Node", async (t)
   const service = createSegmentService({
     modelsDir: root,
     defaultModel: "tiny",
-    watchIntervalMs: 0,
     preloadText: false,
   });
   try {

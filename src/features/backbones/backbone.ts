@@ -12,9 +12,10 @@
  *   `src/features/backbones/geodesc_scaling.ts`, so that features are centred: cosine
  *   similarities between pooled features then spread over [−1, 1] instead of
  *   crowding near 1, which is what IIRC compares).
- * - `"onnx"`: a pre-trained network run through onnxruntime. Its
- *   implementation belongs in `src/features/backbones/onnx.ts` and plugs into
- *   {@link createBackbone} below.
+ * - `"onnx"`: a pre-trained network run through onnxruntime, implemented in
+ *   `src/features/backbones/onnx.ts` against the interface here.
+ *
+ * `createBackbone` (factory.ts) picks the implementation a manifest names.
  *
  * @module
  */
@@ -28,7 +29,6 @@ import {
 } from "../../kernels/geometric_descriptor.ts";
 import { standardizeColumns } from "../../kernels/column_standardize.ts";
 import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
-import { onnxBackbone } from "./onnx.ts";
 import type { SceneGeometry } from "../scene_geometry.ts";
 
 /** The kinds of backbone a model manifest may name. */
@@ -122,36 +122,4 @@ export interface BackboneSpec {
   version?: string;
   /** Feature width the model was trained with; checked when given. */
   dim?: number;
-}
-
-/**
- * The backbone a model was trained with. Throws `GeoError("failed_precondition")`
- * when the kind is unknown or not available here, or when the version or
- * width differ from what this build computes (the model would read features
- * it was not trained on).
- *
- * @param spec the manifest's backbone description
- */
-export function createBackbone(spec: BackboneSpec): Backbone {
-  let backbone: Backbone;
-  if (spec.kind === "descriptor") {
-    backbone = descriptorBackbone(spec.version ?? DESCRIPTOR_VERSION);
-  } else if (spec.kind === "onnx") {
-    backbone = onnxBackbone(spec);
-  } else {
-    throw new GeoError("failed_precondition", `Unknown backbone kind '${spec.kind}'`);
-  }
-  if (spec.version !== undefined && spec.version !== backbone.version) {
-    throw new GeoError(
-      "failed_precondition",
-      `The model was trained with backbone version '${spec.version}', this build computes '${backbone.version}'`,
-    );
-  }
-  if (spec.dim !== undefined && spec.dim !== backbone.dim) {
-    throw new GeoError(
-      "failed_precondition",
-      `The model expects ${spec.dim} backbone features, the ${backbone.kind} backbone gives ${backbone.dim}`,
-    );
-  }
-  return backbone;
 }

@@ -8,12 +8,8 @@ import {
 } from "../../kernels/geometric_descriptor.ts";
 import { Rng } from "../../kernels/random.ts";
 import { CONTEXT_DIM, contextDescriptor } from "../../kernels/context_descriptor.ts";
-import {
-  createBackbone,
-  DESCRIPTOR_VERSION_DIMS,
-  DESCRIPTOR_VERSIONS,
-  descriptorBackbone,
-} from "./backbone.ts";
+import { DESCRIPTOR_VERSION_DIMS, DESCRIPTOR_VERSIONS, descriptorBackbone } from "./backbone.ts";
+import { createBackbone } from "./factory.ts";
 import { analyzeScene } from "../scene_geometry.ts";
 
 Deno.test("descriptorBackbone returns the descriptor of the analysed scene", async () => {

@@ -41,6 +41,10 @@ export interface OnnxBackboneSpec extends BackboneSpec {
   bytes?: Uint8Array;
   /** onnxruntime session options. */
   session?: SessionOptions;
+  /** Name of the N×9 points input, as the manifest declares it (default: the first input). */
+  input?: string;
+  /** Name of the N×Dg features output, as the manifest declares it (default: the first output). */
+  output?: string;
 }
 
 /**
@@ -112,10 +116,18 @@ export function onnxBackbone(spec: BackboneSpec): Backbone & { release(): Promis
       const n = geometry.cloud.count;
       const k = ONNX_BACKBONE_COLUMNS.length;
       const input = onnxBackboneInput(geometry);
-      const out = await sess.run({ [sess.inputNames[0]]: { data: input, dims: [n, k] } }, [
-        sess.outputNames[0],
-      ]);
-      const t = out[sess.outputNames[0]];
+      const inName = s.input ?? sess.inputNames[0];
+      const outName = s.output ?? sess.outputNames[0];
+      if (!sess.inputNames.includes(inName) || !sess.outputNames.includes(outName)) {
+        throw new GeoError(
+          "failed_precondition",
+          `The ONNX backbone has no input '${inName}' or no output '${outName}' (inputs: ${
+            sess.inputNames.join(", ")
+          }; outputs: ${sess.outputNames.join(", ")})`,
+        );
+      }
+      const out = await sess.run({ [inName]: { data: input, dims: [n, k] } }, [outName]);
+      const t = out[outName];
       if (
         !(t.data instanceof Float32Array) || t.dims.length !== 2 || t.dims[0] !== n ||
         t.dims[1] !== dim

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { GeoError } from "../../kernels/errors.ts";
 import { Rng } from "../../kernels/random.ts";
 import { tinyOnnxBackbone } from "../../../tests/fixtures/tiny_model.ts";
-import { createBackbone } from "./backbone.ts";
+import { createBackbone } from "./factory.ts";
 import { ONNX_BACKBONE_COLUMNS, onnxBackbone, onnxBackboneInput } from "./onnx.ts";
 import { analyzeScene, type SceneGeometry } from "../scene_geometry.ts";
 

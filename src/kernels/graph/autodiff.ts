@@ -3,9 +3,9 @@
  * to the same graph (so forward and backward run as one onnxruntime session).
  *
  * Walks the nodes that the loss depends on in reverse creation (topological) order,
- * calls each op's VJP rule from the op table and sums the contributions per tensor.
+ * calls each op's VJP rule from the gradient table (`VJP_TABLE`) and sums the contributions per tensor.
  * A gradient may stay "lazy" (size-1 axes where its tensor has more, e.g. after a
- * ReduceSum) while it flows through broadcasting ops (`OpDef.lazyGrad`); it is expanded
+ * ReduceSum) while it flows through broadcasting ops (`GradRule.lazyGrad`); it is expanded
  * only before other ops and before it is returned, which saves N×C Expand nodes.
  *
  * @module
@@ -15,7 +15,7 @@ import { GeoError } from "../errors.ts";
 import { type Graph, isFloat, type Tensor } from "./graph.ts";
 import { add } from "./ops/arith.ts";
 import { constantOfShape, expand, shape, zerosLike } from "./ops/shape.ts";
-import { OP_TABLE } from "./ops/table.ts";
+import { VJP_TABLE } from "./ops/table.ts";
 
 /**
  * Gradients of `loss` with respect to each tensor of `wrt` (same shapes and dtypes).
@@ -38,7 +38,7 @@ export function gradients(graph: Graph, loss: Tensor, wrt: readonly Tensor[]): T
     if (gOut.every((g) => g === null)) continue;
     const needs = node.inputs.map((t) => dep.has(t.id) && isFloat(t.dtype));
     if (!needs.some(Boolean)) continue;
-    const def = OP_TABLE[node.op];
+    const def = VJP_TABLE[node.op];
     if (def?.nondiff) continue;
     if (!def?.vjp) {
       throw new GeoError(

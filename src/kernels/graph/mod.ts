@@ -18,8 +18,9 @@
  * ```
  *
  * Op builders take tensors (numbers where an operand may be a scalar constant). Each
- * primitive is one ONNX node whose float64 evaluation and VJP sit beside its builder in
- * `ops/*.ts`; composites (`composite.ts`) inherit their gradients from primitives.
+ * primitive is one ONNX node whose float64 evaluation sits beside its builder in
+ * `ops/*.ts`; its VJP is in the one gradient table (`ops/vjp_*.ts`, `ops/table.ts`);
+ * composites (`composite.ts`) inherit their gradients from primitives.
  *
  * @module
  */

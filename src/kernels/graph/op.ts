@@ -1,7 +1,8 @@
 /**
- * The op-table entry type: for each ONNX op, its float64 evaluation (used by
- * `interpret.ts`) and its vector-Jacobian product expressed as graph ops (used by
- * `autodiff.ts`). Emission needs no entry: every graph node is one ONNX node.
+ * The op-table entry types: for each ONNX op, its float64 evaluation (`OpDef`, used
+ * by `interpret.ts`) and its gradient rule (`GradRule`: the vector-Jacobian product
+ * expressed as graph ops, used by `autodiff.ts`). Emission needs no entry: every
+ * graph node is one ONNX node.
  *
  * @module
  */
@@ -20,10 +21,14 @@ export interface VjpContext {
   needs: boolean[];
 }
 
-/** One op-table entry. */
+/** One op-table entry (`OP_TABLE` in ops/table.ts). */
 export interface OpDef {
   /** float64 forward: input values → output values (dtype of each output from `node`) */
   eval(inputs: Value[], node: Node): Value[];
+}
+
+/** One gradient-rule entry (`VJP_TABLE` in ops/table.ts). */
+export interface GradRule {
   /** gradient of each input as graph tensors (null = none), same length as node.inputs */
   vjp?(ctx: VjpContext): (Tensor | null)[];
   /** true when no gradient flows through this op by definition (integer/bool results) */

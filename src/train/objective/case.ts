@@ -6,13 +6,13 @@
  */
 
 import { invalid } from "../../kernels/errors.ts";
-import type {
-  MlpParams,
-  ObjectiveConfig,
-  ObjectiveParams,
-  ObjectiveScene,
-} from "../../kernels/objective_reference.ts";
-import { DEFAULT_OBJECTIVE_CONFIG } from "../../kernels/objective_reference.ts";
+import {
+  DEFAULT_OBJECTIVE_CONFIG,
+  type MlpParams,
+  type ObjectiveConfig,
+  type ObjectiveParams,
+  type ObjectiveScene,
+} from "./types.ts";
 
 /** A parsed probe case: float64 scene, float64 params and the full config. */
 export interface ObjectiveCase {

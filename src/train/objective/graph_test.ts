@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type ObjectiveConfig,
-  objectiveFiniteDifferences,
-  type ObjectiveLosses,
-  objectiveReference,
-  type ObjectiveScene,
-} from "../../kernels/objective_reference.ts";
+import { objectiveFiniteDifferences, objectiveReference } from "./reference.ts";
+import type { ObjectiveConfig, ObjectiveLosses, ObjectiveScene } from "./types.ts";
 import { Rng } from "../../kernels/random.ts";
 import { PARAM_NAMES } from "./graph.ts";
 import { prepareObjectiveInputs } from "./prepare.ts";

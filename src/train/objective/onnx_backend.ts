@@ -14,7 +14,7 @@ import {
   type TensorData,
   toInt64,
 } from "../../onnx/session.ts";
-import type { GraphBackend } from "./runner.ts";
+import type { GraphBackend } from "./backend.ts";
 
 /** Creates the session of `graph` (float32 or float64 graph) and wraps it as a backend. */
 export async function createOnnxBackend(

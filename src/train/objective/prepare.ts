@@ -16,7 +16,7 @@
  */
 
 import { invalid } from "../../kernels/errors.ts";
-import type { ObjectiveScene } from "../../kernels/objective_reference.ts";
+import type { ObjectiveScene } from "./types.ts";
 import type { Rng } from "../../kernels/random.ts";
 import {
   DEFAULT_MASK_CANDIDATES,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ObjectiveScene } from "../../kernels/objective_reference.ts";
+import type { ObjectiveScene } from "./types.ts";
 import { Rng } from "../../kernels/random.ts";
 import { interpret } from "../../kernels/graph/interpret.ts";
 import { buildObjectiveGraph } from "./graph.ts";

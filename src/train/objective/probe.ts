@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ObjectiveLosses } from "../../kernels/objective_reference.ts";
+import type { ObjectiveLosses } from "./types.ts";
 import { caseDims, mlpGradJson, parseObjectiveCase } from "./case.ts";
 import { evaluateObjective, flattenParams } from "./runner.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ObjectiveParams, ObjectiveScene } from "../../kernels/objective_reference.ts";
+import type { ObjectiveParams, ObjectiveScene } from "./types.ts";
 import type { Rng } from "../../kernels/random.ts";
 
 /** Sizes of a random scene and its parameters. */

@@ -3,19 +3,14 @@
  *
  * Two backends share one graph builder: `interpreter` (float64, exact; the probe command
  * and tests) and `onnxruntime` (float32, one session created once and reused per step;
- * the trainer).
+ * the trainer; loaded on first use). Both implement `GraphBackend` (backend.ts).
  *
  * @module
  */
 
 import type { FloatDType, Graph } from "../../kernels/graph/graph.ts";
-import { type Feed, interpretNamed } from "../../kernels/graph/interpret.ts";
-import type {
-  FloatArray,
-  ObjectiveLosses,
-  ObjectiveParams,
-  ObjectiveScene,
-} from "../../kernels/objective_reference.ts";
+import type { Feed } from "../../kernels/graph/interpret.ts";
+import type { FloatArray, ObjectiveLosses, ObjectiveParams, ObjectiveScene } from "./types.ts";
 import type { Rng } from "../../kernels/random.ts";
 import {
   buildObjectiveGraph,
@@ -26,6 +21,7 @@ import {
 } from "./graph.ts";
 import { type PreparedObjective, prepareObjectiveInputs } from "./prepare.ts";
 import type { ObjectiveSpec } from "./spec.ts";
+import { type GraphBackend, interpreterBackend } from "./backend.ts";
 
 /** Flat row-major parameter tensors by input name (e.g. `adapter_w1`, Dg×H). */
 export type ParamTensors = Record<ParamName, FloatArray>;
@@ -51,25 +47,6 @@ export function flattenParams(p: ObjectiveParams): ParamTensors {
     reliability_b1: p.reliability.b1,
     reliability_w2: p.reliability.w2,
     reliability_b2: p.reliability.b2,
-  };
-}
-
-/** Evaluates named outputs of a graph for feeds (backend-specific). */
-export interface GraphBackend {
-  /** output name → flat float64/float32 data */
-  run(feeds: Record<string, Feed>): Promise<Record<string, ArrayLike<number>>>;
-  /** frees the session, if any */
-  close(): Promise<void>;
-}
-
-/** Float64 interpreter backend (exact; slow on large scenes). */
-export function interpreterBackend(graph: Graph): GraphBackend {
-  return {
-    run: (feeds) => {
-      const out = interpretNamed(graph, feeds);
-      return Promise.resolve(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data])));
-    },
-    close: () => Promise.resolve(),
   };
 }
 

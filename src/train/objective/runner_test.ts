@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ObjectiveConfig } from "../../kernels/objective_reference.ts";
+import type { ObjectiveConfig } from "./types.ts";
 import { Rng } from "../../kernels/random.ts";
 import { PARAM_NAMES } from "./graph.ts";
 import { prepareObjectiveInputs } from "./prepare.ts";

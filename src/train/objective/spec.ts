@@ -7,10 +7,7 @@
  */
 
 import { invalid } from "../../kernels/errors.ts";
-import {
-  DEFAULT_OBJECTIVE_CONFIG,
-  type ObjectiveConfig,
-} from "../../kernels/objective_reference.ts";
+import { DEFAULT_OBJECTIVE_CONFIG, type ObjectiveConfig } from "./types.ts";
 
 /** Shapes, constants and sampling of one objective graph. */
 export interface ObjectiveSpec {

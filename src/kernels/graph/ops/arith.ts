@@ -1,26 +1,18 @@
 /**
  * Broadcasting binary ops (Add, Sub, Mul, Div, Max, Min), Neg, Where, comparisons,
- * Cast and Identity: builders and their op-table entries side by side.
+ * Cast and Identity: builders and their float64 evaluation side by side (gradient
+ * rules: vjp_elementwise.ts).
  *
  * Binary builders take `Tensor | number`; a number becomes a rank-0 constant of the
- * other operand's dtype. Broadcasting follows numpy; VJPs un-broadcast with ReduceSum.
+ * other operand's dtype. Broadcasting follows numpy.
  *
  * @module
  */
 
 import { invalid } from "../../errors.ts";
-import {
-  broadcastShapes,
-  type Dim,
-  type DType,
-  type Graph,
-  isFloat,
-  type Node,
-  Tensor,
-} from "../graph.ts";
+import { broadcastShapes, type DType, type Graph, isFloat, type Node, Tensor } from "../graph.ts";
 import { mapN, type Value } from "../ndarray.ts";
-import type { OpDef, VjpContext } from "../op.ts";
-import { reduceSum, sumRows } from "./reduce.ts";
+import type { OpDef } from "../op.ts";
 
 /** A tensor or a plain number (lifted to a rank-0 constant). */
 export type Operand = Tensor | number;
@@ -55,19 +47,6 @@ function binary(op: string, a: Operand, b: Operand, outDtype?: DType): Tensor {
   if (x.dtype !== y.dtype) throw invalid(`${op} operands differ in dtype: ${x} vs ${y}`);
   const shape = broadcastShapes(x.shape, y.shape);
   return x.graph.emit(op, [x, y], {}, [{ dtype: outDtype ?? x.dtype, shape }])[0];
-}
-
-/**
- * Sums `grad` down to `shape` (the inverse of numpy broadcasting): leading axes are
- * summed away, axes where `shape` has 1 and `grad` does not are summed with keepdims.
- */
-export function unbroadcast(grad: Tensor, shape: readonly Dim[]): Tensor {
-  let t = grad;
-  const lead = t.rank - shape.length;
-  if (lead === 1 && t.rank === 2) t = sumRows(t);
-  else if (lead > 0) t = reduceSum(t, [...Array(lead).keys()], false);
-  const axes = shape.flatMap((d, i) => (d === 1 && t.shape[i] !== 1 ? [i] : []));
-  return axes.length > 0 ? reduceSum(t, axes, true) : t;
 }
 
 /** a + b, broadcast. */
@@ -146,35 +125,17 @@ export function identity(x: Tensor): Tensor {
 
 // ---- op table --------------------------------------------------------------------------
 
-function arith(f: (a: number, b: number) => number, vjp: OpDef["vjp"]): OpDef {
-  return { eval: (v: Value[]) => [mapN(v, f)], vjp, lazyGrad: true };
+function arith(f: (a: number, b: number) => number): OpDef {
+  return { eval: (v: Value[]) => [mapN(v, f)] };
 }
 
 function compare(f: (a: number, b: number) => boolean): OpDef {
-  return { eval: (v: Value[]) => [mapN(v, (a, b) => (f(a, b) ? 1 : 0))], nondiff: true };
-}
-
-function inputs(c: VjpContext): [Tensor, Tensor, Tensor] {
-  return [c.node.inputs[0], c.node.inputs[1], c.grads[0]!];
-}
-
-function pick(c: VjpContext, ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] {
-  const [a, b] = c.node.inputs;
-  return [
-    c.needs[0] ? unbroadcast(ga(), a.shape) : null,
-    c.needs[1] ? unbroadcast(gb(), b.shape) : null,
-  ];
+  return { eval: (v: Value[]) => [mapN(v, (a, b) => (f(a, b) ? 1 : 0))] };
 }
 
 /** g where `mask` (bool) holds, else 0: g·cast(mask) (faster than Where in onnxruntime). */
 export function maskGrad(g: Tensor, mask: Tensor): Tensor {
   return mul(g, cast(mask, g.dtype));
-}
-
-function maxMinVjp(c: VjpContext, ge: (a: Tensor, b: Tensor) => Tensor): (Tensor | null)[] {
-  const [a, b, g] = inputs(c);
-  const takeA = ge(a, b);
-  return pick(c, () => maskGrad(g, takeA), () => maskGrad(g, not(takeA)));
 }
 
 function castTo(v: number, dtype: DType): number {
@@ -184,57 +145,25 @@ function castTo(v: number, dtype: DType): number {
 
 /** Op-table entries of this file. */
 export const ARITH_OPS: Record<string, OpDef> = {
-  Add: arith((a, b) => a + b, (c) => {
-    const g = c.grads[0]!;
-    return pick(c, () => g, () => g);
-  }),
-  Sub: arith((a, b) => a - b, (c) => {
-    const g = c.grads[0]!;
-    return pick(c, () => g, () => neg(g));
-  }),
-  Mul: arith((a, b) => a * b, (c) => {
-    const [a, b, g] = inputs(c);
-    // x·x: one product 2g·x instead of two (g is often a cheap lazy N×1 gradient).
-    if (a === b) return [unbroadcast(mul(mul(g, 2), a), a.shape), null];
-    return pick(c, () => mul(g, b), () => mul(g, a));
-  }),
-  Div: arith((a, b) => a / b, (c) => {
-    const [a, b, g] = inputs(c);
-    return pick(c, () => div(g, b), () => neg(div(mul(g, a), mul(b, b))));
-  }),
-  Max: arith((a, b) => Math.max(a, b), (c) => maxMinVjp(c, greaterOrEqual)),
-  Min: arith((a, b) => Math.min(a, b), (c) => maxMinVjp(c, lessOrEqual)),
-  Neg: { eval: (v) => [mapN(v, (a) => -a)], vjp: (c) => [neg(c.grads[0]!)], lazyGrad: true },
+  Add: arith((a, b) => a + b),
+  Sub: arith((a, b) => a - b),
+  Mul: arith((a, b) => a * b),
+  Div: arith((a, b) => a / b),
+  Max: arith((a, b) => Math.max(a, b)),
+  Min: arith((a, b) => Math.min(a, b)),
+  Neg: { eval: (v) => [mapN(v, (a) => -a)] },
   Greater: compare((a, b) => a > b),
   GreaterOrEqual: compare((a, b) => a >= b),
   Less: compare((a, b) => a < b),
   LessOrEqual: compare((a, b) => a <= b),
   Equal: compare((a, b) => a === b),
-  Not: { eval: (v) => [mapN(v, (a) => (a === 0 ? 1 : 0))], nondiff: true },
-  Where: {
-    eval: (v) => [mapN(v, (c, a, b) => (c !== 0 ? a : b))],
-    vjp: (c) => {
-      const [cond, a, b] = c.node.inputs;
-      const g = c.grads[0]!;
-      return [
-        null,
-        c.needs[1] ? unbroadcast(where(cond, g, 0), a.shape) : null,
-        c.needs[2] ? unbroadcast(where(cond, 0, g), b.shape) : null,
-      ];
-    },
-    lazyGrad: true,
-  },
+  Not: { eval: (v) => [mapN(v, (a) => (a === 0 ? 1 : 0))] },
+  Where: { eval: (v) => [mapN(v, (c, a, b) => (c !== 0 ? a : b))] },
   Cast: {
     eval: (v, node: Node) => {
       const to = node.outputs[0].dtype;
       return [mapN(v, (a) => castTo(a, to))];
     },
-    vjp: (c) => {
-      const x = c.node.inputs[0];
-      const g = c.grads[0]!;
-      return [isFloat(x.dtype) && isFloat(g.dtype) ? cast(g, x.dtype) : null];
-    },
-    lazyGrad: true,
   },
-  Identity: { eval: (v) => [v[0]], vjp: (c) => [c.grads[0]], lazyGrad: true },
+  Identity: { eval: (v) => [v[0]] },
 };

@@ -1,9 +1,9 @@
 /**
  * Indexing ops: Gather, GatherND and ScatterND (reduction none | add) — builders and
- * op-table entries side by side. Indices are int64 and must be non-negative here.
+ * float64 evaluation side by side (gradient rules: vjp_structural.ts). Indices are
+ * int64 and must be non-negative here.
  *
- * ScatterND with reduction add is how segments are pooled (fast in onnxruntime);
- * its VJP is GatherND, and Gather's VJP is ScatterND-add into zeros.
+ * ScatterND with reduction add is how segments are pooled (fast in onnxruntime).
  *
  * @module
  */
@@ -12,7 +12,6 @@ import { invalid } from "../../errors.ts";
 import { type Attrs, normAxis, type Tensor } from "../graph.ts";
 import { full, sizeOf, stridesOf, type Value } from "../ndarray.ts";
 import { attrInt, attrString, type OpDef } from "../op.ts";
-import { squeeze, unsqueeze, zerosLike } from "./shape.ts";
 
 /** Rows (slices along `axis`, default 0) of `data` picked by int64 `indices` (any rank). */
 export function gather(data: Tensor, indices: Tensor, axis = 0): Tensor {
@@ -89,31 +88,10 @@ function tupleOffsets(data: Value, idx: Value, op: string): { offsets: number[];
   return { offsets, len };
 }
 
-/**
- * GatherND(g, idx), as a plain Gather when idx is […, 1] (onnxruntime runs Gather about
- * twice as fast); reuses the tensor idx was unsqueezed from when there is one.
- */
-function gatherSlices(g: Tensor, idx: Tensor): Tensor {
-  if (idx.shape[idx.rank - 1] !== 1) return gatherND(g, idx);
-  const src = idx.graph.producer.get(idx.id);
-  const axes = src?.op === "Unsqueeze"
-    ? idx.graph.constants.get(src.inputs[1].id)?.data
-    : undefined;
-  const lastOnly = axes?.length === 1 && (axes[0] === -1 || axes[0] === idx.rank - 1);
-  return gather(g, lastOnly ? src!.inputs[0] : squeeze(idx, [-1]), 0);
-}
-
 /** Op-table entries of this file. */
 export const GATHER_OPS: Record<string, OpDef> = {
   Gather: {
     eval: (v, node) => [evalGather(v[0], v[1], attrInt(node, "axis", 0))],
-    vjp: (c) => {
-      const [data, idx] = c.node.inputs;
-      if (attrInt(c.node, "axis", 0) !== 0) {
-        throw invalid("Gather has a gradient rule only for axis 0");
-      }
-      return [scatterND(zerosLike(data), unsqueeze(idx, [-1]), c.grads[0]!, "add"), null];
-    },
   },
   GatherND: {
     eval: (v) => {
@@ -123,10 +101,6 @@ export const GATHER_OPS: Record<string, OpDef> = {
       const out = full([...idx.dims.slice(0, -1), ...data.dims.slice(q)]);
       offsets.forEach((off, t) => out.data.set(data.data.subarray(off, off + len), t * len));
       return [out];
-    },
-    vjp: (c) => {
-      const [data, idx] = c.node.inputs;
-      return [scatterND(zerosLike(data), idx, c.grads[0]!, "add"), null];
     },
   },
   ScatterND: {
@@ -142,16 +116,6 @@ export const GATHER_OPS: Record<string, OpDef> = {
         }
       });
       return [out];
-    },
-    vjp: (c) => {
-      const [, idx, upd] = c.node.inputs;
-      const g = c.grads[0]!;
-      const add = attrString(c.node, "reduction", "none") === "add";
-      return [
-        c.needs[0] ? (add ? g : scatterND(g, idx, zerosLike(upd))) : null,
-        null,
-        c.needs[2] ? gatherSlices(g, idx) : null,
-      ];
     },
   },
 };

@@ -1,5 +1,6 @@
 /**
- * MatMul and Transpose: builders and op-table entries side by side.
+ * MatMul and Transpose: builders and float64 evaluation side by side (gradient rules:
+ * vjp_structural.ts).
  *
  * @module
  */
@@ -8,7 +9,6 @@ import { invalid } from "../../errors.ts";
 import { broadcastShapes, type Dim, type Tensor } from "../graph.ts";
 import { matmul as matmulValues, transpose as transposeValues } from "../ndarray.ts";
 import { attrInts, type OpDef } from "../op.ts";
-import { unbroadcast } from "./arith.ts";
 
 /**
  * Matrix product a·b (numpy matmul rules). The gradient rule covers rank-2 operands
@@ -44,27 +44,11 @@ export function transposeLast(x: Tensor): Tensor {
 
 /** Op-table entries of this file. */
 export const LINALG_OPS: Record<string, OpDef> = {
-  MatMul: {
-    eval: (v) => [matmulValues(v[0], v[1])],
-    vjp: (c) => {
-      const [a, b] = c.node.inputs;
-      const g = c.grads[0]!;
-      return [
-        c.needs[0] ? unbroadcast(matmul(g, transposeLast(b)), a.shape) : null,
-        c.needs[1] ? unbroadcast(matmul(transposeLast(a), g), b.shape) : null,
-      ];
-    },
-  },
+  MatMul: { eval: (v) => [matmulValues(v[0], v[1])] },
   Transpose: {
     eval: (
       v,
       node,
     ) => [transposeValues(v[0], attrInts(node, "perm", [...v[0].dims.keys()].reverse()))],
-    vjp: (c) => {
-      const perm = attrInts(c.node, "perm");
-      const inv = new Array<number>(perm.length);
-      perm.forEach((p, i) => (inv[p] = i));
-      return [transpose(c.grads[0]!, inv)];
-    },
   },
 };

@@ -1,17 +1,18 @@
 /**
- * Reductions: ReduceSum and ReduceMean (differentiable), ReduceMax and ArgMax (not).
- * Opset 18 passes reduction axes as an int64 input; ArgMax keeps its `axis` attribute.
+ * Reductions: ReduceSum and ReduceMean (differentiable), ReduceMax and ArgMax (not),
+ * and `unbroadcast` (the ReduceSum that undoes numpy broadcasting in gradients):
+ * builders and float64 evaluation (gradient rules: vjp_structural.ts). Opset 18
+ * passes reduction axes as an int64 input; ArgMax keeps its `axis` attribute.
  *
  * @module
  */
 
-import { type Dim, normAxis, staticSize, type Tensor } from "../graph.ts";
+import { type Dim, normAxis, type Tensor } from "../graph.ts";
 import { reduce } from "../ndarray.ts";
-import { attrInt, type OpDef, type VjpContext } from "../op.ts";
-import { cast, div, mul } from "./arith.ts";
+import { attrInt, type OpDef } from "../op.ts";
 import { invalid } from "../../errors.ts";
 import { matmul } from "./linalg.ts";
-import { concat, constantOfShape, shape, size, squeeze, unsqueeze } from "./shape.ts";
+import { concat, constantOfShape, shape, squeeze } from "./shape.ts";
 
 function reduced(x: Tensor, axes: number[], keepdims: boolean): Dim[] {
   const s = new Set(axes);
@@ -52,6 +53,19 @@ export function sumRows(x: Tensor): Tensor {
   return squeeze(matmul(ones, x), [0]);
 }
 
+/**
+ * Sums `grad` down to `shape` (the inverse of numpy broadcasting): leading axes are
+ * summed away, axes where `shape` has 1 and `grad` does not are summed with keepdims.
+ */
+export function unbroadcast(grad: Tensor, shape: readonly Dim[]): Tensor {
+  let t = grad;
+  const lead = t.rank - shape.length;
+  if (lead === 1 && t.rank === 2) t = sumRows(t);
+  else if (lead > 0) t = reduceSum(t, [...Array(lead).keys()], false);
+  const axes = shape.flatMap((d, i) => (d === 1 && t.shape[i] !== 1 ? [i] : []));
+  return axes.length > 0 ? reduceSum(t, axes, true) : t;
+}
+
 /** Max over `axes` (all axes when omitted); no gradient. */
 export function reduceMax(x: Tensor, axes?: number[], keepdims = false): Tensor {
   return reduction("ReduceMax", x, axes, keepdims);
@@ -70,15 +84,6 @@ export function argMax(x: Tensor, axis: number, keepdims = false): Tensor {
   }])[0];
 }
 
-/** The upstream gradient with the reduced axes back as size 1 (lazily broadcast to x). */
-function spread(c: VjpContext): Tensor {
-  const [x, axesT] = c.node.inputs;
-  const g = c.grads[0]!;
-  const keep = attrInt(c.node, "keepdims", 1) === 1;
-  const axes = x.graph.constants.get(axesT.id)!.data;
-  return keep ? g : unsqueeze(g, Array.from(axes));
-}
-
 function reduceEval(kind: "sum" | "mean" | "max"): OpDef["eval"] {
   return (
     v,
@@ -90,20 +95,9 @@ function reduceEval(kind: "sum" | "mean" | "max"): OpDef["eval"] {
 
 /** Op-table entries of this file. */
 export const REDUCE_OPS: Record<string, OpDef> = {
-  ReduceSum: { eval: reduceEval("sum"), vjp: (c) => [spread(c), null], lazyGrad: true },
-  ReduceMean: {
-    eval: reduceEval("mean"),
-    vjp: (c) => {
-      const x = c.node.inputs[0], y = c.node.outputs[0];
-      const nx = staticSize(x.shape), ny = staticSize(y.shape);
-      const scale = nx !== undefined && ny !== undefined
-        ? ny / nx
-        : div(cast(size(y), x.dtype), cast(size(x), x.dtype));
-      return [mul(spread(c), scale), null];
-    },
-    lazyGrad: true,
-  },
-  ReduceMax: { eval: reduceEval("max"), nondiff: true },
+  ReduceSum: { eval: reduceEval("sum") },
+  ReduceMean: { eval: reduceEval("mean") },
+  ReduceMax: { eval: reduceEval("max") },
   ArgMax: {
     eval: (v, node) => [
       reduce(v[0], [attrInt(node, "axis")], {
@@ -111,6 +105,5 @@ export const REDUCE_OPS: Record<string, OpDef> = {
         kind: "argmax",
       }),
     ],
-    nondiff: true,
   },
 };

@@ -1,9 +1,7 @@
 /**
  * Shape ops: Shape, Size, Reshape, Unsqueeze, Squeeze, Expand, ConstantOfShape,
- * Concat, Split, Slice — builders and op-table entries side by side.
- *
- * Shape-changing VJPs reshape the gradient back with `Shape(x)` taken at run time,
- * so they work with symbolic dims.
+ * Concat, Split, Slice, Pad — builders and float64 evaluation side by side
+ * (gradient rules: vjp_structural.ts).
  *
  * @module
  */
@@ -19,8 +17,7 @@ import {
   stridesOf,
   type Value,
 } from "../ndarray.ts";
-import { attrInt, attrTensor, type OpDef, type VjpContext } from "../op.ts";
-import { max, sub, unbroadcast } from "./arith.ts";
+import { attrInt, attrTensor, type OpDef } from "../op.ts";
 
 /** Runtime shape of x as int64 [rank]; `start`/`end` select a range of axes (opset 15). */
 export function shape(x: Tensor, start?: number, end?: number): Tensor {
@@ -153,7 +150,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const d = x.shape[a];
   let len: Dim = `?${g.tensors.length}`;
   if (typeof d === "number") {
-    const [b, e] = clampRange(start, end, d);
+    const [b, e] = sliceBounds(start, end, d);
     len = e - b;
   }
   return g.emit("Slice", [x, g.ints([start]), g.ints([end]), g.ints([a])], {}, [
@@ -162,7 +159,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
 }
 
 /** [begin, end) of a slice of an axis of size d, clamped as ONNX/numpy do (step 1). */
-function clampRange(start: number, end: number, d: number): [number, number] {
+export function sliceBounds(start: number, end: number, d: number): [number, number] {
   const c = (q: number) => Math.max(0, Math.min(d, q < 0 ? q + d : q));
   return [c(start), Math.max(c(start), c(end))];
 }
@@ -170,34 +167,6 @@ function clampRange(start: number, end: number, d: number): [number, number] {
 /** Zero-pads x by `pads` = [begin_0 … begin_r−1, end_0 … end_r−1] (int64, ≥ 0). */
 export function pad(x: Tensor, pads: Tensor, staticShape: readonly Dim[]): Tensor {
   return x.graph.emit("Pad", [x, pads], {}, [{ dtype: x.dtype, shape: staticShape }])[0];
-}
-
-function sliceVjp(c: VjpContext): (Tensor | null)[] {
-  const [x, st, en, ax] = c.node.inputs;
-  const g = x.graph;
-  const k = (t: Tensor) => Number(g.constants.get(t.id)!.data[0]);
-  const a = normAxis(k(ax), x.rank), start = k(st), end = k(en);
-  const d = x.shape[a];
-  const zeros = (n: number) => new Array<number>(n).fill(0);
-  let pads: Tensor;
-  if (typeof d === "number") {
-    const [b, e] = clampRange(start, end, d);
-    const p = zeros(2 * x.rank);
-    p[a] = b;
-    p[x.rank + a] = d - e;
-    pads = g.ints(p);
-  } else {
-    if (start < 0 || end < start) {
-      throw invalid(`Slice gradient over symbolic dim ${d} needs 0 ≤ start ≤ end`);
-    }
-    const after = max(sub(shape(x, a, a + 1), end), 0);
-    pads = concat([
-      g.ints([...zeros(a), start, ...zeros(x.rank - 1)]),
-      after,
-      g.ints(zeros(x.rank - a - 1)),
-    ], 0);
-  }
-  return [pad(c.grads[0]!, pads, x.shape), null, null, null];
 }
 
 function evalPad(x: Value, pads: Value): Value {
@@ -214,10 +183,6 @@ function evalPad(x: Value, pads: Value): Value {
   return out;
 }
 
-function reshapeBack(x: Tensor, g: Tensor): Tensor {
-  return reshape(g, shape(x), [...x.shape]);
-}
-
 function normalizedAxes(v: Value, rank: number): number[] {
   return Array.from(v.data, (a) => (a < 0 ? a + rank : a));
 }
@@ -231,9 +196,8 @@ export const SHAPE_OPS: Record<string, OpDef> = {
       const dims = v[0].dims.slice(s < 0 ? s + r : s, e < 0 ? e + r : e);
       return [{ dims: [dims.length], data: Float64Array.from(dims) }];
     },
-    nondiff: true,
   },
-  Size: { eval: (v) => [{ dims: [], data: Float64Array.of(sizeOf(v[0].dims)) }], nondiff: true },
+  Size: { eval: (v) => [{ dims: [], data: Float64Array.of(sizeOf(v[0].dims)) }] },
   Reshape: {
     eval: (v) => {
       const [x, s] = v;
@@ -242,7 +206,6 @@ export const SHAPE_OPS: Record<string, OpDef> = {
       if (neg >= 0) dims[neg] = sizeOf(x.dims) / -sizeOf(dims);
       return [{ dims, data: x.data }];
     },
-    vjp: (c) => [reshapeBack(c.node.inputs[0], c.grads[0]!), null],
   },
   Unsqueeze: {
     eval: (v) => {
@@ -253,38 +216,24 @@ export const SHAPE_OPS: Record<string, OpDef> = {
       for (let i = 0; i < r; i++) dims.push(ax.has(i) ? 1 : v[0].dims[j++]);
       return [{ dims, data: v[0].data }];
     },
-    vjp: (c) => [reshapeBack(c.node.inputs[0], c.grads[0]!), null],
   },
   Squeeze: {
     eval: (v) => {
       const ax = new Set(normalizedAxes(v[1], v[0].dims.length));
       return [{ dims: v[0].dims.filter((_, i) => !ax.has(i)), data: v[0].data }];
     },
-    vjp: (c) => [reshapeBack(c.node.inputs[0], c.grads[0]!), null],
   },
   Expand: {
     eval: (v) => [mapN([v[0], full(Array.from(v[1].data), 0)], (a) => a)],
-    vjp: (c) => [unbroadcast(c.grads[0]!, c.node.inputs[0].shape), null],
-    lazyGrad: true,
   },
   ConstantOfShape: {
     eval: (
       v,
       node,
     ) => [full(Array.from(v[0].data), Number(attrTensor(node, "value")?.data[0] ?? 0))],
-    nondiff: true,
   },
   Concat: {
     eval: (v, node) => [concatValues(v, attrInt(node, "axis"))],
-    vjp: (c) => {
-      const xs = c.node.inputs;
-      const a = attrInt(c.node, "axis");
-      const dims = xs.map((x) => x.shape[a]);
-      const sizes = dims.every((d) => typeof d === "number")
-        ? (dims as number[])
-        : concat(xs.map((x) => shape(x, a, a + 1)), 0);
-      return split(c.grads[0]!, sizes, a, dims);
-    },
   },
   Split: {
     eval: (v, node) => {
@@ -292,14 +241,9 @@ export const SHAPE_OPS: Record<string, OpDef> = {
       let at = 0;
       return Array.from(v[1].data, (n) => sliceAxis(v[0], a, at, at += n));
     },
-    vjp: (c) => {
-      const parts = c.node.outputs.map((o, i) => c.grads[i] ?? zerosLike(o));
-      return [concat(parts, attrInt(c.node, "axis", 0)), null];
-    },
   },
-  Pad: { eval: (v) => [evalPad(v[0], v[1])], vjp: (c) => [sliceOfPad(c), null] },
+  Pad: { eval: (v) => [evalPad(v[0], v[1])] },
   Slice: {
-    vjp: sliceVjp,
     eval: (v) => {
       const [x, s, e, ax] = v;
       let out = x;
@@ -313,19 +257,3 @@ export const SHAPE_OPS: Record<string, OpDef> = {
     },
   },
 };
-
-/** Gradient of a zero Pad with constant pads: slice each padded axis back. */
-function sliceOfPad(c: VjpContext): Tensor {
-  const [x, padsT] = c.node.inputs;
-  const p = padsT.graph.constants.get(padsT.id)?.data;
-  if (!p) throw invalid("Pad has a gradient rule only for constant pads");
-  let g = c.grads[0]!;
-  for (let a = 0; a < x.rank; a++) {
-    if (p[a] !== 0 || p[x.rank + a] !== 0) {
-      const d = g.shape[a];
-      const end = typeof d === "number" ? d - p[x.rank + a] : -p[x.rank + a] || 2 ** 62;
-      g = slice(g, a, p[a], end);
-    }
-  }
-  return reshape(g, shape(x), [...x.shape]);
-}

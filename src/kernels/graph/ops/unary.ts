@@ -1,6 +1,6 @@
 /**
  * Elementwise unary ops: Abs, Sign, Exp, Log, Sqrt, Relu, Sigmoid, Softplus —
- * builders and op-table entries side by side.
+ * builders and float64 evaluation side by side (gradient rules: vjp_elementwise.ts).
  *
  * Relu'(0) = 0; Abs'(0) = Sign(0) = 0. Softplus is evaluated in the stable form
  * max(x,0) + log1p(exp(−|x|)).
@@ -10,8 +10,7 @@
 
 import type { Tensor } from "../graph.ts";
 import { mapN } from "../ndarray.ts";
-import type { OpDef, VjpContext } from "../op.ts";
-import { div, greater, maskGrad, mul, sub } from "./arith.ts";
+import type { OpDef } from "../op.ts";
 
 function unary(op: string, x: Tensor): Tensor {
   return x.graph.emit(op, [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
@@ -54,65 +53,14 @@ function stableSoftplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
-function io(c: VjpContext): [Tensor, Tensor, Tensor] {
-  return [c.node.inputs[0], c.node.outputs[0], c.grads[0]!];
-}
-
-/** Op-table entries of this file (every VJP broadcasts, so gradients may stay lazy). */
-export const UNARY_OPS: Record<string, OpDef> = Object.fromEntries(
-  Object.entries(
-    <Record<string, OpDef>> {
-      Abs: {
-        eval: (v) => [mapN(v, Math.abs)],
-        vjp: (c) => {
-          const [x, , g] = io(c);
-          return [mul(g, sign(x))];
-        },
-      },
-      Sign: { eval: (v) => [mapN(v, Math.sign)], nondiff: true },
-      Exp: {
-        eval: (v) => [mapN(v, Math.exp)],
-        vjp: (c) => {
-          const [, y, g] = io(c);
-          return [mul(g, y)];
-        },
-      },
-      Log: {
-        eval: (v) => [mapN(v, Math.log)],
-        vjp: (c) => {
-          const [x, , g] = io(c);
-          return [div(g, x)];
-        },
-      },
-      Sqrt: {
-        eval: (v) => [mapN(v, Math.sqrt)],
-        vjp: (c) => {
-          const [, y, g] = io(c);
-          return [div(mul(g, 0.5), y)];
-        },
-      },
-      Relu: {
-        eval: (v) => [mapN(v, (a) => (a > 0 ? a : 0))],
-        vjp: (c) => {
-          // From the output (y > 0 ⇔ x > 0) so that onnxruntime may fuse Gemm+Relu.
-          const [, y, g] = io(c);
-          return [maskGrad(g, greater(y, 0))];
-        },
-      },
-      Sigmoid: {
-        eval: (v) => [mapN(v, (a) => 1 / (1 + Math.exp(-a)))],
-        vjp: (c) => {
-          const [, y, g] = io(c);
-          return [mul(g, mul(y, sub(1, y)))];
-        },
-      },
-      Softplus: {
-        eval: (v) => [mapN(v, stableSoftplus)],
-        vjp: (c) => {
-          const [x, , g] = io(c);
-          return [mul(g, sigmoid(x))];
-        },
-      },
-    },
-  ).map(([k, d]) => [k, d.nondiff ? d : { ...d, lazyGrad: true }]),
-);
+/** Op-table entries of this file. */
+export const UNARY_OPS: Record<string, OpDef> = {
+  Abs: { eval: (v) => [mapN(v, Math.abs)] },
+  Sign: { eval: (v) => [mapN(v, Math.sign)] },
+  Exp: { eval: (v) => [mapN(v, Math.exp)] },
+  Log: { eval: (v) => [mapN(v, Math.log)] },
+  Sqrt: { eval: (v) => [mapN(v, Math.sqrt)] },
+  Relu: { eval: (v) => [mapN(v, (a) => (a > 0 ? a : 0))] },
+  Sigmoid: { eval: (v) => [mapN(v, (a) => 1 / (1 + Math.exp(-a)))] },
+  Softplus: { eval: (v) => [mapN(v, stableSoftplus)] },
+};

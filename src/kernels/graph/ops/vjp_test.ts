@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../random.ts";
 import { type Feed, gradCheck, Graph, interpret, isFloat, mul, reduceSum } from "../mod.ts";
 import { drawValues, inputDtype, OP_CASES } from "./op_cases.ts";
+import { OP_TABLE, VJP_TABLE } from "./table.ts";
 
 // Every differentiable op: gradient of sum(out ⊙ R) (R random) against central differences
 // in float64 through the interpreter. Tolerances: eps 1e-6, atol 1e-7, rtol 1e-6.
@@ -24,3 +25,10 @@ for (const c of OP_CASES.filter((c) => c.diff !== false)) {
     assert.ok(rep.ok, `${c.name}: worst ${rep.worst}`);
   });
 }
+
+Deno.test("the gradient table covers exactly the ops of the op table", () => {
+  assert.deepEqual(Object.keys(VJP_TABLE).sort(), Object.keys(OP_TABLE).sort());
+  for (const [op, rule] of Object.entries(VJP_TABLE)) {
+    assert.ok(!!rule.nondiff !== !!rule.vjp, `${op}: exactly one of vjp and nondiff`);
+  }
+});

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  type ObjectiveParams,
-  objectiveReference,
-  type ObjectiveScene,
-} from "./objective_reference.ts";
-import { Rng } from "./random.ts";
+import { objectiveReference } from "./reference.ts";
+import type { ObjectiveParams, ObjectiveScene } from "./types.ts";
+import { Rng } from "../../kernels/random.ts";
 
 const SHIFT = 10;
 
