@@ -37,7 +37,7 @@ import { type Ref, scanRefs } from "./import_scan.ts";
  *
  * - `cli` is src/cli.ts (any file directly in src/); it and `commands` may
  *   import anything.
- * - In the bottom row, io and onnx use kernels, text uses kernels and onnx.
+ * - In the bottom row, io and onnx use kernels, text uses kernels, io and onnx.
  * - `render` (PNG encoding, fonts, palette, plots) imports nothing in src/;
  *   server, train, synth and commands use it, so it sits in the bottom row.
  * - `synth` (synthetic scenes and teacher labels) builds on kernels, io,
@@ -60,7 +60,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = (() => {
     kernels: [],
     io: ["kernels"],
     onnx: ["kernels"],
-    text: ["kernels", "onnx"],
+    text: ["kernels", "io", "onnx"],
     render: [],
     features,
     models,

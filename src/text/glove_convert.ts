@@ -13,7 +13,8 @@
  * @module
  */
 
-import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { GeoError } from "../kernels/errors.ts";
@@ -85,23 +86,6 @@ export function defaultCacheDir(): string {
 /** Path of the converted GloVe binary inside `cacheDir`. */
 export function gloveBinaryPath(cacheDir = defaultCacheDir()): string {
   return `${cacheDir.replace(/\/+$/, "")}/text/${GLOVE_SG_100D_ID}.bin`;
-}
-
-/**
- * Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so
- * readers never see a partial file and concurrent writers leave one whole copy.
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  if (dir) await mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 const pending = new Map<string, Promise<string>>();

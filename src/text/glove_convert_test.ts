@@ -1,10 +1,6 @@
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import assert from "node:assert/strict";
-import {
-  ensureGloveBinary,
-  gloveBinaryPath,
-  winkToDense,
-  writeFileAtomic,
-} from "./glove_convert.ts";
+import { ensureGloveBinary, gloveBinaryPath, winkToDense } from "./glove_convert.ts";
 import { GeoError } from "../kernels/errors.ts";
 
 Deno.test("winkToDense keeps word order and drops the trailing norm and index", () => {
@@ -19,20 +15,6 @@ Deno.test("winkToDense keeps word order and drops the trailing norm and index", 
     () => winkToDense({ dimensions: 2, words: ["c"], vectors: { c: [1] } }),
     (e) => e instanceof GeoError && /"c" has no 2-d vector/.test(e.message),
   );
-});
-
-Deno.test("writeFileAtomic replaces the file whole and leaves no temporary", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/sub/x.bin`;
-    await writeFileAtomic(path, new Uint8Array([1, 2, 3]));
-    await writeFileAtomic(path, new Uint8Array([4]));
-    assert.deepEqual(await Deno.readFile(path), new Uint8Array([4]));
-    const names = [...Deno.readDirSync(`${dir}/sub`)].map((e) => e.name);
-    assert.deepEqual(names, ["x.bin"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 });
 
 Deno.test("ensureGloveBinary returns a cached file without converting", async () => {

@@ -10,9 +10,8 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import { GeoError } from "../kernels/errors.ts";
 import type { OptimizerState } from "./optimizer.ts";
 
@@ -117,15 +116,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
 
 /** Writes a checkpoint atomically (temporary sibling, then rename). */
 export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${randomUUID()}`;
-  try {
-    await writeFile(tmp, encodeCheckpoint(c));
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, encodeCheckpoint(c));
 }
 
 /** Reads a checkpoint; null when the file does not exist. */

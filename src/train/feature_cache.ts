@@ -11,9 +11,10 @@
  * @module
  */
 
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import { instanceProposals } from "../kernels/instance_proposals.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
 import { defaultCacheDir } from "../text/glove_convert.ts";
@@ -181,14 +182,6 @@ export async function sceneFeatures(
     if ((e as { code?: string }).code !== "ENOENT") throw e;
   }
   const f = await computeSceneFeatures(cloud, options);
-  await mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${randomUUID()}`;
-  try {
-    await writeFile(tmp, encode(f));
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, encode(f));
   return f;
 }
