@@ -9,6 +9,7 @@
  */
 
 import type { CloudInput } from "../features/cloud_input.ts";
+import type { ModelDescription } from "../models/catalog.ts";
 
 /** A client-supplied text embedding for one label. */
 export interface LabelEmbeddingInput {
@@ -92,25 +93,8 @@ export interface SegmentOutput {
   readonly timing: TimingMs;
 }
 
-/** What `ListModels` reports about one model. */
-export interface ModelInfo {
-  /** Model name (registry folder). */
-  readonly name: string;
-  /** Published versions, ascending. */
-  readonly versions: readonly number[];
-  /** Whether an empty request model means this one. */
-  readonly isDefault: boolean;
-  /** Feature / text embedding dimension of the latest version. */
-  readonly featureDim: number;
-  /** Text encoder name of the latest version. */
-  readonly textEncoder: string;
-  /** Backbone kind of the latest version. */
-  readonly backbone: string;
-  /** Training summary of the latest version, a JSON object text ("" when none). */
-  readonly trainingSummary: string;
-  /** Default labels of the latest version. */
-  readonly defaultLabels: readonly string[];
-}
+/** What `ListModels` reports about one model (described by the model catalog). */
+export type ModelInfo = ModelDescription;
 
 /** The inference side, as the transport sees it. */
 export interface SegmentService {

@@ -7,10 +7,7 @@
 
 import { listModels, loadVersion, resolveDefaultModel } from "./registry.ts";
 
-/**
- * One registry model as ListModels describes it (the shape of `infer/api.ts`'s `ModelInfo`,
- * declared here so that models/ does not import infer/).
- */
+/** One registry model as ListModels describes it (`infer/api.ts` calls it `ModelInfo`). */
 export interface ModelDescription {
   /** Model name (registry folder). */
   readonly name: string;

@@ -84,16 +84,20 @@ function isMissing(e: unknown): boolean {
   return (e as { code?: string })?.code === "ENOENT";
 }
 
-/** Published versions of `name`, ascending (numeric folders holding manifest.json); [] when none. */
-export async function listVersions(root: string, name: string): Promise<number[]> {
-  checkName(name);
-  let entries: string[];
+/** Names in folder `dir`; [] when it does not exist. */
+async function entriesOf(dir: string): Promise<string[]> {
   try {
-    entries = await readdir(join(root, name));
+    return await readdir(dir);
   } catch (e) {
     if (isMissing(e)) return [];
     throw e;
   }
+}
+
+/** Published versions of `name`, ascending (numeric folders holding manifest.json); [] when none. */
+export async function listVersions(root: string, name: string): Promise<number[]> {
+  checkName(name);
+  const entries = await entriesOf(join(root, name));
   const out: number[] = [];
   for (const e of entries) {
     if (!/^[1-9][0-9]*$/.test(e)) continue;
@@ -232,13 +236,7 @@ async function removeStaleClaim(path: string): Promise<boolean> {
  * at least `maxAgeMs` old (0 = all); their names.
  */
 async function removeTemps(root: string, name: string, maxAgeMs: number): Promise<string[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(join(root, name));
-  } catch (e) {
-    if (isMissing(e)) return [];
-    throw e;
-  }
+  const entries = await entriesOf(join(root, name));
   const removed: string[] = [];
   for (const e of entries) {
     if (/^[1-9][0-9]*$/.test(e)) {
