@@ -1,7 +1,7 @@
 /**
  * `segment <file.drc|.ply|.pcd> --labels a,b,c [--out colored.ply] [--server host:port]
  * [--model M] [--version V] [--min-score S] [--template T] [--models DIR] [--token T]
- * [--ca FILE]`: labels every point of a cloud and prints a per-label table (label,
+ * [--ca FILE] [--up X,Y,Z]`: labels every point of a cloud and prints a per-label table (label,
  * points, %, mean score) on stdout; `--out` writes a PLY coloured by label (with `label`
  * and `score` float properties).
  *
@@ -9,6 +9,9 @@
  * (else `GEOGUIDE_MODELS`, else `models`). With `--server` the cloud is sent to a
  * GeoGuide server's Segment RPC (token: `--token` or `GEOGUIDE_SEGMENT_TOKEN`; TLS when
  * `--ca` is given). Draco files are sent as they are; other formats as raw arrays.
+ * `--up` gives the cloud's up direction (opposite gravity) in its own frame; without it
+ * the up direction is estimated (the cloud is turned only when that is confident and
+ * over 10° from +z).
  *
  * @module
  */
@@ -39,6 +42,7 @@ export const USAGE = [
   "  --models DIR       registry folder (in-process); default $GEOGUIDE_MODELS, else models",
   "  --token T          bearer token for --server; default $GEOGUIDE_SEGMENT_TOKEN",
   "  --ca FILE          PEM CA file: use TLS to --server; default plaintext",
+  "  --up X,Y,Z         the cloud's up direction (opposite gravity); default estimated",
 ].join("\n");
 
 const FLAGS = [
@@ -52,6 +56,7 @@ const FLAGS = [
   "models",
   "token",
   "ca",
+  "up",
 ];
 
 /** Parsed command line of `segment`. */
@@ -78,6 +83,8 @@ export interface SegmentArgs {
   token?: string;
   /** PEM CA file: use TLS. */
   ca?: string;
+  /** The cloud's up direction; absent = estimated. */
+  up?: [number, number, number];
 }
 
 /**
@@ -118,6 +125,14 @@ export function parseSegmentArgs(
   if (!Number.isInteger(version) || version < 0) {
     throw new Error("--version must be 0 (latest) or a version number");
   }
+  let up: [number, number, number] | undefined;
+  if (flags.up !== undefined) {
+    const v = flags.up.split(",").map((s) => (s.trim() === "" ? NaN : Number(s)));
+    if (v.length !== 3 || !v.every(Number.isFinite) || !(Math.hypot(v[0], v[1], v[2]) > 0)) {
+      throw new Error(`--up must be three numbers x,y,z, not all zero, got '${flags.up}'`);
+    }
+    up = [v[0], v[1], v[2]];
+  }
   return {
     file: positional[0],
     labels,
@@ -130,6 +145,7 @@ export function parseSegmentArgs(
     modelsDir: flags.models ?? env.GEOGUIDE_MODELS ?? "models",
     token: flags.token ?? env.GEOGUIDE_SEGMENT_TOKEN,
     ca: flags.ca,
+    up,
   };
 }
 
@@ -183,9 +199,18 @@ async function segmentLocal(a: SegmentArgs, input: CloudInput): Promise<Result> 
         returnPositions: true,
         promptTemplate: a.template,
         limits: { maxPoints: Number.MAX_SAFE_INTEGER },
+        ...(a.up ? { up: a.up } : {}),
       }),
       new AbortController().signal,
     );
+    const g = out.gravity;
+    if (g) {
+      console.error(
+        `segment: up ${g.up.map((x) => x.toFixed(3)).join(",")} (${g.source}, confidence ${
+          g.confidence.toFixed(2)
+        })`,
+      );
+    }
     return { ...out, scores: out.scores!, positions: out.positions!, timing: { ...out.timing } };
   } finally {
     await service.close();
@@ -211,6 +236,7 @@ async function segmentRemote(a: SegmentArgs, input: CloudInput): Promise<Result>
       return_scores: true,
       return_positions: true,
       prompt_template: a.template,
+      up: a.up ?? [],
     });
     return {
       labels: bytesToInt16(res.labels, "response.labels"),

@@ -646,6 +646,12 @@ export namespace geoguide {
 
             /** SegmentRequest prompt_template */
             prompt_template?: (string|null);
+
+            /** SegmentRequest up */
+            up?: (number[]|null);
+
+            /** SegmentRequest sensor_to_world */
+            sensor_to_world?: (number[]|null);
         }
 
         /** Represents a SegmentRequest. */
@@ -683,6 +689,12 @@ export namespace geoguide {
 
             /** SegmentRequest prompt_template. */
             public prompt_template: string;
+
+            /** SegmentRequest up. */
+            public up: number[];
+
+            /** SegmentRequest sensor_to_world. */
+            public sensor_to_world: number[];
 
             /**
              * Creates a new SegmentRequest instance using the specified properties.

@@ -1647,6 +1647,8 @@ export const geoguide = $root.geoguide = (() => {
              * @property {boolean|null} [return_positions] SegmentRequest return_positions
              * @property {Array.<geoguide.v1.ILabelEmbedding>|null} [label_embeddings] SegmentRequest label_embeddings
              * @property {string|null} [prompt_template] SegmentRequest prompt_template
+             * @property {Array.<number>|null} [up] SegmentRequest up
+             * @property {Array.<number>|null} [sensor_to_world] SegmentRequest sensor_to_world
              */
 
             /**
@@ -1660,6 +1662,8 @@ export const geoguide = $root.geoguide = (() => {
             function SegmentRequest(properties) {
                 this.labels = [];
                 this.label_embeddings = [];
+                this.up = [];
+                this.sensor_to_world = [];
                 if (properties)
                     for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1739,6 +1743,22 @@ export const geoguide = $root.geoguide = (() => {
             SegmentRequest.prototype.prompt_template = "";
 
             /**
+             * SegmentRequest up.
+             * @member {Array.<number>} up
+             * @memberof geoguide.v1.SegmentRequest
+             * @instance
+             */
+            SegmentRequest.prototype.up = $util.emptyArray;
+
+            /**
+             * SegmentRequest sensor_to_world.
+             * @member {Array.<number>} sensor_to_world
+             * @memberof geoguide.v1.SegmentRequest
+             * @instance
+             */
+            SegmentRequest.prototype.sensor_to_world = $util.emptyArray;
+
+            /**
              * Creates a new SegmentRequest instance using the specified properties.
              * @function create
              * @memberof geoguide.v1.SegmentRequest
@@ -1786,6 +1806,18 @@ export const geoguide = $root.geoguide = (() => {
                         $root.geoguide.v1.LabelEmbedding.encode(message.label_embeddings[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), q + 1).ldelim();
                 if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
                     writer.uint32(/* id 9, wireType 2 =*/74).string(message.prompt_template);
+                if (message.up != null && message.up.length) {
+                    writer.uint32(/* id 10, wireType 2 =*/82).fork();
+                    for (let i = 0; i < message.up.length; ++i)
+                        writer.float(message.up[i]);
+                    writer.ldelim();
+                }
+                if (message.sensor_to_world != null && message.sensor_to_world.length) {
+                    writer.uint32(/* id 11, wireType 2 =*/90).fork();
+                    for (let i = 0; i < message.sensor_to_world.length; ++i)
+                        writer.float(message.sensor_to_world[i]);
+                    writer.ldelim();
+                }
                 return writer;
             };
 
@@ -1876,6 +1908,40 @@ export const geoguide = $root.geoguide = (() => {
                             message.prompt_template = reader.string();
                             break;
                         }
+                    case 10: {
+                            if (!(message.up && message.up.length))
+                                message.up = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.up.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.up.push(reader.float());
+                            break;
+                        }
+                    case 11: {
+                            if (!(message.sensor_to_world && message.sensor_to_world.length))
+                                message.sensor_to_world = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.sensor_to_world.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.sensor_to_world.push(reader.float());
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -1959,6 +2025,20 @@ export const geoguide = $root.geoguide = (() => {
                 if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
                     if (!$util.isString(message.prompt_template))
                         return "prompt_template: string expected";
+                if (message.up != null && Object.hasOwnProperty.call(message, "up")) {
+                    if (!Array.isArray(message.up))
+                        return "up: array expected";
+                    for (let i = 0; i < message.up.length; ++i)
+                        if (typeof message.up[i] !== "number")
+                            return "up: number[] expected";
+                }
+                if (message.sensor_to_world != null && Object.hasOwnProperty.call(message, "sensor_to_world")) {
+                    if (!Array.isArray(message.sensor_to_world))
+                        return "sensor_to_world: array expected";
+                    for (let i = 0; i < message.sensor_to_world.length; ++i)
+                        if (typeof message.sensor_to_world[i] !== "number")
+                            return "sensor_to_world: number[] expected";
+                }
                 return null;
             };
 
@@ -2021,6 +2101,20 @@ export const geoguide = $root.geoguide = (() => {
                 }
                 if (object.prompt_template != null)
                     message.prompt_template = String(object.prompt_template);
+                if (object.up) {
+                    if (!Array.isArray(object.up))
+                        throw TypeError(".geoguide.v1.SegmentRequest.up: array expected");
+                    message.up = [];
+                    for (let i = 0; i < object.up.length; ++i)
+                        message.up[i] = Number(object.up[i]);
+                }
+                if (object.sensor_to_world) {
+                    if (!Array.isArray(object.sensor_to_world))
+                        throw TypeError(".geoguide.v1.SegmentRequest.sensor_to_world: array expected");
+                    message.sensor_to_world = [];
+                    for (let i = 0; i < object.sensor_to_world.length; ++i)
+                        message.sensor_to_world[i] = Number(object.sensor_to_world[i]);
+                }
                 return message;
             };
 
@@ -2044,6 +2138,8 @@ export const geoguide = $root.geoguide = (() => {
                 if (options.arrays || options.defaults) {
                     object.labels = [];
                     object.label_embeddings = [];
+                    object.up = [];
+                    object.sensor_to_world = [];
                 }
                 if (options.defaults) {
                     object.cloud = null;
@@ -2087,6 +2183,16 @@ export const geoguide = $root.geoguide = (() => {
                 }
                 if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
                     object.prompt_template = message.prompt_template;
+                if (message.up && message.up.length) {
+                    object.up = [];
+                    for (let j = 0; j < message.up.length; ++j)
+                        object.up[j] = options.json && !isFinite(message.up[j]) ? String(message.up[j]) : message.up[j];
+                }
+                if (message.sensor_to_world && message.sensor_to_world.length) {
+                    object.sensor_to_world = [];
+                    for (let j = 0; j < message.sensor_to_world.length; ++j)
+                        object.sensor_to_world[j] = options.json && !isFinite(message.sensor_to_world[j]) ? String(message.sensor_to_world[j]) : message.sensor_to_world[j];
+                }
                 return object;
             };
 

@@ -47,6 +47,12 @@ export interface SegmentInput {
   readonly promptTemplate: string;
   /** Limits to enforce while decoding. */
   readonly limits: SegmentLimits;
+  /**
+   * The cloud's up direction (opposite gravity, unit or any non-zero length, in its
+   * own frame): the cloud is turned so that it becomes +z before features. Absent:
+   * estimated, and used only when confident and over 10° from +z (`gravity.ts`).
+   */
+  readonly up?: readonly [number, number, number];
 }
 
 /** Points per label in one result. */
@@ -57,6 +63,16 @@ export interface LabelCountOutput {
   readonly points: number;
   /** Mean best score of those points. */
   readonly meanScore: number;
+}
+
+/** How the cloud was gravity-aligned (`infer/gravity.ts`). */
+export interface GravityOutput {
+  /** The unit up direction used or estimated, in the cloud's frame. */
+  readonly up: readonly [number, number, number];
+  /** "given", "estimated" (turned by the estimate) or "kept" (left as it is). */
+  readonly source: "given" | "estimated" | "kept";
+  /** Confidence of the estimate in [0, 1] (1 when given). */
+  readonly confidence: number;
 }
 
 /** Milliseconds spent in each stage. */
@@ -91,6 +107,8 @@ export interface SegmentOutput {
   readonly version: number;
   /** Stage timings in milliseconds. */
   readonly timing: TimingMs;
+  /** How the cloud was gravity-aligned (absent from services that do not say). */
+  readonly gravity?: GravityOutput;
 }
 
 /** What `ListModels` reports about one model (described by the model catalog). */

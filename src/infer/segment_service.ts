@@ -18,6 +18,7 @@ import { GeoError } from "../kernels/errors.ts";
 import type { SessionOptions } from "../onnx/session.ts";
 import { decodeCloudInput } from "../features/cloud_input.ts";
 import { segmentCloud, summarizeLabels, throwIfAborted } from "./inference.ts";
+import { alignToGravity } from "./gravity.ts";
 import { LabelEmbedder } from "./label_embeddings.ts";
 import { describeRegistry } from "../models/catalog.ts";
 import { CLIENT_EMBEDDINGS_ENCODER, type LoadedModel, loadModel } from "../models/bundle.ts";
@@ -192,10 +193,15 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         const cloud = await decodeCloudInput(input.cloud, "request", input.limits.maxPoints);
         const decode = performance.now() - tDecode;
         throwIfAborted(signal);
+        // Features assume z up: turn the cloud (positions returned stay as decoded).
+        const tAlign = performance.now();
+        const aligned = alignToGravity(cloud, input.up);
+        const align = performance.now() - tAlign;
+        throwIfAborted(signal);
         const tText = performance.now();
         const embeddings = await embedder.embed(model, input);
         const text = performance.now() - tText;
-        const res = await segmentCloud(model, cloud, embeddings, {
+        const res = await segmentCloud(model, aligned.cloud, embeddings, {
           minScore: input.minScore,
           signal,
         });
@@ -206,10 +212,15 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
           summary: summarizeLabels(res.labels, res.scores, input.labels),
           model: model.name,
           version: model.version,
+          gravity: {
+            up: aligned.up,
+            source: aligned.source,
+            confidence: aligned.estimate?.confidence ?? 1,
+          },
           timing: {
             queue: 0,
             decode,
-            features: res.timing.features,
+            features: align + res.timing.features,
             adapter: res.timing.adapter,
             text,
             total: performance.now() - t0,

@@ -5,11 +5,13 @@
  * bearer token, work queue, limits, deadlines, metrics and log lines. Only
  * the envelope differs.
  *
- * `POST /api/segment?labels=wall,floor[&model=NAME][&version=N][&minScore=S][&name=FILE]`
+ * `POST /api/segment?labels=wall,floor[&model=NAME][&version=N][&minScore=S][&name=FILE][&up=X,Y,Z]`
  * takes the file bytes as the body (file name in `name` or the `x-file-name`
  * header; the format comes from its extension, else the magic bytes) and
  * sends it to the pipeline undecoded (`cloud.file`), so decoding happens
- * where Segment computes, never on the transport's thread. The body is read
+ * where Segment computes, never on the transport's thread. `up` is the
+ * cloud's up direction (opposite gravity) in its own frame, as
+ * `SegmentRequest.up`; absent, the server estimates it. The body is read
  * as a stream and refused as soon as it passes `maxBodyBytes`. Headers:
  * `authorization: Bearer <token>` (when the server has a Segment token),
  * `x-request-id`, `x-timeout-ms` (a deadline relative to now, like gRPC's).
@@ -149,11 +151,22 @@ function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
+/** The `up` query parameter: "x,y,z" → 3 numbers (checked by the handler); absent → []. */
+export function parseUpParam(text: string | null): number[] {
+  if (text === null || text.trim() === "") return [];
+  const parts = text.split(",");
+  if (parts.length !== 3 || parts.some((p) => p.trim() === "")) {
+    throw invalid("up must be three comma-separated numbers x,y,z, e.g. up=0,-1,0");
+  }
+  return parts.map(Number);
+}
+
 async function segmentRoute(req: Request, ctx: RpcContext, deps: HttpApiDeps): Promise<Response> {
   const params = new URL(req.url).searchParams;
   const labels = parseLabelList(params.get("labels"));
   const version = numberParam(params, "version", 0);
   const minScore = numberParam(params, "minScore", 0);
+  const up = parseUpParam(params.get("up"));
   const name = params.get("name") || req.headers.get("x-file-name") || "upload";
   try {
     checkBearer(ctx.metadata("authorization"), deps.token, "Segmentation");
@@ -174,6 +187,7 @@ async function segmentRoute(req: Request, ctx: RpcContext, deps: HttpApiDeps): P
     return_positions: true,
     label_embeddings: [],
     prompt_template: "",
+    up,
   }, ctx);
   return Response.json({
     pointCount: msg.point_count,

@@ -18,6 +18,7 @@ import type { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
 import type { SegmentLane } from "../runtime/admission.ts";
 import { resolveModel } from "../models/resolve.ts";
+import { upFromPose } from "../kernels/rotate_up.ts";
 
 /** Per-request limits of Segment (see config.ts for their flags and defaults). */
 export interface SegmentLimits {
@@ -119,6 +120,28 @@ export function checkModelKnown(
   if (model) resolveModel(models, model, version);
 }
 
+/**
+ * The request's up direction from `up` (3 finite numbers, norm > 0) or `sensor_to_world`
+ * (16 finite numbers, the upper-left 3×3 a rotation: up = its third row); undefined when
+ * neither is set (the service then estimates it). Throws invalid_argument otherwise, or
+ * when both are set.
+ */
+export function upFromMsg(
+  up: readonly number[] | null | undefined,
+  pose: readonly number[] | null | undefined,
+  source: string,
+): [number, number, number] | undefined {
+  const hasUp = (up?.length ?? 0) > 0, hasPose = (pose?.length ?? 0) > 0;
+  if (hasUp && hasPose) throw invalid(`${source}: set up or sensor_to_world, not both`);
+  if (hasPose) return upFromPose(pose!, `${source}.sensor_to_world`);
+  if (!hasUp) return undefined;
+  const v = up!;
+  if (v.length !== 3 || !v.every(Number.isFinite) || !(Math.hypot(v[0], v[1], v[2]) > 0)) {
+    throw invalid(`${source}.up must be 3 finite numbers, not all zero (x, y, z)`);
+  }
+  return [v[0], v[1], v[2]];
+}
+
 /** Translates and checks a SegmentRequest (everything but decoding). */
 export function segmentInputFromMsg(
   req: SegmentRequestMsg,
@@ -168,6 +191,7 @@ export function segmentInputFromMsg(
     }
     checkTemplate(template);
   }
+  const up = upFromMsg(req.up, req.sensor_to_world, "request");
   return {
     cloud: cloudFromMsg(req.cloud, limits.maxPoints, "request"),
     labels,
@@ -179,6 +203,7 @@ export function segmentInputFromMsg(
     labelEmbeddings: embeddings,
     promptTemplate: template,
     limits: { maxPoints: limits.maxPoints },
+    ...(up ? { up } : {}),
   };
 }
 
