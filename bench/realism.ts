@@ -43,7 +43,6 @@ import { LabelEmbedder } from "../src/infer/label_embeddings.ts";
 import { renderLabelPanels } from "../src/render/topdown.ts";
 import {
   type ColumnSamples,
-  type ColumnShift,
   columnsOf,
   concatColumns,
   labelShares,
