@@ -2,7 +2,7 @@
  * Gravity alignment before features: the model expects z up (floor near the
  * bottom, metres). A request's `up` (the direction opposite gravity, in the
  * cloud's frame) is used as given; without one the up direction is estimated
- * (`kernels/estimate_up.ts`) on a 5 cm voxel cloud, and the cloud is turned
+ * (`kernels/estimate_up.ts`) on an 8 cm voxel cloud, and the cloud is turned
  * only when the estimate is confident and more than {@link KEEP_WITHIN_DEGREES}
  * away from +z, so gravity-aligned scans go through untouched. A turned cloud is
  * also turned about z so that its walls are ∥ x or y (the synthetic training
@@ -35,7 +35,7 @@ export const KEEP_WITHIN_DEGREES = 10;
 export const MIN_UP_CONFIDENCE = 0.2;
 
 /** Voxel side of the cloud the up direction is estimated on, metres. */
-const ESTIMATE_VOXEL = 0.05;
+const ESTIMATE_VOXEL = 0.08;
 
 /** Wall headings weaker than this leave the heading as it is (`wallHeading`). */
 const MIN_HEADING_STRENGTH = 0.2;
@@ -55,7 +55,7 @@ export interface GravityAlignment {
 }
 
 /**
- * The 5 cm voxel cloud of `cloud` with normals: the voxels' mean normals when the
+ * The 8 cm voxel cloud of `cloud` with normals: the voxels' mean normals when the
  * cloud has normals (and none cancel out), else normals estimated over 16 neighbours.
  */
 export function gravitySample(cloud: PointCloud): { coord: Float32Array; normal: Float32Array } {
