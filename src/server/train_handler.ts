@@ -14,6 +14,7 @@
  */
 
 import { GeoError, invalid, quote } from "../kernels/errors.ts";
+import { MODEL_NAME_RE } from "../models/manifest.ts";
 import { DEFAULT_TRAIN_STEPS } from "../train/default_steps.ts";
 import type {
   TensorDtype,
@@ -88,7 +89,6 @@ export interface TrainHandlerDeps {
 }
 
 const nz = (v: number | undefined) => (v ? v : undefined);
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** The form of `TrainConfig.request_id` (empty = none). */
 export const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longest delay a timer takes without firing at once, ms. */
@@ -104,13 +104,13 @@ const MAX_SCENE_NAME = 128;
  */
 export function trainConfigFromMsg(c: TrainConfigMsg, maxSteps = Infinity): TrainConfigInput {
   const site = c.site ?? "";
-  if (!MODEL_NAME.test(site)) {
+  if (!MODEL_NAME_RE.test(site)) {
     throw invalid(
       `config.site ${quote(site)} must be 1-64 letters, digits, '_', '.', '-' (a model name)`,
     );
   }
   const baseModel = c.base_model ?? "";
-  if (baseModel && !MODEL_NAME.test(baseModel)) {
+  if (baseModel && !MODEL_NAME_RE.test(baseModel)) {
     throw invalid(`config.base_model ${quote(baseModel)} is not a model name`);
   }
   const requestId = c.request_id ?? "";
