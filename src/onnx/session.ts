@@ -52,8 +52,17 @@ export interface TensorData {
 
 /** Options of `createSession`. */
 export interface SessionOptions {
-  /** intra-op threads (default: onnxruntime's choice) */
+  /** intra-op threads (default: onnxruntime's choice); 1 when `deterministic` */
   threads?: number;
+  /**
+   * bit-identical results run after run: one intra-op thread, one inter-op thread,
+   * sequential execution. Needed by graphs with ScatterND reduction "add" (segment sums,
+   * the gradient of Gather): onnxruntime's CPU kernel splits the updates over the
+   * intra-op threads without synchronising them, so with repeated indices a
+   * multi-threaded session loses updates at random (onnxruntime issues 18048, 23396):
+   * wrong and irreproducible sums. Such graphs must run deterministic.
+   */
+  deterministic?: boolean;
   /** execution provider (default "auto": CUDA when available, else CPU) */
   provider?: "auto" | "cpu" | "cuda";
   /**
@@ -94,9 +103,17 @@ export async function createSession(
   options: SessionOptions = {},
 ): Promise<Session> {
   const want = options.provider ?? "auto";
+  if (options.deterministic && options.threads !== undefined && options.threads !== 1) {
+    throw new GeoError(
+      "invalid_argument",
+      `A deterministic session runs on one thread, not ${options.threads}`,
+    );
+  }
+  const threads = options.deterministic ? 1 : options.threads;
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: "all",
-    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    ...(options.deterministic ? { executionMode: "sequential" as const } : {}),
     ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),
   };
   const open = (ep: "cpu" | "cuda") => {

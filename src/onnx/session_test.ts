@@ -3,6 +3,8 @@ import { GeoError } from "../kernels/errors.ts";
 import { Graph } from "../kernels/graph/graph.ts";
 import { add } from "../kernels/graph/ops/arith.ts";
 import { gather } from "../kernels/graph/ops/gather.ts";
+import { segmentSum } from "../kernels/graph/composite.ts";
+import { Rng } from "../kernels/random.ts";
 import { encodeModel } from "./onnx_proto.ts";
 import { createSession, cudaAvailable, toInt64 } from "./session.ts";
 
@@ -60,4 +62,32 @@ Deno.test("createSession: the profile option writes a per-node trace on release"
   const trace = JSON.parse(Deno.readTextFileSync(`${dir}/${files[0]}`));
   assert.ok(trace.some((e: { name: string }) => e.name.includes("Gather")));
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("createSession: a deterministic session sums ScatterND-add segments exactly, every run", async () => {
+  // Many rows into few segments: onnxruntime's multi-threaded CPU ScatterND-add loses
+  // updates here (onnxruntime issue 18048); the deterministic session must not.
+  const n = 40_000, d = 32, k = 50;
+  const g = new Graph({ float: "float32" });
+  const x = g.input("x", ["N", d]);
+  const ids = g.input("ids", ["N"], "int64");
+  g.output("s", segmentSum(x, ids, k));
+  const rng = new Rng(3);
+  const xs = Float32Array.from({ length: n * d }, () => rng.next());
+  const seg = Int32Array.from({ length: n }, () => rng.int(k));
+  const want = new Float64Array(k * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) want[seg[i] * d + j] += xs[i * d + j];
+  const s = await createSession(encodeModel(g), { provider: "cpu", deterministic: true });
+  try {
+    const feeds = { x: { data: xs, dims: [n, d] }, ids: { data: toInt64(seg), dims: [n] } };
+    const first = (await s.run(feeds)).s.data as Float32Array;
+    want.forEach((w, i) => assert.ok(Math.abs(first[i] - w) <= 1e-4 * w, `segment sum ${i}`));
+    for (let r = 0; r < 5; r++) assert.deepEqual((await s.run(feeds)).s.data, first);
+  } finally {
+    await s.release();
+  }
+  await assert.rejects(
+    () => createSession(encodeModel(g), { deterministic: true, threads: 4 }),
+    (e: unknown) => e instanceof GeoError && e.kind === "invalid_argument",
+  );
 });

@@ -6,7 +6,8 @@
  * Step s draws everything from `stepRng(seed, s)`: the scene, the IMR visibility column,
  * then (inside the runner) the IMR candidates and the IIRC superpoints. The same seed
  * therefore gives the same weight bytes, and a run resumed from a checkpoint equals the
- * uninterrupted one. Aborting the signal stops the run within the current step
+ * uninterrupted one (the runner's onnxruntime session is single-threaded for that: see
+ * `objective/runner.ts`). Aborting the signal stops the run within the current step
  * (GeoError "cancelled"); nothing is written but complete checkpoints.
  *
  * @module

@@ -5,6 +5,11 @@
  * and tests) and `onnxruntime` (float32, one session created once and reused per step;
  * the trainer; loaded on first use). Both implement `GraphBackend` (backend.ts).
  *
+ * The onnxruntime sessions are always `deterministic` (one thread, see `session.ts`): the
+ * graph pools segments with ScatterND-add, which a multi-threaded CPU session computes
+ * with lost updates at random, so the same feeds gave different losses and gradients and
+ * the same seed different weights.
+ *
  * @module
  */
 
@@ -53,10 +58,14 @@ export function flattenParams(p: ObjectiveParams): ParamTensors {
 /** Loads the onnxruntime backend lazily, so interpreter-only users never load the runtime. */
 async function onnxBackend(
   graph: Graph,
-  options: Pick<RunnerOptions, "provider" | "threads" | "profile">,
+  options: Pick<RunnerOptions, "provider" | "profile">,
 ): Promise<GraphBackend> {
   const mod = await import("./onnx_backend.ts");
-  return await mod.createOnnxBackend(graph, options);
+  return await mod.createOnnxBackend(graph, {
+    provider: options.provider,
+    profile: options.profile,
+    deterministic: true,
+  });
 }
 
 /** Which backend runs the graph and in which float dtype. */
@@ -67,8 +76,6 @@ export interface RunnerOptions {
   float?: FloatDType;
   /** onnxruntime execution provider (default "auto") */
   provider?: "auto" | "cpu" | "cuda";
-  /** onnxruntime intra-op threads (default: the session's default) */
-  threads?: number;
   /** onnxruntime per-node profile file prefix (performance work only) */
   profile?: string;
 }
