@@ -74,3 +74,29 @@ Deno.test("the descriptor version reaches the training config, the cache key and
   const old = bundleManifestDraft({ dims: { ...dims, dg: 48 } });
   assert.deepEqual(old.backbone, { kind: "descriptor", version: "geodesc-1", dim: 48 });
 });
+
+Deno.test("geodesc-4 sits beside geodesc-1..3: same 48 local columns, own wall column, own cache key", async () => {
+  const cloud = await sharedScan();
+  const geometry = analyzeScene(cloud);
+  const three = await descriptorBackbone("geodesc-3", { raw: true }).features(geometry);
+  const four = descriptorBackbone("geodesc-4", { raw: true });
+  assert.equal(four.version, "geodesc-4/raw");
+  assert.equal(four.dim, 71);
+  const f4 = await four.features(geometry);
+  assert.ok(f4.every(Number.isFinite));
+  // Only column 48 + 18 (wall distance) may differ from geodesc-2/3 before scaling.
+  for (let i = 0; i < cloud.count; i++) {
+    for (let c = 0; c < 71; c++) {
+      if (c === DESCRIPTOR_DIM + 18) continue;
+      assert.equal(f4[i * 71 + c], three[i * 71 + c], `row ${i} column ${c}`);
+    }
+  }
+  const scaled = await descriptorBackbone("geodesc-4").features(geometry);
+  assert.equal(scaled.length, f4.length);
+  assert.ok(scaled.every(Number.isFinite));
+  const c2: PointCloud = { count: 2, coord: new Float32Array([0, 0, 0, 1, 1, 1]) };
+  const key = (v: string) =>
+    featureCacheKey(c2, { backbone: descriptorBackbone(v), voxelSize: 0.02 });
+  assert.notEqual(key("geodesc-3"), key("geodesc-4"));
+  assert.equal(resolveTrainConfig({ backbone: "geodesc-4" }).backbone, "geodesc-4");
+});

@@ -87,3 +87,52 @@ Deno.test("synth rejects bad usage", async () => {
   assert.equal(await run(["--out", "/tmp/x", "--bogus", "1"]), 2);
   assert.equal(await run(["--out", "/tmp/x", "--scenes", "two"]), 1);
 });
+
+Deno.test("world 2 realism levers: seeded, and all off reproduces the legacy world", async () => {
+  const { buildRoom } = await import("../src/synth/layout.ts");
+  const { generateScene } = await import("../src/synth/scene_gen.ts");
+  const { REALISTIC_WORLD, LEGACY_WORLD, isLegacy } = await import("../src/synth/realism.ts");
+  const { C } = await import("../src/synth/classes.ts");
+  assert.ok(isLegacy(LEGACY_WORLD) && !isLegacy(REALISTIC_WORLD));
+  const spec = { type: "living" as const, seed: 11, arrangement: 0 };
+  assert.deepEqual(buildRoom(spec, LEGACY_WORLD), buildRoom(spec));
+  const a = buildRoom(spec, REALISTIC_WORLD), b = buildRoom(spec, REALISTIC_WORLD);
+  assert.deepEqual(a, b);
+  assert.ok(a.size.w >= buildRoom(spec).size.w);
+  const embeddings = new Float32Array(20 * 8);
+  for (let c = 0; c < 20; c++) embeddings[c * 8 + (c % 8)] = 1;
+  const opts = { views: 3, scale: 0.15, embeddings };
+  const s1 = generateScene({ ...spec, name: "x" }, opts);
+  const s2 = generateScene({ ...spec, name: "x" }, opts);
+  assert.deepEqual(s1.coord, s2.coord);
+  assert.deepEqual(s1.teacher, s2.teacher);
+  // Walls are kept only up to a cut in [wallTop, wall height]; other points stay.
+  const { coverageMask } = await import("../src/synth/realism.ts");
+  const { box } = await import("../src/synth/geometry.ts");
+  const { Rng } = await import("../src/kernels/random.ts");
+  const wall = {
+    cls: C.wall,
+    kind: "wall",
+    parts: [box([0, 0, 0], [4, 0.1, 2.8], { color: [1, 1, 1] })],
+  };
+  const coord = new Float32Array([1, 0, 0.5, 1, 0, 2.79, 2, 2, 2.79]);
+  const keep = coverageMask(
+    { coord, instance: new Int32Array([0, 0, -1]) },
+    [wall],
+    new Rng(3),
+    { ...REALISTIC_WORLD, wallTop: 1.1, wallGap: 0, holes: 0 },
+  );
+  assert.deepEqual(Array.from(keep), [1, 0, 1]);
+  assert.deepEqual(
+    Array.from(
+      coverageMask(
+        { coord, instance: new Int32Array([0, 0, -1]) },
+        [wall],
+        new Rng(3),
+        LEGACY_WORLD,
+      ),
+    ),
+    [1, 1, 1],
+  );
+  assert.ok(s1.segment.length > 0);
+});

@@ -28,6 +28,7 @@ import { GeoError } from "../kernels/errors.ts";
 import { Rng } from "../kernels/random.ts";
 import { decodeNpy } from "../io/npy.ts";
 import { parseFlags } from "./_flags.ts";
+import { REALISTIC_WORLD } from "../synth/realism.ts";
 import { loadGloveEncoder } from "../text/glove.ts";
 import { SCANNET20 } from "../synth/classes.ts";
 import { generateDataset, type SceneSpec } from "../synth/generate_dataset.ts";
@@ -48,6 +49,7 @@ export const USAGE = [
   "  --embeddings E     glove|random|FILE.npy (L x C float32); default glove",
   "  --dim C            dimension of random embeddings; default 64",
   "  --teacher JSON     TeacherOptions overriding the simulated 2D model; default none",
+  "  --world W          1 = the world of models 1-3, 2 = every realism lever on; default 1",
   "  --frames           also save the camera frames; default off",
   "  --ply              also write gt.ply, teacher.ply, rgb.ply; default off",
   "  --no-pictures      no preview pictures; default pictures on",
@@ -107,6 +109,7 @@ export async function run(args: string[]): Promise<number> {
     "--embeddings",
     "--dim",
     "--teacher",
+    "--world",
   ];
   const bad = [...m.keys()].find((k) => !known.includes(k) && !BOOLEAN.has(k));
   const out = m.get("--out");
@@ -123,6 +126,10 @@ export async function run(args: string[]): Promise<number> {
     }
     if (views < 1) throw new GeoError("invalid_argument", `--views must be ≥ 1, got ${views}`);
     const teacher = m.has("--teacher") ? JSON.parse(m.get("--teacher")!) : undefined;
+    const world = int(m, "--world", 1);
+    if (world !== 1 && world !== 2) {
+      throw new GeoError("invalid_argument", `--world must be 1 or 2, got ${world}`);
+    }
     const jobs: [string, SceneSpec[]][] = [];
     if (split && isSplitName(split)) {
       const s = SPLITS[split];
@@ -149,6 +156,7 @@ export async function run(args: string[]): Promise<number> {
         views,
         scale,
         teacher,
+        realism: world === 2 ? REALISTIC_WORLD : undefined,
         frames: m.has("--frames"),
         ply: m.has("--ply"),
         pictures: !m.has("--no-pictures"),

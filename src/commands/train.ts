@@ -2,7 +2,7 @@
  * `train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]
  * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
  * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
- * [--crop N] [--cache DIR|none] [--backbone geodesc-1|geodesc-2|geodesc-3]`: trains the GeoGuide adapter on a dataset folder and
+ * [--crop N] [--cache DIR|none] [--backbone geodesc-1|geodesc-2|geodesc-3|geodesc-4]`: trains the GeoGuide adapter on a dataset folder and
  * publishes it.
  *
  * `--out` is the model folder of a registry (e.g. `models/default`): the new version is
@@ -46,7 +46,7 @@ export const USAGE = [
   "  --mask-ratio R        IMR mask ratio in [0, 1); default 0.5",
   "  --hidden H            adapter hidden width; default 256 (a base model's wins)",
   "  --crop N              most voxels per step; default 0 (whole scenes)",
-  "  --backbone B          geodesc-1|geodesc-2|geodesc-3; default geodesc-3",
+  "  --backbone B          geodesc-1|geodesc-2|geodesc-3|geodesc-4; default geodesc-3",
   "  --base VERSION_DIR    fine-tune from this version folder; default none",
   "  --val DIR             held-out dataset to score; default the training scenes",
   "  --validate-every K    validate every K steps (0 = only at the end); default 100",

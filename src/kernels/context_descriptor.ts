@@ -38,6 +38,7 @@ import { instanceProposals, type ProposalInput, structureMask } from "./instance
 import type { Neighbors } from "./neighbor_search.ts";
 import { SEGMENT_CONTEXT_COLUMNS, segmentContext } from "./segment_context.ts";
 import { wallDistance } from "./wall_distance.ts";
+import { wallEvidence } from "./wall_evidence.ts";
 
 /** Width of the context columns. */
 export const CONTEXT_DIM = 23;
@@ -87,13 +88,27 @@ export interface ContextInput {
   floor?: { floor: number; top: number };
 }
 
+/** Variants of {@link contextDescriptor}. */
+export interface ContextOptions {
+  /**
+   * "structure" (default, geodesc-2/3): wall points are the structural points with
+   * |n_z| ≤ 0.3; "evidence" (geodesc-4): the points `wall_evidence.ts` finds from local
+   * vertical evidence, which survives walls seen in part.
+   */
+  walls?: "structure" | "evidence";
+}
+
 /**
  * Computes the context columns of every point.
  *
  * @param input points, normals, optional colour, neighbours, superpoints
+ * @param options which wall points column 18 measures to
  * @returns Float32Array N×{@link CONTEXT_DIM}, row i = point i (columns in the module table)
  */
-export function contextDescriptor(input: ContextInput): Float32Array {
+export function contextDescriptor(
+  input: ContextInput,
+  options: ContextOptions = {},
+): Float32Array {
   const { coord, normal, color, neighbors, superpoints } = input;
   const n = coord.length / 3;
   if (normal.length !== coord.length || (color && color.length !== coord.length)) {
@@ -129,7 +144,8 @@ export function contextDescriptor(input: ContextInput): Float32Array {
     wall[i] = structural[i] && Math.abs(normal[3 * i + 2]) <= 0.3 ? 1 : 0;
     rest[i] = structural[i] ? 0 : 1;
   }
-  const toWall = wallDistance(coord, wall, { cell: 0.125, maxDistance: 2 });
+  const wallMask = options.walls === "evidence" ? wallEvidence(coord, normal, floor) : wall;
+  const toWall = wallDistance(coord, wallMask, { cell: 0.125, maxDistance: 2 });
   const columns = [0.5, 1].map((cell) => columnStats(coord, rest, cell));
   const D = CONTEXT_DIM, W = SEGMENT_CONTEXT_COLUMNS;
   const out = new Float32Array(n * D);

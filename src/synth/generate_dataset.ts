@@ -24,6 +24,7 @@ import { renderLabelPanels } from "../render/topdown.ts";
 import type { RoomSpec } from "./layout.ts";
 import { generateScene, type SynthFrame, type SynthOptions } from "./scene_gen.ts";
 import { TeacherScore } from "./teacher_quality.ts";
+import { isLegacy, LEGACY_WORLD } from "./realism.ts";
 
 /** A named room spec (one scene). */
 export type SceneSpec = RoomSpec & { name: string };
@@ -99,6 +100,7 @@ export async function generateDataset(
   const start = performance.now();
   for (const [si, spec] of specs.entries()) {
     const t0 = performance.now();
+    const realism = { ...LEGACY_WORLD, ...options.realism };
     const sceneDir = join(dir, spec.name), framesDir = join(sceneDir, "frames");
     if (options.frames) await mkdir(framesDir, { recursive: true });
     let lastLog = t0;
@@ -146,7 +148,9 @@ export async function generateDataset(
           options: {
             views: options.views ?? 40,
             scale: options.scale ?? 0.5,
-            voxel: options.voxel ?? 0.02,
+            voxel: options.voxel ?? realism.voxel,
+            world: isLegacy(realism) ? 1 : 2,
+            realism,
             sensor: options.sensor ?? {},
             teacher: options.teacher ?? {},
             depthTolerance: options.depthTolerance ?? 0.25,

@@ -32,6 +32,14 @@ import {
   buildWindow,
 } from "./fixtures.ts";
 import { Planner, type Pose2 } from "./placement.ts";
+import {
+  addClutter,
+  cornerBlock,
+  LEGACY_WORLD,
+  type RealismOptions,
+  realismRng,
+  roomScales,
+} from "./realism.ts";
 
 /** Room types of the synthetic world. */
 export const ROOM_TYPES = [
@@ -69,15 +77,24 @@ const SIZES: Record<RoomType, [number, number, number, number]> = {
   conference: [4.2, 5.6, 3.4, 4.4],
 };
 
-/** Generates the room of a spec (deterministic). */
-export function buildRoom(spec: RoomSpec): Room {
+/**
+ * Generates the room of a spec (deterministic). `realism` (default: all levers off, the
+ * world of models 1–3) scales the room, cuts a corner off and adds clutter, from its own
+ * random stream.
+ */
+export function buildRoom(spec: RoomSpec, realism: RealismOptions = LEGACY_WORLD): Room {
+  const realRng = realismRng(spec.seed, 1);
+  const placeReal = realismRng(spec.seed, 2 + (spec.arrangement ?? 0));
   const shellRng = new Rng(spec.seed);
   const itemRng = shellRng.fork();
   const placeRng = new Rng(
     (spec.seed * 0x9e3779b1) ^ ((spec.arrangement ?? 0) * 0x85ebca6b + 0x2545f491),
   );
   const [w0, w1, d0, d1] = SIZES[spec.type];
-  const w = shellRng.uniform(w0, w1), d = shellRng.uniform(d0, d1), h = shellRng.uniform(2.5, 2.9);
+  const [sw, sd] = roomScales(realRng, spec.type, realism);
+  const w = shellRng.uniform(w0, w1) * sw,
+    d = shellRng.uniform(d0, d1) * sd,
+    h = shellRng.uniform(2.5, 2.9);
   const wallStyle = material(shellRng, "wallPaint");
   const floorKind = spec.type === "bathroom" || spec.type === "kitchen"
     ? "floorTiles"
@@ -90,8 +107,11 @@ export function buildRoom(spec: RoomSpec): Room {
     ...shell.walls.map((parts) => ({ cls: C.wall, kind: "wall", parts })),
     { cls: C.floor, kind: "floor", parts: shell.floor },
   ];
+  const block = cornerBlock(P, realRng, { w, d, h, wall: wallStyle }, realism);
+  if (block) objects.push(block);
   fixtures(P, shellRng, spec.type);
   RECIPES[spec.type](P, itemRng);
+  addClutter(P, placeReal, realism);
   return { spec, size: { w, d, h }, objects: [...objects, ...P.objects] };
 }
 

@@ -22,6 +22,14 @@ import {
   type SensorOptions,
 } from "./scanner.ts";
 import { planTeacher, simulateTeacher, type TeacherOptions } from "./teacher.ts";
+import {
+  applyDrift,
+  coverageMask,
+  driftWalk,
+  LEGACY_WORLD,
+  type RealismOptions,
+  realismRng,
+} from "./realism.ts";
 
 /** Generation settings of a scene. */
 export interface SynthOptions {
@@ -29,14 +37,20 @@ export interface SynthOptions {
   views?: number;
   /** Cast resolution relative to 640×480 (default 0.5 → 320×240 with scaled intrinsics). */
   scale?: number;
-  /** Voxel size of the fused cloud, metres (default 0.02). */
+  /**
+   * Realism levers (`realism.ts`; default `LEGACY_WORLD`, the world of models 1–3, byte for
+   * byte; `REALISTIC_WORLD` = world version 2).
+   */
+  realism?: Partial<RealismOptions>;
+  /** Voxel size of the fused cloud, metres (default: the realism's: 0.02 legacy, 0.03 world 2). */
   voxel?: number;
   /** Sensor model overrides. */
   sensor?: Partial<SensorOptions>;
   /** Teacher failure-mode overrides. */
   teacher?: Partial<TeacherOptions>;
   /**
-   * Residual noise of the reconstructed surface, metres (default 0.002). The
+   * Residual noise of the reconstructed surface, metres (default: the realism's, 0.004;
+   * legacy 0.002). The
    * cloud is built like a TSDF-fused mesh: exact surface points (where the sensor
    * had a return) plus this small noise; raw sensor depth is used for fusion.
    */
@@ -115,7 +129,10 @@ export function generateScene(
 ): SynthScene {
   const t0 = performance.now();
   const L = options.classes ?? 20, C = options.embeddings.length / L;
-  const room = buildRoom(spec);
+  const realism = { ...LEGACY_WORLD, ...options.realism };
+  const teacherOptions = { ...realism.teacher, ...options.teacher };
+  const voxel = options.voxel ?? realism.voxel;
+  const room = buildRoom(spec, realism);
   const packed = packScene(room.objects);
   const k = scaleIntrinsics(DEPTH_640, options.scale ?? 0.5);
   const rngs = streams(spec);
@@ -126,7 +143,10 @@ export function generateScene(
     rngs.scan,
   );
   const views: RenderedView[] = [];
-  const surfaceNoise = options.surfaceNoise ?? 0.002;
+  const surfaceNoise = options.surfaceNoise ?? realism.surfaceNoise;
+  const realRng = realismRng(spec.seed, 1000 + (spec.arrangement ?? 0));
+  const drift = driftWalk(realRng, nViews, realism);
+  const pivot: [number, number] = [room.size.w / 2, room.size.d / 2];
   const chunks: { coord: Float32Array; color: Uint8Array; inst: Int32Array }[] = [];
   let total = 0;
   for (const [i, pose] of poses.entries()) {
@@ -140,6 +160,7 @@ export function generateScene(
       if (view.depth[p] > 0) recon[p] = view.surface[p] + surfaceNoise * rngs.scan.normal();
     }
     const { coord, pixel } = backProject({ ...view, depth: recon }, k);
+    applyDrift(coord, drift.subarray(i * 4, i * 4 + 4), pivot);
     const color = new Uint8Array(pixel.length * 3), inst = new Int32Array(pixel.length);
     for (let j = 0; j < pixel.length; j++) {
       inst[j] = view.instance[pixel[j]];
@@ -160,22 +181,36 @@ export function generateScene(
     allInst.set(c.inst, off);
     off += c.inst.length;
   }
-  const grid = voxelGrid(all, options.voxel ?? 0.02);
-  const n = grid.count;
-  const colorSum = new Float64Array(n * 3);
+  const grid = voxelGrid(all, voxel);
+  const n0 = grid.count;
+  const colorSum = new Float64Array(n0 * 3);
   for (let i = 0; i < total; i++) {
     const v = grid.voxelOf[i];
     for (let c = 0; c < 3; c++) colorSum[v * 3 + c] += allColor[i * 3 + c];
   }
+  const instance0 = new Int32Array(n0);
+  for (let v = 0; v < n0; v++) instance0[v] = allInst[grid.representative[v]];
+  // The reconstruction's coverage: walls seen in part, holes (all kept in the legacy world).
+  const keep = coverageMask(
+    { coord: grid.centroid, instance: instance0 },
+    room.objects,
+    realRng,
+    realism,
+  );
+  let n = 0;
+  for (let v = 0; v < n0; v++) n += keep[v];
   const color = new Uint8Array(n * 3), instance = new Int32Array(n), segment = new Int16Array(n);
-  for (let v = 0; v < n; v++) {
+  const coord = n === n0 ? grid.centroid : new Float32Array(n * 3);
+  for (let v = 0, o = 0; v < n0; v++) {
+    if (!keep[v]) continue;
     for (let c = 0; c < 3; c++) {
-      color[v * 3 + c] = Math.round(colorSum[v * 3 + c] / grid.pointCount[v]);
+      color[o * 3 + c] = Math.round(colorSum[v * 3 + c] / grid.pointCount[v]);
+      coord[o * 3 + c] = grid.centroid[v * 3 + c];
     }
-    instance[v] = allInst[grid.representative[v]];
-    segment[v] = instance[v] >= 0 ? room.objects[instance[v]].cls : -1;
+    instance[o] = instance0[v];
+    segment[o] = instance[o] >= 0 ? room.objects[instance[o]].cls : -1;
+    o++;
   }
-  const coord = grid.centroid;
   const t1 = performance.now();
   // Teacher: simulate the 2D model on each view and fuse.
   const fusion = new ViewFusion(coord, C, {
@@ -185,7 +220,7 @@ export function generateScene(
   const instanceClass = room.objects.map((o) => o.cls);
   const plan = planTeacher(instanceClass, C, {
     rng: rngs.teacher.fork(),
-    options: options.teacher,
+    options: teacherOptions,
   });
   for (const [i, view] of views.entries()) {
     const map = simulateTeacher(
@@ -199,7 +234,7 @@ export function generateScene(
         plan,
       },
       options.embeddings,
-      { rng: rngs.teacher.fork(), options: options.teacher, classes: L },
+      { rng: rngs.teacher.fork(), options: teacherOptions, classes: L },
     );
     options.onFrame?.(i, {
       pose: view.pose,

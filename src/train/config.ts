@@ -55,7 +55,7 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** voxel side of training and inference, metres */
   voxelSize: number;
-  /** descriptor backbone version: "geodesc-1" (48 columns), "geodesc-2" or "geodesc-3" (71 columns) */
+  /** descriptor backbone version: "geodesc-1" (48 columns), "geodesc-2", "geodesc-3" or "geodesc-4" (71 columns) */
   backbone: string;
 }
 

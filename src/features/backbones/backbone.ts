@@ -11,7 +11,10 @@
  *   columns of geodesc-2, each standardised by frozen constants,
  *   `src/features/backbones/geodesc_scaling.ts`, so that features are centred: cosine
  *   similarities between pooled features then spread over [−1, 1] instead of
- *   crowding near 1, which is what IIRC compares).
+ *   crowding near 1, which is what IIRC compares), and "geodesc-4" (71 columns: as
+ *   geodesc-2 but the wall distance measured to walls found from local vertical evidence,
+ *   `src/kernels/wall_evidence.ts`, which survives walls seen in part; standardised by
+ *   constants of the world-2 standard training split, `geodesc4_scaling.ts`).
  * - `"onnx"`: a pre-trained network run through onnxruntime, implemented in
  *   `src/features/backbones/onnx.ts` against the interface here.
  *
@@ -29,6 +32,7 @@ import {
 } from "../../kernels/geometric_descriptor.ts";
 import { standardizeColumns } from "../../kernels/column_standardize.ts";
 import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
+import { GEODESC_4_MEAN, GEODESC_4_SCALE } from "./geodesc4_scaling.ts";
 import type { SceneGeometry } from "../scene_geometry.ts";
 
 /** The kinds of backbone a model manifest may name. */
@@ -52,16 +56,22 @@ export interface Backbone {
 }
 
 /** Descriptor versions this build computes, oldest first. */
-export const DESCRIPTOR_VERSIONS = [DESCRIPTOR_VERSION, "geodesc-2", "geodesc-3"] as const;
+export const DESCRIPTOR_VERSIONS = [
+  DESCRIPTOR_VERSION,
+  "geodesc-2",
+  "geodesc-3",
+  "geodesc-4",
+] as const;
 
 /** A descriptor version this build computes. */
 export type DescriptorVersion = typeof DESCRIPTOR_VERSIONS[number];
 
-/** Width of each descriptor version: 48 ("geodesc-1"), 48 + 23 = 71 ("geodesc-2", "geodesc-3"). */
+/** Width of each descriptor version: 48 ("geodesc-1"), 48 + 23 = 71 (the others). */
 export const DESCRIPTOR_VERSION_DIMS: Readonly<Record<DescriptorVersion, number>> = {
   [DESCRIPTOR_VERSION]: DESCRIPTOR_DIM,
   "geodesc-2": DESCRIPTOR_DIM + CONTEXT_DIM,
   "geodesc-3": DESCRIPTOR_DIM + CONTEXT_DIM,
+  "geodesc-4": DESCRIPTOR_DIM + CONTEXT_DIM,
 };
 
 /** Whether `version` names a descriptor version this build computes. */
@@ -73,10 +83,15 @@ export function isDescriptorVersion(version: string): version is DescriptorVersi
  * The geometric descriptor backbone (kind "descriptor").
  *
  * @param version "geodesc-1" (default: 48 columns), "geodesc-2" (71 columns: the 48 of
- *   geodesc-1, unchanged, then the 23 context columns) or "geodesc-3" (geodesc-2 standardised)
+ *   geodesc-1, unchanged, then the 23 context columns), "geodesc-3" (geodesc-2 standardised)
+ *   or "geodesc-4" (wall distance from local evidence, standardised)
+ * @param options `raw: true` skips the standardisation (what `tools/geodesc_scaling.ts` measures)
  * @throws GeoError failed_precondition for any other version
  */
-export function descriptorBackbone(version: string = DESCRIPTOR_VERSION): Backbone {
+export function descriptorBackbone(
+  version: string = DESCRIPTOR_VERSION,
+  options: { raw?: boolean } = {},
+): Backbone {
   if (!isDescriptorVersion(version)) {
     throw new GeoError(
       "failed_precondition",
@@ -87,7 +102,10 @@ export function descriptorBackbone(version: string = DESCRIPTOR_VERSION): Backbo
   const dim = DESCRIPTOR_VERSION_DIMS[version];
   return {
     kind: "descriptor",
-    version,
+    // The unscaled variant has its own name, so no feature cache mixes the two.
+    version: options.raw && (version === "geodesc-3" || version === "geodesc-4")
+      ? `${version}/raw`
+      : version,
     dim,
     features(geometry: SceneGeometry): Promise<Float32Array> {
       const input = {
@@ -101,14 +119,21 @@ export function descriptorBackbone(version: string = DESCRIPTOR_VERSION): Backbo
       };
       const base = geometricDescriptor(input);
       if (version === DESCRIPTOR_VERSION) return Promise.resolve(base);
-      const context = contextDescriptor(input);
+      const context = contextDescriptor(input, {
+        walls: version === "geodesc-4" ? "evidence" : "structure",
+      });
       const n = geometry.cloud.coord.length / 3;
       const out = new Float32Array(n * dim);
       for (let i = 0; i < n; i++) {
         out.set(base.subarray(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM), i * dim);
         out.set(context.subarray(i * CONTEXT_DIM, (i + 1) * CONTEXT_DIM), i * dim + DESCRIPTOR_DIM);
       }
-      if (version === "geodesc-3") standardizeColumns(out, GEODESC_3_MEAN, GEODESC_3_SCALE, out);
+      if (version === "geodesc-3" && !options.raw) {
+        standardizeColumns(out, GEODESC_3_MEAN, GEODESC_3_SCALE, out);
+      }
+      if (version === "geodesc-4" && !options.raw) {
+        standardizeColumns(out, GEODESC_4_MEAN, GEODESC_4_SCALE, out);
+      }
       return Promise.resolve(out);
     },
   };
