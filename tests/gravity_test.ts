@@ -6,7 +6,8 @@ import { rotateRows, upFromPose } from "../src/kernels/rotate_up.ts";
 import { alignToGravity } from "../src/infer/gravity.ts";
 import { createSegmentService } from "../src/infer/segment_service.ts";
 import { segmentInput } from "../src/infer/segment_input.ts";
-import { upFromMsg } from "../src/server/segment_handler.ts";
+import { segmentResponseToMsg, upFromMsg } from "../src/server/segment_handler.ts";
+import { wireCodec } from "../src/server/wire.ts";
 import { parseUpParam } from "../src/server/http_api.ts";
 import { parseSegmentArgs } from "../src/commands/segment.ts";
 import { typedToBytes } from "../src/io/typed_bytes.ts";
@@ -105,6 +106,13 @@ Deno.test("segment service: estimated up, given up, positions as decoded", async
     const same = (a: Int16Array) => a.filter((l, i) => l === plain.labels[i]).length / a.length;
     assert.ok(same(est.labels) > 0.7, `estimated: ${same(est.labels)}`);
     assert.ok(same(given.labels) > 0.7, `given: ${same(given.labels)}`);
+    // The response says which up was used, and the field survives the wire.
+    const codec = wireCodec("geoguide.v1.SegmentResponse");
+    const msg = segmentResponseToMsg(est, request(coord));
+    const back = codec.deserialize(codec.serialize(msg)) as typeof msg;
+    assert.equal(back.up_source, "estimated");
+    assert.ok(angle(back.up as [number, number, number], [r[2], r[5], r[8]]) < 2);
+    assert.ok(back.up_confidence > 0 && back.up_confidence <= 1);
   } finally {
     await svc.close();
   }

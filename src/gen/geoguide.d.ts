@@ -927,6 +927,15 @@ export namespace geoguide {
 
             /** SegmentResponse timing */
             timing?: (geoguide.v1.ITiming|null);
+
+            /** SegmentResponse up */
+            up?: (number[]|null);
+
+            /** SegmentResponse up_source */
+            up_source?: (string|null);
+
+            /** SegmentResponse up_confidence */
+            up_confidence?: (number|null);
         }
 
         /** Represents a SegmentResponse. */
@@ -961,6 +970,15 @@ export namespace geoguide {
 
             /** SegmentResponse timing. */
             public timing?: (geoguide.v1.ITiming|null);
+
+            /** SegmentResponse up. */
+            public up: number[];
+
+            /** SegmentResponse up_source. */
+            public up_source: string;
+
+            /** SegmentResponse up_confidence. */
+            public up_confidence: number;
 
             /**
              * Creates a new SegmentResponse instance using the specified properties.

@@ -2597,6 +2597,9 @@ export const geoguide = $root.geoguide = (() => {
              * @property {string|null} [model] SegmentResponse model
              * @property {number|Long|null} [model_version] SegmentResponse model_version
              * @property {geoguide.v1.ITiming|null} [timing] SegmentResponse timing
+             * @property {Array.<number>|null} [up] SegmentResponse up
+             * @property {string|null} [up_source] SegmentResponse up_source
+             * @property {number|null} [up_confidence] SegmentResponse up_confidence
              */
 
             /**
@@ -2609,6 +2612,7 @@ export const geoguide = $root.geoguide = (() => {
              */
             function SegmentResponse(properties) {
                 this.summary = [];
+                this.up = [];
                 if (properties)
                     for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2680,6 +2684,30 @@ export const geoguide = $root.geoguide = (() => {
             SegmentResponse.prototype.timing = null;
 
             /**
+             * SegmentResponse up.
+             * @member {Array.<number>} up
+             * @memberof geoguide.v1.SegmentResponse
+             * @instance
+             */
+            SegmentResponse.prototype.up = $util.emptyArray;
+
+            /**
+             * SegmentResponse up_source.
+             * @member {string} up_source
+             * @memberof geoguide.v1.SegmentResponse
+             * @instance
+             */
+            SegmentResponse.prototype.up_source = "";
+
+            /**
+             * SegmentResponse up_confidence.
+             * @member {number} up_confidence
+             * @memberof geoguide.v1.SegmentResponse
+             * @instance
+             */
+            SegmentResponse.prototype.up_confidence = 0;
+
+            /**
              * Creates a new SegmentResponse instance using the specified properties.
              * @function create
              * @memberof geoguide.v1.SegmentResponse
@@ -2724,6 +2752,16 @@ export const geoguide = $root.geoguide = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).int64(message.model_version);
                 if (message.timing != null && Object.hasOwnProperty.call(message, "timing"))
                     $root.geoguide.v1.Timing.encode(message.timing, writer.uint32(/* id 8, wireType 2 =*/66).fork(), q + 1).ldelim();
+                if (message.up != null && message.up.length) {
+                    writer.uint32(/* id 9, wireType 2 =*/74).fork();
+                    for (let i = 0; i < message.up.length; ++i)
+                        writer.float(message.up[i]);
+                    writer.ldelim();
+                }
+                if (message.up_source != null && Object.hasOwnProperty.call(message, "up_source"))
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.up_source);
+                if (message.up_confidence != null && Object.hasOwnProperty.call(message, "up_confidence"))
+                    writer.uint32(/* id 11, wireType 5 =*/93).float(message.up_confidence);
                 return writer;
             };
 
@@ -2808,6 +2846,31 @@ export const geoguide = $root.geoguide = (() => {
                             message.timing = $root.geoguide.v1.Timing.decode(reader, reader.uint32(), undefined, long + 1);
                             break;
                         }
+                    case 9: {
+                            if (!(message.up && message.up.length))
+                                message.up = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.up.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.up.push(reader.float());
+                            break;
+                        }
+                    case 10: {
+                            message.up_source = reader.string();
+                            break;
+                        }
+                    case 11: {
+                            message.up_confidence = reader.float();
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -2884,6 +2947,19 @@ export const geoguide = $root.geoguide = (() => {
                     if (error)
                         return "timing." + error;
                 }
+                if (message.up != null && Object.hasOwnProperty.call(message, "up")) {
+                    if (!Array.isArray(message.up))
+                        return "up: array expected";
+                    for (let i = 0; i < message.up.length; ++i)
+                        if (typeof message.up[i] !== "number")
+                            return "up: number[] expected";
+                }
+                if (message.up_source != null && Object.hasOwnProperty.call(message, "up_source"))
+                    if (!$util.isString(message.up_source))
+                        return "up_source: string expected";
+                if (message.up_confidence != null && Object.hasOwnProperty.call(message, "up_confidence"))
+                    if (typeof message.up_confidence !== "number")
+                        return "up_confidence: number expected";
                 return null;
             };
 
@@ -2948,6 +3024,17 @@ export const geoguide = $root.geoguide = (() => {
                         throw TypeError(".geoguide.v1.SegmentResponse.timing: object expected");
                     message.timing = $root.geoguide.v1.Timing.fromObject(object.timing, long + 1);
                 }
+                if (object.up) {
+                    if (!Array.isArray(object.up))
+                        throw TypeError(".geoguide.v1.SegmentResponse.up: array expected");
+                    message.up = [];
+                    for (let i = 0; i < object.up.length; ++i)
+                        message.up[i] = Number(object.up[i]);
+                }
+                if (object.up_source != null)
+                    message.up_source = String(object.up_source);
+                if (object.up_confidence != null)
+                    message.up_confidence = Number(object.up_confidence);
                 return message;
             };
 
@@ -2968,8 +3055,10 @@ export const geoguide = $root.geoguide = (() => {
                 if (q > $util.recursionLimit)
                     throw Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.summary = [];
+                    object.up = [];
+                }
                 if (options.defaults) {
                     if (options.bytes === String)
                         object.labels = "";
@@ -3000,6 +3089,8 @@ export const geoguide = $root.geoguide = (() => {
                     } else
                         object.model_version = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
                     object.timing = null;
+                    object.up_source = "";
+                    object.up_confidence = 0;
                 }
                 if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
                     object.labels = options.bytes === String ? $util.base64.encode(message.labels, 0, message.labels.length) : options.bytes === Array ? Array.prototype.slice.call(message.labels) : message.labels;
@@ -3025,6 +3116,15 @@ export const geoguide = $root.geoguide = (() => {
                         object.model_version = options.longs === String ? $util.Long.prototype.toString.call(message.model_version) : options.longs === Number ? new $util.LongBits(message.model_version.low >>> 0, message.model_version.high >>> 0).toNumber() : message.model_version;
                 if (message.timing != null && Object.hasOwnProperty.call(message, "timing"))
                     object.timing = $root.geoguide.v1.Timing.toObject(message.timing, options, q + 1);
+                if (message.up && message.up.length) {
+                    object.up = [];
+                    for (let j = 0; j < message.up.length; ++j)
+                        object.up[j] = options.json && !isFinite(message.up[j]) ? String(message.up[j]) : message.up[j];
+                }
+                if (message.up_source != null && Object.hasOwnProperty.call(message, "up_source"))
+                    object.up_source = message.up_source;
+                if (message.up_confidence != null && Object.hasOwnProperty.call(message, "up_confidence"))
+                    object.up_confidence = options.json && !isFinite(message.up_confidence) ? String(message.up_confidence) : message.up_confidence;
                 return object;
             };
 

@@ -17,8 +17,8 @@
  * `x-request-id`, `x-timeout-ms` (a deadline relative to now, like gRPC's).
  * The answer is JSON: `labels` (base64 int16 LE, N, −1 = unknown),
  * `positions` (base64 float32 LE N×3, metres), `scores` (base64 float32 LE
- * N), `pointCount`, `summary`, `timing` (ms), `model`, `version` and
- * `colors` (sRGB 0..255 per label index, plus `unknown`). Errors answer
+ * N), `pointCount`, `summary`, `timing` (ms), `model`, `version`, `up` and
+ * `upSource` (the up direction used, see `infer/gravity.ts`) and `colors` (sRGB 0..255 per label index, plus `unknown`). Errors answer
  * `{ "error": message }` with the HTTP status of their kind (status.ts).
  *
  * @module
@@ -202,6 +202,8 @@ async function segmentRoute(req: Request, ctx: RpcContext, deps: HttpApiDeps): P
     timing: msg.timing,
     model: msg.model,
     version: msg.model_version,
+    up: msg.up,
+    upSource: msg.up_source,
     colors: { labels: labels.map((_, i) => classColor(i)), unknown: classColor(-1) },
   });
 }

@@ -237,6 +237,9 @@ export function segmentResponseToMsg(out: SegmentOutput, input: SegmentInput): S
     model: out.model,
     model_version: out.version,
     timing: { ...out.timing },
+    up: out.gravity ? [...out.gravity.up] : [],
+    up_source: out.gravity?.source ?? "",
+    up_confidence: out.gravity?.confidence ?? 0,
   };
 }
 
