@@ -270,6 +270,21 @@ Deno.test("class 7: errors carry no server paths", async () => {
       C.FAILED_PRECONDITION,
       /^<server path> has sha256 abc, not def$/,
     );
+    const ply = encodePly({ count: 5, coord: randomCoords(5, 1) }, {
+      format: "binary_little_endian",
+    });
+    const viaHttp = await httpSegment(rig, "x.ply", ply);
+    assert.equal(viaHttp.status, 412);
+    assert.equal(viaHttp.error, "<server path> has sha256 abc, not def");
+    // A full disk: RESOURCE_EXHAUSTED / 429 in words a person understands, the cause in the log.
+    rig.segmenter.segment = () =>
+      Promise.reject(
+        Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }),
+      );
+    const full = await httpSegment(rig, "x.ply", ply);
+    assert.equal(full.status, 429);
+    assert.match(full.error ?? "", /disk is full/);
+    assert.ok(rig.logs.some((l) => l.includes("resource error") && l.includes("ENOSPC")));
     rig.segmenter.segment = original;
     await stillHealthy(rig);
     assert.ok(rig.logs.some((l) => l.includes("adapter.bin")), "the log keeps the detail");
