@@ -51,42 +51,9 @@ import {
   shiftTable,
   sideView,
 } from "./realism_shift.ts";
-export {
-  type ColumnSamples,
-  type ColumnShift,
-  columnsOf,
-  concatColumns,
-  labelShares,
-  type ShiftRow,
-  shiftSummary,
-  shiftTable,
-  sideView,
-} from "./realism_shift.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
-
-/** The 20 ScanNet benchmark classes, in benchmark order. */
-export const SCANNET20 = [
-  "wall",
-  "floor",
-  "cabinet",
-  "bed",
-  "chair",
-  "sofa",
-  "table",
-  "door",
-  "window",
-  "bookshelf",
-  "picture",
-  "counter",
-  "desk",
-  "curtain",
-  "refrigerator",
-  "shower curtain",
-  "toilet",
-  "sink",
-  "bathtub",
-  "otherfurniture",
-] as const;
+import { SCANNET20 } from "../src/synth/classes.ts";
+import { rotateCloud, type Rotation3 } from "../src/kernels/rotate_up.ts";
 
 /** Default real clouds: a Redwood living-room capture and an apartment mesh fragment. */
 export const DEFAULT_REAL = [
@@ -314,13 +281,13 @@ export function formatReport(r: RealismReport, top = 10): string {
 export const UP_AXES = ["+z", "-z", "+y", "-y", "+x", "-x"] as const;
 
 /** Rows of the rotation (det +1) taking each axis of {@link UP_AXES} to +z. */
-const UP_ROTATIONS: Record<typeof UP_AXES[number], number[]> = {
-  "+z": [1, 0, 0, 0, 1, 0, 0, 0, 1],
-  "-z": [1, 0, 0, 0, -1, 0, 0, 0, -1],
-  "+y": [1, 0, 0, 0, 0, -1, 0, 1, 0],
-  "-y": [1, 0, 0, 0, 0, 1, 0, -1, 0],
-  "+x": [0, 1, 0, 0, 0, 1, 1, 0, 0],
-  "-x": [0, 1, 0, 0, 0, -1, -1, 0, 0],
+const UP_ROTATIONS: Record<typeof UP_AXES[number], Rotation3> = {
+  "+z": Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+  "-z": Float64Array.from([1, 0, 0, 0, -1, 0, 0, 0, -1]),
+  "+y": Float64Array.from([1, 0, 0, 0, 0, -1, 0, 1, 0]),
+  "-y": Float64Array.from([1, 0, 0, 0, 0, 1, 0, -1, 0]),
+  "+x": Float64Array.from([0, 1, 0, 0, 0, 1, 1, 0, 0]),
+  "-x": Float64Array.from([0, 1, 0, 0, 0, -1, -1, 0, 0]),
 };
 
 /**
@@ -328,22 +295,7 @@ const UP_ROTATIONS: Record<typeof UP_AXES[number], number[]> = {
  * crude re-orientation of a capture in its camera's frame, for comparison only.
  */
 export function turnUp(cloud: PointCloud, up: typeof UP_AXES[number]): PointCloud {
-  const r = UP_ROTATIONS[up];
-  const turn = (v: Float32Array) => {
-    const out = new Float32Array(v.length);
-    for (let i = 0; i < v.length; i += 3) {
-      for (let d = 0; d < 3; d++) {
-        out[i + d] = r[3 * d] * v[i] + r[3 * d + 1] * v[i + 1] + r[3 * d + 2] * v[i + 2];
-      }
-    }
-    return out;
-  };
-  return {
-    count: cloud.count,
-    coord: turn(cloud.coord),
-    color: cloud.color,
-    normal: cloud.normal && turn(cloud.normal),
-  };
+  return rotateCloud(cloud, UP_ROTATIONS[up]);
 }
 
 /**

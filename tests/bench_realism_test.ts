@@ -9,9 +9,9 @@ import {
   readRealCloud,
   type RealCloud,
   realismReport,
-  shiftTable,
   turnUp,
 } from "../bench/realism.ts";
+import { shiftTable } from "../bench/realism_shift.ts";
 import { readScene } from "../src/io/dataset.ts";
 import { loadModel } from "../src/models/bundle.ts";
 import { Rng } from "../src/kernels/random.ts";
