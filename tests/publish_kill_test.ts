@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanRegistryTemps, listVersions, loadVersion } from "../src/models/registry.ts";
+import { listVersions, loadVersion } from "../src/models/registry.ts";
+import { cleanRegistryTemps } from "../src/models/registry_temps.ts";
 
 const tempsOf = async (root: string) =>
   (await Promise.all(

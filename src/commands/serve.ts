@@ -11,7 +11,7 @@
 import { readdir } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
-import { cleanRegistryTemps, STALE_TEMP_MS } from "../models/registry.ts";
+import { cleanRegistryTemps, STALE_TEMP_MS } from "../models/registry_temps.ts";
 import { startRegistryWatch } from "../runtime/registry_watch.ts";
 import { type SegmentWorkersHandle, startSegmentWorkers } from "../runtime/segment_workers.ts";
 import { createSegmentService } from "../infer/segment_service.ts";

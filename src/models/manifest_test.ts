@@ -8,7 +8,7 @@ import { describeModel } from "../onnx/onnx_proto.ts";
 import { INFERENCE_IO, initAdapterWeights } from "../features/adapter_graph.ts";
 import { createTinyModel } from "../../tests/fixtures/tiny_model.ts";
 import { loadModel, publishBundle } from "./bundle.ts";
-import { manifestJson, parseManifest } from "./manifest.ts";
+import { manifestJson, parseManifest } from "./manifest_codec.ts";
 import { loadVersion } from "./registry.ts";
 
 const SHIPPED = fileURLToPath(new URL("../../models", import.meta.url));

@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
+import { cleanRegistryTemps, cleanStaleTemps } from "./registry_temps.ts";
 import {
-  cleanRegistryTemps,
-  cleanStaleTemps,
   listModels,
   listVersions,
   loadVersion,
