@@ -14,7 +14,8 @@
  */
 
 import type { Rng } from "../src/kernels/random.ts";
-import { GeoguideClient, RpcError } from "../src/server/grpc.ts";
+import { GeoguideClient } from "../src/server/grpc.ts";
+import { RpcError } from "../src/server/grpc_api.ts";
 import type { SegmentRequestMsg } from "../src/server/wire.ts";
 import { grpcCodeName } from "../src/server/status.ts";
 import { randomCoords, xyzBytes } from "../tests/server_fixtures.ts";

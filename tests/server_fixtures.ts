@@ -18,7 +18,8 @@ import type {
   TrainSceneInput,
   TrainService,
 } from "../src/train/api.ts";
-import { GeoguideClient, type GeoguideClientOptions } from "../src/server/grpc.ts";
+import { GeoguideClient } from "../src/server/grpc.ts";
+import type { GeoguideClientOptions } from "../src/server/grpc_api.ts";
 import { Logger } from "../src/server/log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../src/server/server.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { bytesToFloat32, bytesToInt16 } from "../src/io/typed_bytes.ts";
 import { GRPC_CODES as C } from "../src/server/status.ts";
-import { SERVICE_NAMES } from "../src/server/grpc.ts";
+import { SERVICE_NAMES } from "../src/server/grpc_api.ts";
 import type { SegmentRequestMsg } from "../src/server/wire.ts";
 import { heightBands, randomCoords, rejectsWith, startRig, xyzBytes } from "./server_fixtures.ts";
 

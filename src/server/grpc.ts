@@ -2,7 +2,8 @@
  * The only adapter of @grpc/grpc-js, @grpc/proto-loader, @grpc/reflection
  * and grpc-health-check: loads `proto/geoguide/v1/`, serves Segmentation,
  * Training, `grpc.health.v1.Health` and server reflection on one port, and
- * offers a typed client (CLI `segment --server`, tests).
+ * offers a typed client (CLI `segment --server`, tests). Its contract (names, options,
+ * handle, client error) is in `grpc_api.ts`.
  *
  * Messages are plain objects (see `wire.ts`): snake_case fields, int64 as
  * JavaScript numbers (exact up to 2^53, ample for model versions and seeds),
@@ -33,7 +34,15 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { GeoError } from "../kernels/errors.ts";
-import { kindOfGrpcCode } from "./status.ts";
+import {
+  type CallOptions,
+  type GeoguideClientOptions,
+  type GrpcHandlers,
+  type GrpcServerHandle,
+  type GrpcServerOptions,
+  RpcError,
+  SERVICE_NAMES,
+} from "./grpc_api.ts";
 import {
   type BidiHandler,
   type RpcContext,
@@ -50,12 +59,6 @@ import {
   WIRE_OBJECT_OPTIONS,
   wireCodec,
 } from "./wire.ts";
-
-/** Fully qualified service names, as health checks and reflection know them. */
-export const SERVICE_NAMES = {
-  segmentation: "geoguide.v1.Segmentation",
-  training: "geoguide.v1.Training",
-} as const;
 
 // grpc-js prints its own errors (e.g. a failed bind) on stderr; every one of them also reaches
 // us as an error we report in one line. GRPC_VERBOSITY=ERROR|INFO|DEBUG turns its log back on.
@@ -105,53 +108,6 @@ const toBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export type { BidiHandler, RpcContext, UnaryHandler };
-
-/** The handlers of geoguide.v1 served by `startGrpcServer`. */
-export interface GrpcHandlers {
-  /** Segmentation.Segment */
-  readonly segment: UnaryHandler<SegmentRequestMsg, SegmentResponseMsg>;
-  /** Segmentation.ListModels */
-  readonly listModels: UnaryHandler<Record<string, never>, ListModelsResponseMsg>;
-  /** Training.Train */
-  readonly train: BidiHandler<TrainRequestMsg, TrainEventMsg>;
-}
-
-/** Transport options of the gRPC server. */
-export interface GrpcServerOptions {
-  /** Bind address, e.g. "0.0.0.0" or "127.0.0.1". */
-  readonly host: string;
-  /** Port; 0 = any free port. */
-  readonly port: number;
-  /** Largest message received or sent, bytes. */
-  readonly maxMessageBytes: number;
-  /** Server keepalive ping interval, ms (0 = gRPC default). */
-  readonly keepaliveTimeMs?: number;
-  /** Keepalive ping ack timeout, ms (0 = gRPC default). */
-  readonly keepaliveTimeoutMs?: number;
-  /** Close connections older than this so load balancers can rebalance, ms (0 = never). */
-  readonly maxConnectionAgeMs?: number;
-  /** Grace for calls on an aged connection, ms (0 = gRPC default). */
-  readonly maxConnectionAgeGraceMs?: number;
-  /** Most concurrent HTTP/2 streams (calls) per connection (0 = gRPC default, unlimited). */
-  readonly maxConcurrentStreams?: number;
-  /** PEM certificate chain and private key files; absent = plaintext. */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
-  /** Folder with `geoguide/v1/*.proto` (default: this checkout's `proto/`). */
-  readonly protoDir?: string;
-}
-
-/** A running gRPC server. */
-export interface GrpcServerHandle {
-  /** The bound port. */
-  readonly port: number;
-  /** Sets health: Segmentation and "" follow `segmentation`, Training follows `training`. */
-  setServing(status: { segmentation: boolean; training: boolean }): void;
-  /**
-   * Stops accepting calls, waits up to `graceMs` for calls in flight, then
-   * closes what is left.
-   */
-  shutdown(graceMs: number): Promise<void>;
-}
 
 function channelOptions(o: GrpcServerOptions): grpc.ServerOptions {
   const opts: Record<string, number> = {
@@ -260,40 +216,6 @@ export async function startGrpcServer(
       }
     },
   };
-}
-
-/** A failed call as a client sees it: a GeoError with the gRPC code and details. */
-export class RpcError extends GeoError {
-  /** gRPC status code number. */
-  readonly code: number;
-  /** @param code gRPC status code @param details the server's message */
-  constructor(code: number, details: string) {
-    super(kindOfGrpcCode(code), details);
-    this.name = "RpcError";
-    this.code = code;
-  }
-}
-
-/** Client options. */
-export interface GeoguideClientOptions {
-  /** Use TLS; `caFile` = PEM roots to trust (default: system roots); `serverName` = name to verify. */
-  readonly tls?: { readonly caFile?: string; readonly serverName?: string };
-  /** Bearer token sent as `authorization` metadata. */
-  readonly token?: string;
-  /** Largest message sent or received, bytes (default 256 MiB). */
-  readonly maxMessageBytes?: number;
-  /** Folder with `geoguide/v1/*.proto` (default: this checkout's `proto/`). */
-  readonly protoDir?: string;
-}
-
-/** Per-call client options. */
-export interface CallOptions {
-  /** Deadline relative to now, ms. */
-  readonly timeoutMs?: number;
-  /** Extra metadata, e.g. `{ "x-request-id": "…" }`. */
-  readonly metadata?: Record<string, string>;
-  /** Cancels the call when aborted. */
-  readonly signal?: AbortSignal;
 }
 
 // deno-lint-ignore no-explicit-any
