@@ -22,46 +22,26 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type CampaignSummary, runCampaign } from "./hostile_campaign.ts";
+import { parseFlags } from "../src/commands/_flags.ts";
+import { type CampaignOptions, type CampaignSummary, runCampaign } from "./hostile_campaign.ts";
 import type { HostileInputsModule } from "./hostile_cases.ts";
 
-/** Flags of the campaign. */
-export interface HostileOptions {
-  /** Cases in all. */
-  cases: number;
-  /** Seed. */
-  seed: number;
-  /** Cases in flight at once. */
-  concurrency: number;
-  /** Budget of one case before it counts as a hang, ms. */
-  budgetMs: number;
-  /** Cases between two health probes. */
-  probeEvery: number;
-  /** Most points per request of the server. */
-  maxPoints: number;
-  /** Largest seed file kept, bytes. */
-  maxSeedBytes: number;
+/** Flags of the campaign: its settings, plus where to write JSON and which generator to load. */
+export type HostileOptions = Omit<CampaignOptions, "inputs" | "log"> & {
   /** Where to write the JSON summary ("" = nowhere). */
   json: string;
   /** URL of the mutant generator module. */
   inputs: string;
-}
+};
 
 const DEFAULT_INPUTS = new URL("../tests/hostile_inputs.ts", import.meta.url).href;
 
 /** Parses the flags (`--name value` or `--name=value`); throws on unknown flags or bad values. */
 export function parseHostileArgs(args: readonly string[]): HostileOptions {
-  const given = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    if (!flag.startsWith("--")) throw new Error(`Unexpected argument '${args[i]}'`);
-    const value = inline ?? args[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    given.set(flag.slice(2), value);
-  }
+  const given = parseFlags([...args], new Set());
   const take = (name: string) => {
-    const v = given.get(name);
-    given.delete(name);
+    const v = given.get(`--${name}`);
+    given.delete(`--${name}`);
     return v;
   };
   const int = (name: string, fallback: number, min = 1) => {
@@ -82,7 +62,7 @@ export function parseHostileArgs(args: readonly string[]): HostileOptions {
     json: take("json") ?? "",
     inputs: inputs === undefined ? DEFAULT_INPUTS : pathToFileURL(resolve(inputs)).href,
   };
-  if (given.size) throw new Error(`Unknown argument --${[...given.keys()][0]}`);
+  if (given.size) throw new Error(`Unknown argument ${[...given.keys()][0]}`);
   return o;
 }
 
