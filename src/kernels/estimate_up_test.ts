@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { estimateUp, wallHeading } from "./estimate_up.ts";
 import { Rng } from "./random.ts";
-import { rotateRows, rotationToUp } from "./rotate_up.ts";
+import { randomRotation, rotateRows, rotationToUp } from "./rotate_up.ts";
 
 /** Points on the axis-aligned rectangle `lo..hi` (one of its extents 0), normal along that axis. */
 function rect(rng: Rng, lo: number[], hi: number[], density: number, out: number[][]): void {
@@ -38,18 +38,6 @@ function room(seed: number, ceiling = false): { coord: Float32Array; normal: Flo
   const coord = new Float32Array(rows.flatMap((r) => r.slice(0, 3)));
   const normal = new Float32Array(rows.flatMap((r) => r.slice(3)));
   return { coord, normal };
-}
-
-/** A uniformly random rotation (row-major 3×3) from a random unit quaternion. */
-function randomRotation(rng: Rng): Float64Array {
-  const u1 = rng.uniform(0, 1), u2 = rng.uniform(0, 2 * Math.PI), u3 = rng.uniform(0, 2 * Math.PI);
-  const a = Math.sqrt(1 - u1), b = Math.sqrt(u1);
-  const [w, x, y, z] = [a * Math.sin(u2), a * Math.cos(u2), b * Math.sin(u3), b * Math.cos(u3)];
-  return Float64Array.of(
-    ...[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-    ...[2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-    ...[2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-  );
 }
 
 const angleDeg = (a: ArrayLike<number>, b: ArrayLike<number>) =>

@@ -9,6 +9,7 @@
 
 import { invalid } from "./errors.ts";
 import type { PointCloud } from "./point_cloud.ts";
+import type { Rng } from "./random.ts";
 
 /** A 3×3 rotation, row-major (9 numbers). */
 export type Rotation3 = Float64Array;
@@ -147,4 +148,16 @@ export function upFromPose(pose: ArrayLike<number>, field: string): [number, num
     a[2] * (b[0] * c[1] - b[1] * c[0]);
   if (det < 0) throw invalid(`${field}: its upper-left 3×3 is a reflection (det −1)`);
   return [c[0], c[1], c[2]];
+}
+
+/** A uniformly random rotation (row-major 3×3) from a random unit quaternion drawn with `rng`. */
+export function randomRotation(rng: Rng): Rotation3 {
+  const u1 = rng.uniform(0, 1), u2 = rng.uniform(0, 2 * Math.PI), u3 = rng.uniform(0, 2 * Math.PI);
+  const a = Math.sqrt(1 - u1), b = Math.sqrt(u1);
+  const [w, x, y, z] = [a * Math.sin(u2), a * Math.cos(u2), b * Math.sin(u3), b * Math.cos(u3)];
+  return Float64Array.of(
+    ...[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+    ...[2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+    ...[2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+  );
 }

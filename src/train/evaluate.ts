@@ -54,7 +54,7 @@ export interface EvaluationResult {
  * Class embeddings for the dataset's labels: `label_embeddings.npy` when present, else the
  * model's text encoder (with its prompt template).
  */
-async function classEmbeddings(
+export async function classEmbeddings(
   model: LoadedModel,
   info: { labels: string[]; embeddings?: Float32Array; embeddingDim?: number },
 ): Promise<Float32Array> {
