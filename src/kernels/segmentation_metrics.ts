@@ -27,6 +27,13 @@ export interface SegmentationMetrics {
   acc: Float64Array;
   /** Float64Array K: ground-truth points per class (unknown predictions included). */
   gtPoints: Float64Array;
+  /**
+   * Int32Array K: the class each ground-truth class is most often predicted as when the
+   * prediction is wrong (−1 = unknown, −2 = never wrong); see `confusedShare`.
+   */
+  confusedWith: Int32Array;
+  /** Float64Array K: share of the class's ground-truth points that went to `confusedWith`. */
+  confusedShare: Float64Array;
   /** Names of classes with no ground-truth point: skipped in every mean. */
   absent: string[];
   /** Mean IoU over present classes (NaN when none is present). */
@@ -83,6 +90,18 @@ export function segmentationMetrics(
   }
   const iou = new Float64Array(k).fill(NaN);
   const acc = new Float64Array(k).fill(NaN);
+  const confusedWith = new Int32Array(k).fill(-2);
+  const confusedShare = new Float64Array(k);
+  for (let g = 0; g < k; g++) {
+    let best = 0;
+    for (let p = 0; p < cols; p++) {
+      const n = confusion[g * cols + p];
+      if (p === g || !(n > best)) continue;
+      best = n;
+      confusedWith[g] = p < k ? p : -1;
+    }
+    confusedShare[g] = gtPoints[g] > 0 ? best / gtPoints[g] : 0;
+  }
   const absent: string[] = [];
   for (let c = 0; c < k; c++) {
     if (gtPoints[c] === 0) {
@@ -115,6 +134,8 @@ export function segmentationMetrics(
     iou,
     acc,
     gtPoints,
+    confusedWith,
+    confusedShare,
     absent,
     mIoU,
     mAcc,
@@ -141,18 +162,29 @@ function pct(x: number): string {
 
 /**
  * Renders metrics as a text table: one line per class (IoU %, Acc %, ground-truth
- * points, or "absent"), one per group, and a last line `mIoU=xx.x mAcc=yy.y` (percent,
- * one decimal; `nan` when undefined).
+ * points or "absent", and the class it is most often mistaken for with the share of its
+ * points, e.g. `shower curtain 62%`), one per group, and a last line
+ * `mIoU=xx.x mAcc=yy.y` (percent, one decimal; `nan` when undefined).
  */
 export function formatMetricsTable(metrics: SegmentationMetrics): string {
   const width = Math.max(5, ...metrics.classNames.map((n) => n.length));
-  const row = (name: string, a: string, b: string, c: string) =>
-    `${name.padEnd(width)}  ${a.padStart(6)}  ${b.padStart(6)}  ${c.padStart(10)}`;
-  const lines = [row("class", "IoU", "Acc", "points")];
+  const row = (name: string, a: string, b: string, c: string, d = "") =>
+    `${name.padEnd(width)}  ${a.padStart(6)}  ${b.padStart(6)}  ${c.padStart(10)}${
+      d ? `  ${d}` : ""
+    }`;
+  const lines = [row("class", "IoU", "Acc", "points", "mistaken for")];
   metrics.classNames.forEach((name, c) => {
     const n = metrics.gtPoints[c];
     if (n === 0) lines.push(row(name, "-", "-", "absent"));
-    else lines.push(row(name, pct(metrics.iou[c]), pct(metrics.acc[c]), String(n)));
+    else {
+      const w = metrics.confusedWith[c];
+      const other = w === -2
+        ? ""
+        : `${w === -1 ? "(unknown)" : metrics.classNames[w]} ${
+          Math.round(100 * metrics.confusedShare[c])
+        }%`;
+      lines.push(row(name, pct(metrics.iou[c]), pct(metrics.acc[c]), String(n), other));
+    }
   });
   for (const [name, g] of Object.entries(metrics.groups)) {
     lines.push(row(`[${name}]`, pct(g.mIoU), pct(g.mAcc), `${g.classes.length} cls`));

@@ -24,8 +24,40 @@ Deno.test("hand case with an ignored point and an unknown prediction", () => {
   close(r.mAcc, 1 / 3);
   close(r.allAcc, 2 / 5);
   assert.deepEqual(r.absent, []);
+  // most frequent wrong prediction: c0 → c1 (1 of 2), c1 → unknown (1 of 2), c2 → c0 (1 of 1)
+  assert.deepEqual(Array.from(r.confusedWith), [1, -1, 0]);
+  assert.deepEqual(Array.from(r.confusedShare), [0.5, 0.5, 1]);
   const table = formatMetricsTable(r);
+  assert.ok(table.split("\n")[1].endsWith("c1 50%"), table);
+  assert.ok(table.split("\n")[2].endsWith("(unknown) 50%"), table);
   assert.equal(table.split("\n").at(-1), "mIoU=22.2 mAcc=33.3");
+});
+
+Deno.test("mistaken-for matches a brute-force count on random labels", () => {
+  const rng = new Rng(7);
+  for (let trial = 0; trial < 20; trial++) {
+    const k = 1 + Math.floor(rng.next() * 5), n = Math.floor(rng.next() * 200);
+    const gt = Array.from({ length: n }, () => Math.floor(rng.next() * (k + 1)) - 1);
+    const pred = Array.from({ length: n }, () => Math.floor(rng.next() * (k + 1)) - 1);
+    const r = segmentationMetrics(
+      confusionMatrix(new Int32Array(pred), new Int16Array(gt), k),
+      Array.from({ length: k }, (_, c) => `c${c}`),
+    );
+    for (let g = 0; g < k; g++) {
+      // wrong predictions of class g, unknown counted as class k (last, loses ties)
+      const counts = new Array(k + 1).fill(0);
+      let total = 0;
+      gt.forEach((t, i) => {
+        if (t !== g) return;
+        total++;
+        if (pred[i] !== g) counts[pred[i] < 0 ? k : pred[i]]++;
+      });
+      const best = Math.max(...counts);
+      const want = best === 0 ? -2 : counts.indexOf(best) === k ? -1 : counts.indexOf(best);
+      assert.equal(r.confusedWith[g], want, `trial ${trial} class ${g}`);
+      close(r.confusedShare[g], total > 0 ? best / total : 0);
+    }
+  }
 });
 
 Deno.test("classes absent from ground truth are skipped and listed", () => {
