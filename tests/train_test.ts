@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { run as evalCommand } from "../src/commands/eval.ts";
 import { run as trainCommand } from "../src/commands/train.ts";
@@ -237,6 +237,28 @@ Deno.test("train / eval commands: publish a version, fine-tune from it, print mI
   assert.deepEqual(Object.keys(metricsRecord(undefined, "test")), []);
   // Bad usage is exit code 2.
   assert.equal((await captured(() => trainCommand(["--data", data]))).code, 2);
+});
+
+Deno.test("train command: several dataset folders train as one", async () => {
+  const copy = join(root, "data-copy");
+  await cp(data, copy, { recursive: true });
+  const out = join(root, "cli", "union");
+  const flags = ["--out", out, "--hidden", "16", "--cache", cache, "--backbone", "geodesc-1"];
+  const r = await captured(() =>
+    trainCommand(["--data", `${data},${copy}`, ...flags, "--steps", "2", "--val", copy])
+  );
+  assert.equal(r.code, 0);
+  const { scenes, data: recorded } = (await loadVersion(join(root, "cli"), "union", 1)).manifest
+    .training!.config as { scenes: string[]; data: string };
+  const names = info.scenes;
+  assert.equal(recorded, `${data},${copy}`);
+  assert.deepEqual(scenes, [
+    ...names.map((n) => join(data, n)),
+    ...names.map((n) => join(copy, n)),
+  ]);
+  // The same folder twice is refused as bad usage.
+  const twice = await captured(() => trainCommand(["--data", `${data},${data}`, ...flags]));
+  assert.equal(twice.code, 2);
 });
 
 Deno.test({

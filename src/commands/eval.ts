@@ -19,7 +19,7 @@ import { parseFlags } from "./train.ts";
 export const USAGE = [
   "usage: eval --model MODEL_DIR --data DIR",
   "  --model DIR  version folder (models/default/2) or model folder (its latest version); required",
-  "  --data DIR   dataset folder (scenes with ground truth); required",
+  "  --data DIR   dataset folder(s) with ground truth, commas between folders; required",
   "stdout: the teacher's scores (when the scenes have teacher.npy), the per-class IoU table,",
   "last line mIoU=xx.x mAcc=yy.y (percent); progress on stderr",
 ].join("\n");

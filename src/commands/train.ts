@@ -3,7 +3,8 @@
  * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
  * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
  * [--crop N] [--cache DIR|none] [--backbone geodesc-1|geodesc-2|geodesc-3|geodesc-4]`: trains the GeoGuide adapter on a dataset folder and
- * publishes it.
+ * publishes it. `--data` and `--val` take several folders separated by commas (rooms of two
+ * synthetic worlds, scans of several buildings): their labels.txt must agree.
  *
  * `--out` is the model folder of a registry (e.g. `models/default`): the new version is
  * published under it as the next number. `--base` is a version folder
@@ -25,10 +26,10 @@ import { rm } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import { descriptorBackbone } from "../features/backbones/backbone.ts";
-import { readDataset } from "../io/dataset.ts";
+import { readDatasets } from "../io/dataset.ts";
 import { type BaseModel, baseRef, loadBaseFolder, trainFromBase } from "../train/base_model.ts";
 import { parseLambda, resolveTrainConfig, type TrainConfig } from "../train/config.ts";
-import { datasetEmbeddings, loadDatasetScenes } from "../train/dataset_scenes.ts";
+import { datasetEmbeddings, loadUnionScenes } from "../train/dataset_scenes.ts";
 import type { ValidationSet } from "../train/loop.ts";
 import { metricsRecord, publishTrained, registryTarget } from "../train/publish.ts";
 import { numberFlag, parseFlags } from "./_flags.ts";
@@ -36,7 +37,7 @@ import { numberFlag, parseFlags } from "./_flags.ts";
 /** Usage of `train` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [
   "usage: train --data DIR --out MODEL_DIR [flags]",
-  "  --data DIR            training dataset folder; required",
+  "  --data DIR[,DIR…]    training dataset folder(s), same labels.txt; required",
   "  --out MODEL_DIR       model folder of a registry (models/default); required",
   "  --objective O         geoguide|naive; default geoguide",
   "  --steps N             optimiser steps; default 1000",
@@ -48,7 +49,7 @@ export const USAGE = [
   "  --crop N              most voxels per step; default 0 (whole scenes)",
   "  --backbone B          geodesc-1|geodesc-2|geodesc-3|geodesc-4; default geodesc-3",
   "  --base VERSION_DIR    fine-tune from this version folder; default none",
-  "  --val DIR             held-out dataset to score; default the training scenes",
+  "  --val DIR[,DIR…]     held-out dataset(s) to score; default the training scenes",
   "  --validate-every K    validate every K steps (0 = only at the end); default 100",
   "  --checkpoint-every K  checkpoint every K steps (0 = never); default 100",
   "  --resume              continue from <out>/.train-checkpoint.bin; default off",
@@ -117,7 +118,7 @@ async function train(m: Map<string, string>, signal: AbortSignal): Promise<numbe
   const base = m.has("--base") ? await loadBaseFolder(m.get("--base")!) : undefined;
   const config = configOf(m, base);
   const backbone = base?.backbone ?? descriptorBackbone(config.backbone);
-  const info = await readDataset(data);
+  const info = await readDatasets(data.split(","));
   const classes = await datasetEmbeddings(info);
   if (base && base.dims.dim !== classes.dim) {
     throw new GeoError(
@@ -126,7 +127,7 @@ async function train(m: Map<string, string>, signal: AbortSignal): Promise<numbe
     );
   }
   const prep = { backbone, voxelSize: config.voxelSize, classes, cacheDir, log, signal };
-  const scenes = await loadDatasetScenes(data, info, { ...prep, requireTeacher: true });
+  const scenes = await loadUnionScenes(info, { ...prep, requireTeacher: true });
   let validation: ValidationSet = {
     scenes,
     classNames: info.labels,
@@ -135,9 +136,9 @@ async function train(m: Map<string, string>, signal: AbortSignal): Promise<numbe
   let split: "train" | "test" = "train";
   if (m.has("--val")) {
     const vdir = m.get("--val")!;
-    const vinfo = await readDataset(vdir);
+    const vinfo = await readDatasets(vdir.split(","));
     const vclasses = vinfo.embeddings ? await datasetEmbeddings(vinfo) : classes;
-    const vscenes = await loadDatasetScenes(vdir, vinfo, { ...prep, classes: vclasses });
+    const vscenes = await loadUnionScenes(vinfo, { ...prep, classes: vclasses });
     validation = { scenes: vscenes, classNames: vinfo.labels, embeddings: vclasses.embeddings };
     split = "test";
   }

@@ -190,6 +190,55 @@ export async function readDataset(dir: string): Promise<DatasetInfo> {
   return info;
 }
 
+/** Several dataset folders read as one: one class list, every folder's scenes. */
+export interface DatasetUnion extends DatasetInfo {
+  /**
+   * The folders in the order given, each with its own header; `scenes` of the union names
+   * every scene once: its folder name alone for one folder, `<dir>/<name>` for several.
+   */
+  folders: { dir: string; info: DatasetInfo }[];
+}
+
+/**
+ * Reads several dataset folders as one dataset (e.g. rooms of two synthetic worlds, or
+ * scans of several buildings). Every folder must list the same class names in the same
+ * order, and either all or none may have `label_embeddings.npy`, with equal rows.
+ *
+ * @param dirs one or more dataset folders
+ * @throws GeoError invalid_argument when no folder is given, one is given twice, or the
+ *   headers differ; not_found as {@link readDataset}
+ */
+export async function readDatasets(dirs: string[]): Promise<DatasetUnion> {
+  if (dirs.length === 0) throw invalid("No dataset folder given");
+  const folders: DatasetUnion["folders"] = [];
+  for (const dir of dirs) {
+    if (folders.some((f) => f.dir === dir)) throw invalid(`Dataset folder ${dir} is listed twice`);
+    folders.push({ dir, info: await readDataset(dir) });
+  }
+  const first = folders[0];
+  for (const { dir, info } of folders.slice(1)) {
+    if (info.labels.join("\n") !== first.info.labels.join("\n")) {
+      throw invalid(
+        `${join(dir, "labels.txt")} lists other classes than ${join(first.dir, "labels.txt")}`,
+      );
+    }
+    const a = first.info.embeddings, b = info.embeddings;
+    if ((a === undefined) !== (b === undefined) || (a && b && !sameValues(a, b))) {
+      throw invalid(
+        `${dir} and ${first.dir} have different class embeddings (label_embeddings.npy)`,
+      );
+    }
+  }
+  const scenes = folders.flatMap(({ dir, info }) =>
+    folders.length === 1 ? info.scenes : info.scenes.map((name) => join(dir, name))
+  );
+  return { ...first.info, scenes, folders };
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function vector(a: NpyArray | undefined, n: number, what: string): NpyArray | undefined {
   if (!a) return undefined;
   if (a.shape.length !== 1 || a.shape[0] !== n) {

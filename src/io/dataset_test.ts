@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import { Rng } from "../kernels/random.ts";
 import { encodeNpy } from "./npy.ts";
-import { readDataset, readScene, writeDatasetHeader, writeScene } from "./dataset.ts";
+import { readDataset, readDatasets, readScene, writeDatasetHeader, writeScene } from "./dataset.ts";
 
 function f16(x: number): number {
   // Round-trip through float16 precision (10-bit mantissa) for comparisons.
@@ -111,5 +111,40 @@ Deno.test("dataset errors name the file and what is wrong", async () => {
     await assert.rejects(readDataset(dir), /does not match 2 labels/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readDatasets joins folders with the same header and refuses different ones", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((x) => join(root, x));
+    const emb = Float32Array.from([1, 0, 0, 1]);
+    for (const dir of [a, b]) await writeDatasetHeader(dir, ["wall", "floor"], emb);
+    await writeScene(a, { name: "room", coord: new Float32Array(3) });
+    await writeScene(b, { name: "room", coord: new Float32Array(6) });
+    await writeScene(b, { name: "hall", coord: new Float32Array(3) });
+    const one = await readDatasets([a]);
+    assert.deepEqual(one.scenes, ["room"]);
+    const u = await readDatasets([a, b]);
+    assert.deepEqual(u.labels, ["wall", "floor"]);
+    assert.deepEqual([...u.embeddings!], [...emb]);
+    // same scene name in two folders: both kept, named by folder
+    assert.deepEqual(u.scenes, [join(a, "room"), join(b, "hall"), join(b, "room")]);
+    assert.deepEqual(u.folders.map((f) => [f.dir, f.info.scenes]), [[a, ["room"]], [
+      b,
+      ["hall", "room"],
+    ]]);
+    await writeDatasetHeader(c, ["floor", "wall"], emb);
+    await writeDatasetHeader(d, ["wall", "floor"], Float32Array.from([1, 0, 0, 0.5]));
+    for (const bad of [[a, c], [a, d], [a, a], []]) {
+      await assert.rejects(readDatasets(bad), (e: unknown) => {
+        assert.ok(e instanceof GeoError && e.kind === "invalid_argument", String(e));
+        return true;
+      });
+    }
+    await writeDatasetHeader(join(root, "e"), ["wall", "floor"]); // no embeddings file
+    await assert.rejects(readDatasets([a, join(root, "e")]), GeoError);
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

@@ -10,7 +10,7 @@
 import { invalid } from "../kernels/errors.ts";
 import { GLOVE_SG_100D_ID } from "../text/glove_convert.ts";
 import type { Backbone } from "../features/backbones/backbone.ts";
-import { type DatasetInfo, readScene } from "../io/dataset.ts";
+import { type DatasetInfo, type DatasetUnion, readScene } from "../io/dataset.ts";
 import { sharedGloveEncoder } from "../infer/label_embeddings.ts";
 import { CLIENT_EMBEDDINGS_ENCODER } from "../models/bundle.ts";
 import { formatDuration } from "./progress.ts";
@@ -34,7 +34,9 @@ const SAME_EMBEDDING_TOLERANCE = 1e-4;
  * holding exactly GloVe's rows for labels.txt (as the synthetic datasets write it) keeps
  * the GloVe encoder name, so the trained model can embed free-text labels itself.
  */
-export async function datasetEmbeddings(info: DatasetInfo): Promise<ClassEmbeddings> {
+export async function datasetEmbeddings(
+  info: Pick<DatasetInfo, "labels" | "embeddings" | "embeddingDim">,
+): Promise<ClassEmbeddings> {
   if (info.embeddings && info.embeddingDim) {
     const file = { embeddings: info.embeddings, dim: info.embeddingDim };
     const glove = info.embeddingDim === 100 ? await gloveRows(info.labels) : undefined;
@@ -120,5 +122,21 @@ export async function loadDatasetScenes(
     );
   }
   options.log?.(`${out.length} scenes ready (${cached} from the feature cache)`);
+  return out;
+}
+
+/**
+ * Reads and prepares every scene of every folder of a dataset union (`io/dataset.ts`
+ * `readDatasets`), folders in the order given.
+ */
+export async function loadUnionScenes(
+  union: DatasetUnion,
+  options: LoadScenesOptions,
+): Promise<TrainScene[]> {
+  const out: TrainScene[] = [];
+  for (const { dir, info } of union.folders) {
+    if (union.folders.length > 1) options.log?.(`dataset ${dir}: ${info.scenes.length} scenes`);
+    out.push(...await loadDatasetScenes(dir, info, options));
+  }
   return out;
 }

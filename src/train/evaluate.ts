@@ -11,7 +11,7 @@
 import { basename, dirname, resolve } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
-import { readDataset, readScene } from "../io/dataset.ts";
+import { readDatasets, readScene } from "../io/dataset.ts";
 import { segmentCloud } from "../infer/inference.ts";
 import { LabelEmbedder } from "../infer/label_embeddings.ts";
 import { type LoadedModel, loadModel } from "../models/bundle.ts";
@@ -74,7 +74,7 @@ export async function classEmbeddings(
  * Runs a model on every scene of `dataDir` that has ground truth.
  *
  * @param modelDir a version folder (`models/default/2`) or a model folder (latest version)
- * @param dataDir a dataset folder
+ * @param dataDir a dataset folder, or several separated by commas (same labels.txt)
  * @param options.log progress lines
  * @throws GeoError failed_precondition when no scene has segment.npy
  */
@@ -86,13 +86,14 @@ export async function evaluateModel(
   const where = await modelLocation(modelDir);
   const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
   try {
-    const info = await readDataset(dataDir);
+    const info = await readDatasets(dataDir.split(","));
     const embeddings = await classEmbeddings(model, info);
     const student: LabelledPoints[] = [], teacher: LabelledPoints[] = [];
     const t0 = performance.now();
     let points = 0;
-    for (const [i, name] of info.scenes.entries()) {
-      const s = await readScene(dataDir, name, { numClasses: info.labels.length });
+    const scenes = info.folders.flatMap((f) => f.info.scenes.map((name) => ({ dir: f.dir, name })));
+    for (const [i, { dir, name }] of scenes.entries()) {
+      const s = await readScene(dir, name, { numClasses: info.labels.length });
       if (!s.segment) continue;
       const cloud = { count: s.count, coord: s.coord, color: s.color, normal: s.normal };
       const r = await segmentCloud(model, cloud, embeddings);
@@ -105,9 +106,9 @@ export async function evaluateModel(
       points += s.count;
       const sec = (performance.now() - t0) / 1000;
       options.log?.(
-        `scene ${i + 1}/${info.scenes.length} ${name}: ${s.count} points, ${r.voxels} voxels, ` +
+        `scene ${i + 1}/${scenes.length} ${name}: ${s.count} points, ${r.voxels} voxels, ` +
           `${Math.round(points / sec)} pts/s ETA ${
-            formatDuration((sec / (i + 1)) * (info.scenes.length - i - 1))
+            formatDuration((sec / (i + 1)) * (scenes.length - i - 1))
           }`,
       );
     }
