@@ -11,7 +11,7 @@
  * (`models/default/1`) to fine-tune from (site adaptation); without it the adapter starts
  * from a seeded initialisation. `--crop N` caps a step at the N voxels nearest (in x, y) to
  * a random point of the scene (default: whole scenes). `--backbone` picks the descriptor
- * version (default geodesc-3; a base model's own backbone wins). `--val` scores a held-out dataset (manifest `test_miou`),
+ * version (default geodesc-4; a base model's own backbone wins). `--val` scores a held-out dataset (manifest `test_miou`),
  * else the training scenes with ground truth are scored (`train_miou`). A checkpoint is
  * kept in `<out>/.train-checkpoint.bin` every `--checkpoint-every` steps; `--resume`
  * continues from it (same data and settings). Ctrl-C cancels: nothing is published.
@@ -47,7 +47,7 @@ export const USAGE = [
   "  --mask-ratio R        IMR mask ratio in [0, 1); default 0.5",
   "  --hidden H            adapter hidden width; default 256 (a base model's wins)",
   "  --crop N              most voxels per step; default 0 (whole scenes)",
-  "  --backbone B          geodesc-1|geodesc-2|geodesc-3|geodesc-4; default geodesc-3",
+  "  --backbone B          geodesc-1|geodesc-2|geodesc-3|geodesc-4; default geodesc-4",
   "  --base VERSION_DIR    fine-tune from this version folder; default none",
   "  --val DIR[,DIR…]     held-out dataset(s) to score; default the training scenes",
   "  --validate-every K    validate every K steps (0 = only at the end); default 100",

@@ -82,7 +82,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = {
   validateEvery: 100,
   checkpointEvery: 100,
   voxelSize: 0.02,
-  backbone: "geodesc-3",
+  backbone: "geodesc-4",
 };
 
 /** Settings that do not change what is computed (left out of checkpoint fingerprints). */
