@@ -14,7 +14,7 @@
  *
  * `deno task bench realism [--data DIR] [--real a.pcd,b.ply] [--out DIR] [--json FILE]
  * [--models DIR] [--model M] [--version V] [--scenes N] [--rows N] [--top K]
- * [--drop-normals] [--up AXIS]`: `--data` a dataset folder (default `.cache/bench/standard/test`;
+ * [--drop-normals] [--up AXIS]`: `--data` a dataset folder or several, comma-separated (default `.cache/bench/standard/test`;
  * `deno task cli synth --split standard --out .cache/bench/standard` writes it),
  * `--real` the real clouds (default `fragment.pcd` and `frag_115.ply` of
  * /work/shared/data/open3d), `--rows` the synthetic voxels kept per scene (evenly
@@ -30,7 +30,7 @@
 import { mkdir } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { writeFileAtomic } from "../src/io/atomic_write.ts";
-import { readDataset, readScene } from "../src/io/dataset.ts";
+import { readDatasets, readScene } from "../src/io/dataset.ts";
 import { readCloudFile } from "../src/io/read_cloud.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { CONTEXT_FEATURES } from "../src/kernels/context_descriptor.ts";
@@ -162,14 +162,15 @@ export async function realismReport(o: RealismOptions): Promise<RealismReport> {
   const names = columnNames(model.backbone), L = SCANNET20.length;
   const embeddings = o.embeddings ??
     await new LabelEmbedder().embed(model, { labels: [...SCANNET20] });
-  const info = await readDataset(o.data);
-  const sceneNames = info.scenes.slice(0, o.scenes ?? info.scenes.length);
+  const info = await readDatasets(o.data.split(","));
+  const all = info.folders.flatMap((f) => f.info.scenes.map((name) => ({ dir: f.dir, name })));
+  const sceneNames = all.slice(0, o.scenes ?? all.length);
   if (sceneNames.length === 0) throw new Error(`${o.data} holds no scenes`);
   const parts: ColumnSamples[] = [];
   const synthCount = new Array<number>(L).fill(0);
   let synthPoints = 0, synthVoxels = 0;
-  for (const name of sceneNames) {
-    const s = await readScene(o.data, name);
+  for (const { dir, name } of sceneNames) {
+    const s = await readScene(dir, name);
     const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color, normal: s.normal };
     const vf = await voxelFeatures(cloud, model);
     const { label } = await model.classify(vf.features, embeddings);
