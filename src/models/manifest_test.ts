@@ -18,7 +18,7 @@ function geoKind(kind: string, re: RegExp) {
 }
 
 Deno.test("the shipped manifests parse unchanged, with the defaults of older manifests", async () => {
-  for (const v of [1, 2, 3]) {
+  for (const v of [1, 2, 3, 4]) {
     const text = await readFile(join(SHIPPED, "default", String(v), "manifest.json"), "utf8");
     const m = parseManifest(JSON.parse(text), { source: `default v${v}` });
     assert.equal(m.version, v);
