@@ -30,7 +30,7 @@
 import { mkdir } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { writeFileAtomic } from "../src/io/atomic_write.ts";
-import { readDatasets, readScene } from "../src/io/dataset.ts";
+import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
 import { readCloudFile } from "../src/io/read_cloud.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { CONTEXT_FEATURES } from "../src/kernels/context_descriptor.ts";
@@ -163,7 +163,7 @@ export async function realismReport(o: RealismOptions): Promise<RealismReport> {
   const embeddings = o.embeddings ??
     await new LabelEmbedder().embed(model, { labels: [...SCANNET20] });
   const info = await readDatasets(o.data.split(","));
-  const all = info.folders.flatMap((f) => f.info.scenes.map((name) => ({ dir: f.dir, name })));
+  const all = unionScenes(info);
   const sceneNames = all.slice(0, o.scenes ?? all.length);
   if (sceneNames.length === 0) throw new Error(`${o.data} holds no scenes`);
   const parts: ColumnSamples[] = [];

@@ -235,6 +235,11 @@ export async function readDatasets(dirs: string[]): Promise<DatasetUnion> {
   return { ...first.info, scenes, folders };
 }
 
+/** Every scene of a union with the folder that holds it, folders in the order given. */
+export function unionScenes(union: DatasetUnion): { dir: string; name: string }[] {
+  return union.folders.flatMap(({ dir, info }) => info.scenes.map((name) => ({ dir, name })));
+}
+
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

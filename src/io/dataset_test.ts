@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import { Rng } from "../kernels/random.ts";
 import { encodeNpy } from "./npy.ts";
-import { readDataset, readDatasets, readScene, writeDatasetHeader, writeScene } from "./dataset.ts";
+import {
+  readDataset,
+  readDatasets,
+  readScene,
+  unionScenes,
+  writeDatasetHeader,
+  writeScene,
+} from "./dataset.ts";
 
 function f16(x: number): number {
   // Round-trip through float16 precision (10-bit mantissa) for comparisons.
@@ -130,6 +137,11 @@ Deno.test("readDatasets joins folders with the same header and refuses different
     assert.deepEqual([...u.embeddings!], [...emb]);
     // same scene name in two folders: both kept, named by folder
     assert.deepEqual(u.scenes, [join(a, "room"), join(b, "hall"), join(b, "room")]);
+    assert.deepEqual(unionScenes(u), [
+      { dir: a, name: "room" },
+      { dir: b, name: "hall" },
+      { dir: b, name: "room" },
+    ]);
     assert.deepEqual(u.folders.map((f) => [f.dir, f.info.scenes]), [[a, ["room"]], [
       b,
       ["hall", "room"],

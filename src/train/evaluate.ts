@@ -11,7 +11,7 @@
 import { basename, dirname, resolve } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
-import { readDatasets, readScene } from "../io/dataset.ts";
+import { readDatasets, readScene, unionScenes } from "../io/dataset.ts";
 import { segmentCloud } from "../infer/inference.ts";
 import { LabelEmbedder } from "../infer/label_embeddings.ts";
 import { type LoadedModel, loadModel } from "../models/bundle.ts";
@@ -91,7 +91,7 @@ export async function evaluateModel(
     const student: LabelledPoints[] = [], teacher: LabelledPoints[] = [];
     const t0 = performance.now();
     let points = 0;
-    const scenes = info.folders.flatMap((f) => f.info.scenes.map((name) => ({ dir: f.dir, name })));
+    const scenes = unionScenes(info);
     for (const [i, { dir, name }] of scenes.entries()) {
       const s = await readScene(dir, name, { numClasses: info.labels.length });
       if (!s.segment) continue;
