@@ -5,7 +5,8 @@
  * Per step t (from 1), for each parameter p with gradient g:
  *   p ← p − lr·wd·p;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
  *   p ← p − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε).
- * Moments are kept in float64; parameters are updated in place.
+ * Moments are kept in float64; parameters are updated in place. The state (step count and
+ * moments) can be read and loaded back, so a checkpoint resumes a run bit for bit.
  *
  * @module
  */
@@ -53,13 +54,21 @@ export function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): n
   return norm;
 }
 
+/** The optimizer state a checkpoint stores. */
+export interface AdamWState {
+  /** steps taken */
+  t: number;
+  /** first moments per parameter group (Float64Array, same lengths as the groups) */
+  m: Float64Array[];
+  /** second moments per parameter group */
+  v: Float64Array[];
+}
+
 /** An AdamW optimizer bound to parameter groups (updated in place). */
 export class AdamW {
   readonly #params: Float32Array[];
-  readonly #m: Float64Array[];
-  readonly #v: Float64Array[];
   readonly #o: Required<Omit<AdamWOptions, "maxGradNorm" | "decay">> & AdamWOptions;
-  #t = 0;
+  #state: AdamWState;
 
   /**
    * @param params parameter groups, float32, updated in place by `step`
@@ -67,8 +76,11 @@ export class AdamW {
    */
   constructor(params: Float32Array[], options: AdamWOptions) {
     this.#params = params;
-    this.#m = params.map((p) => new Float64Array(p.length));
-    this.#v = params.map((p) => new Float64Array(p.length));
+    this.#state = {
+      t: 0,
+      m: params.map((p) => new Float64Array(p.length)),
+      v: params.map((p) => new Float64Array(p.length)),
+    };
     this.#o = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, ...options };
     if (options.decay && options.decay.length !== params.length) {
       throw invalid(`AdamW decay has ${options.decay.length} flags for ${params.length} groups`);
@@ -77,7 +89,28 @@ export class AdamW {
 
   /** Steps taken so far. */
   get steps(): number {
-    return this.#t;
+    return this.#state.t;
+  }
+
+  /** The live state (not a copy). */
+  get state(): AdamWState {
+    return this.#state;
+  }
+
+  /**
+   * Replaces the state (from a checkpoint).
+   *
+   * @throws GeoError invalid_argument when the moment sizes differ from the groups
+   */
+  load(state: AdamWState): void {
+    const ok = state.m.length === this.#params.length && state.v.length === this.#params.length &&
+      this.#params.every((p, k) =>
+        state.m[k].length === p.length && state.v[k].length === p.length
+      );
+    if (!ok || !Number.isInteger(state.t) || state.t < 0) {
+      throw invalid("Optimizer state does not match the parameter groups");
+    }
+    this.#state = state;
   }
 
   /**
@@ -100,10 +133,10 @@ export class AdamW {
       ? clipGradNorm(grads, this.#o.maxGradNorm)
       : clipGradNorm(grads, Infinity);
     const { beta1, beta2, eps, weightDecay } = this.#o;
-    const t = ++this.#t;
+    const t = ++this.#state.t;
     const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
     this.#params.forEach((p, k) => {
-      const g = grads[k], m = this.#m[k], v = this.#v[k];
+      const g = grads[k], m = this.#state.m[k], v = this.#state.v[k];
       const decay = (this.#o.decay?.[k] ?? true) ? 1 - lr * weightDecay : 1;
       for (let i = 0; i < p.length; i++) {
         m[i] = beta1 * m[i] + (1 - beta1) * g[i];

@@ -57,3 +57,34 @@ Deno.test("AdamW rejects mismatched gradient groups", () => {
   assert.throws(() => opt.step([new Float32Array(3)]), /gradient 0 has 3 values/);
   assert.throws(() => opt.step([]), /1 groups/);
 });
+
+Deno.test("AdamW: state exported and loaded continues identically", () => {
+  const rng = new Rng(8);
+  const p = [5, 3, 1].map((n) => Float32Array.from({ length: n }, () => rng.normal()));
+  const grads = Array.from(
+    { length: 6 },
+    () => p.map((x) => Float32Array.from(x, () => rng.normal())),
+  );
+  const fp = p.map((x) => Float32Array.from(x));
+  const ref = new AdamW(fp, { lr: 0.01 });
+  grads.forEach((g) => ref.step(g.map((x) => Float32Array.from(x))));
+  const first = p.map((x) => Float32Array.from(x));
+  const a = new AdamW(first, { lr: 0.01 });
+  grads.slice(0, 3).forEach((g) => a.step(g.map((x) => Float32Array.from(x))));
+  const saved = {
+    t: a.state.t,
+    m: a.state.m.map((x) => x.slice()),
+    v: a.state.v.map((x) => x.slice()),
+  };
+  const second = first.map((x) => Float32Array.from(x));
+  const b = new AdamW(second, { lr: 0.01 });
+  b.load(saved);
+  grads.slice(3).forEach((g) => b.step(g.map((x) => Float32Array.from(x))));
+  assert.deepEqual(second, fp);
+  assert.equal(b.steps, 6);
+  assert.throws(
+    () => b.load({ t: 1, m: [new Float64Array(2)], v: [new Float64Array(2)] }),
+    /does not match/,
+  );
+  assert.throws(() => b.step([new Float32Array(1)]), /1 gradients for 3 groups/);
+});

@@ -13,7 +13,7 @@
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { GeoError } from "../kernels/errors.ts";
-import type { OptimizerState } from "./optimizer.ts";
+import type { AdamWState } from "../kernels/adamw.ts";
 
 /** What a checkpoint holds. */
 export interface Checkpoint {
@@ -24,7 +24,7 @@ export interface Checkpoint {
   /** parameter groups by name, float32 */
   params: Record<string, Float32Array>;
   /** optimiser state; moments in the order of `params`' keys */
-  optimizer: OptimizerState;
+  optimizer: AdamWState;
   /** JSON-serialisable history (loss curve, validations) */
   history: Record<string, unknown>;
 }

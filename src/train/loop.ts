@@ -14,6 +14,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { AdamW } from "../kernels/adamw.ts";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { cosineSchedule } from "../kernels/lr_schedule.ts";
 import { Rng } from "../kernels/random.ts";
@@ -26,7 +27,6 @@ import { adapterClassifier, scoreScenes } from "./classify.ts";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { objectiveSpecOf, SCHEDULING_KEYS, type TrainConfig } from "./config.ts";
 import { perClassScores } from "./metrics.ts";
-import { StatefulAdamW } from "./optimizer.ts";
 import { formatDuration, ProgressMeter } from "./progress.ts";
 import type { TrainScene } from "./scene.ts";
 import { drawVisibility, stepRng } from "./visibility.ts";
@@ -169,7 +169,7 @@ export async function trainAdapter(o: TrainLoopOptions): Promise<TrainOutcome> {
   try {
     const trained = runner.objective.params;
     const decay = trained.map((n) => n.endsWith("w1") || n.endsWith("w2"));
-    const opt = new StatefulAdamW(trained.map((n) => params[n]), {
+    const opt = new AdamW(trained.map((n) => params[n]), {
       lr: c.learningRate,
       weightDecay: c.weightDecay,
       maxGradNorm: Number.isFinite(c.maxGradNorm) ? c.maxGradNorm : undefined,
