@@ -65,24 +65,12 @@ export function rawPointsToCloud(raw: RawPointBytes, source: string): PointCloud
   if (n === 0) throw invalid(`${source}: the point cloud has zero points`);
   let color: Uint8Array | undefined;
   if (raw.rgb && raw.rgb.byteLength > 0) {
-    if (raw.rgb.byteLength !== 3 * n) {
-      throw invalid(
-        `${source}: raw.rgb has ${raw.rgb.byteLength} bytes, expected ${
-          3 * n
-        } (3 per point for ${n} points)`,
-      );
-    }
+    checkPerPoint(raw.rgb, 3, n, `${source}: raw.rgb`);
     color = raw.rgb.slice();
   }
   let normal: Float32Array | undefined;
   if (raw.normal && raw.normal.byteLength > 0) {
-    if (raw.normal.byteLength !== 12 * n) {
-      throw invalid(
-        `${source}: raw.normal has ${raw.normal.byteLength} bytes, expected ${
-          12 * n
-        } (12 per point for ${n} points)`,
-      );
-    }
+    checkPerPoint(raw.normal, 12, n, `${source}: raw.normal`);
     normal = bytesToFloat32(raw.normal, `${source}: raw.normal`);
   }
   const coord = bytesToFloat32(raw.xyz, `${source}: raw.xyz`);
@@ -122,6 +110,17 @@ export function checkPointLimit(n: number, maxPoints: number, source: string): v
     throw new GeoError(
       "resource_exhausted",
       `${source}: ${n} points is over this server's limit of ${maxPoints} points per request`,
+    );
+  }
+}
+
+/** Throws invalid_argument unless `bytes` holds exactly `per` bytes for each of `n` points. */
+function checkPerPoint(bytes: Uint8Array, per: number, n: number, what: string): void {
+  if (bytes.byteLength !== per * n) {
+    throw invalid(
+      `${what} has ${bytes.byteLength} bytes, expected ${
+        per * n
+      } (${per} per point for ${n} points)`,
     );
   }
 }

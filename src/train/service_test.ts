@@ -13,16 +13,18 @@ import { typedToBytes } from "../io/typed_bytes.ts";
 const root = await Deno.makeTempDir({ prefix: "geoguide-train-service-" });
 const scenes = await tinyTrainScenes(join(root, "data"), { scenes: 2, spacing: 0.06, seed: 4 });
 const models = join(root, "models");
+/** Small adapter and objective sizes shared by every service of these tests. */
+const SMALL = {
+  hidden: 16,
+  reliabilityHidden: 4,
+  maskCandidates: 256,
+  simSuperpoints: 32,
+  validateEvery: 2,
+};
 const service = createTrainService({
   modelsDir: models,
   cacheDir: join(root, "cache"),
-  defaults: {
-    hidden: 16,
-    reliabilityHidden: 4,
-    maskCandidates: 256,
-    simSuperpoints: 32,
-    validateEvery: 2,
-  },
+  defaults: SMALL,
 });
 
 const config = (over: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
@@ -151,13 +153,7 @@ Deno.test("TrainService: validation events when ground truth comes with embeddab
     modelsDir: join(root, "wide-models"),
     cacheDir: null,
     glove: () => Promise.resolve(glove),
-    defaults: {
-      hidden: 16,
-      reliabilityHidden: 4,
-      maskCandidates: 256,
-      simSuperpoints: 32,
-      validateEvery: 2,
-    },
+    defaults: SMALL,
   });
   const events: TrainEventOutput[] = [];
   const r = await svc.train(

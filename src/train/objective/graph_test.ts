@@ -8,23 +8,15 @@ import {
   randomObjectiveParams,
   randomObjectiveScene,
   type RandomSceneDims,
+  randomSceneSpec,
 } from "./random_scene.ts";
 import { evaluateObjective, flattenParams } from "./runner.ts";
-import { fullConfig, type ObjectiveSpec } from "./spec.ts";
+import type { ObjectiveSpec } from "./spec.ts";
 
 const DIMS: RandomSceneDims = { n: 50, dg: 4, c: 3, h: 5, hr: 3, superpoints: 7, instances: 4 };
 
 function spec(config: Partial<ObjectiveConfig>, extra: Partial<ObjectiveSpec> = {}): ObjectiveSpec {
-  return {
-    dg: DIMS.dg,
-    c: DIMS.c,
-    h: DIMS.h,
-    hr: DIMS.hr,
-    config: fullConfig(config),
-    maskCandidates: Infinity,
-    simSuperpoints: Infinity,
-    ...extra,
-  };
+  return randomSceneSpec(DIMS, config, extra);
 }
 
 const CONFIGS: Partial<ObjectiveConfig>[] = [

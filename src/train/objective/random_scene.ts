@@ -7,8 +7,9 @@
  * @module
  */
 
-import type { ObjectiveParams, ObjectiveScene } from "./types.ts";
+import type { ObjectiveConfig, ObjectiveParams, ObjectiveScene } from "./types.ts";
 import type { Rng } from "../../kernels/random.ts";
+import { fullConfig, type ObjectiveSpec } from "./spec.ts";
 
 /** Sizes of a random scene and its parameters. */
 export interface RandomSceneDims {
@@ -54,5 +55,26 @@ export function randomObjectiveParams(rng: Rng, d: RandomSceneDims): ObjectivePa
   return {
     adapter: { w1: m(d.dg, d.h), b1: b(d.h), w2: m(d.h, d.c), b2: b(d.c) },
     reliability: { w1: m(d.dg + d.c, d.hr), b1: b(d.hr), w2: m(d.hr, 1), b2: b(1) },
+  };
+}
+
+/**
+ * The objective spec of a random scene's sizes: `config` over the full objective's
+ * defaults, then `extra` (e.g. maskCandidates / simSuperpoints; default: no sampling).
+ */
+export function randomSceneSpec(
+  d: RandomSceneDims,
+  config: Partial<ObjectiveConfig> = {},
+  extra: Partial<ObjectiveSpec> = {},
+): ObjectiveSpec {
+  return {
+    dg: d.dg,
+    c: d.c,
+    h: d.h,
+    hr: d.hr,
+    config: fullConfig(config),
+    maskCandidates: Infinity,
+    simSuperpoints: Infinity,
+    ...extra,
   };
 }

@@ -7,22 +7,15 @@ import {
   randomObjectiveParams,
   randomObjectiveScene,
   type RandomSceneDims,
+  randomSceneSpec,
 } from "./random_scene.ts";
 import { flattenParams, ObjectiveRunner, type ObjectiveStepResult } from "./runner.ts";
-import { fullConfig, type ObjectiveSpec } from "./spec.ts";
+import type { ObjectiveSpec } from "./spec.ts";
 
 const DIMS: RandomSceneDims = { n: 300, dg: 8, c: 6, h: 16, hr: 4, superpoints: 20, instances: 6 };
 
 function spec(config: Partial<ObjectiveConfig> = {}): ObjectiveSpec {
-  return {
-    dg: DIMS.dg,
-    c: DIMS.c,
-    h: DIMS.h,
-    hr: DIMS.hr,
-    config: fullConfig(config),
-    maskCandidates: 64,
-    simSuperpoints: 12,
-  };
+  return randomSceneSpec(DIMS, config, { maskCandidates: 64, simSuperpoints: 12 });
 }
 
 function assertClose(got: ObjectiveStepResult, want: ObjectiveStepResult, what: string) {
