@@ -9,14 +9,16 @@
  *   sit in superpoints whose majority the teacher gets right (a superpoint mean outvotes
  *   them) rather than wrong (no weight inside the superpoint can fix those).
  *
- * `deno task bench teacher_geometry --data DATASET_DIR [--backbone geodesc-3] [--scenes N]`
- * (DATASET_DIR e.g. `.cache/bench/standard/train`). Markdown on stdout.
+ * `deno task bench teacher_geometry --data DATASET_DIR [--backbone geodesc-3|DIR] [--scenes N]`
+ * (DATASET_DIR e.g. `.cache/bench/standard/train`; `--backbone` a descriptor version or a
+ * backbone folder, as `train` takes it). Markdown on stdout.
  *
  * @module
  */
 
 import { segmentMean } from "../src/kernels/segment_pool.ts";
-import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
+import type { Backbone } from "../src/features/backbones/backbone.ts";
+import { loadBackbone } from "../src/features/backbones/load.ts";
 import type { TrainScene } from "../src/train/scene.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 import { loadSplit } from "./train_runs.ts";
@@ -125,13 +127,24 @@ export function teacherErrorSplit(
 export async function run(args: string[]): Promise<void> {
   const m = parseFlags(args, new Set());
   const data = m.get("--data");
-  if (!data) throw new Error("usage: bench teacher_geometry --data DATASET_DIR [--backbone V]");
-  const backbone = descriptorBackbone(m.get("--backbone") ?? "geodesc-3");
+  if (!data) {
+    throw new Error("usage: bench teacher_geometry --data DATASET_DIR [--backbone V|DIR]");
+  }
+  const backbone = await loadBackbone(m.get("--backbone") ?? "geodesc-3");
+  try {
+    await probe(data, backbone, numberFlag(m, "--scenes"));
+  } finally {
+    await backbone.release?.();
+  }
+}
+
+/** Prints the tables of the module doc for `backbone` on the dataset at `data`. */
+async function probe(data: string, backbone: Backbone, limit: number | undefined): Promise<void> {
   const split = await loadSplit(data, {
     backbone,
     voxelSize: 0.02,
     log: (line) => console.error(`teacher_geometry: ${line}`),
-  }, { limit: numberFlag(m, "--scenes"), teacher: true });
+  }, { limit, teacher: true });
   const f = (x: number) => x.toFixed(2);
   const lines = [
     `## Pooled-feature cosines on ${data} (${backbone.version}; AUC: same vs other class)\n`,

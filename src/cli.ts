@@ -26,6 +26,8 @@ export const COMMANDS: Record<string, string> = {
     "segment <file> --labels a,b,c [--out colored.ply] [--server host:port]  label every point",
   synth: "synth --out DIR --scenes N --seed S  generate synthetic indoor scenes",
   train: "train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S] ...",
+  pretrain:
+    "pretrain --data DIR --out BACKBONE_DIR [--steps N] [--seed S] ...  pre-train the geonet backbone without labels",
   eval: "eval --model MODEL_DIR --data DIR  per-class IoU table, last line mIoU=.. mAcc=..",
   objective: "objective --case CASE.json  print the GeoGuide losses and gradients as JSON",
 };

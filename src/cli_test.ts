@@ -24,6 +24,7 @@ const EXPECTED: Record<string, RegExp> = {
   train: /--steps N .*default 1000/,
   eval: /--model/,
   objective: /--case/,
+  pretrain: /--steps N .*default 3000/,
 };
 
 Deno.test("every command answers --help and -h with its usage and exit 0", async () => {

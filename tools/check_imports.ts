@@ -45,6 +45,9 @@ import { type Ref, scanRefs } from "./import_scan.ts";
  *   under commands.
  * - `train → infer` is allowed: evaluation and the feature cache run the
  *   inference path (infer never imports train).
+ * - `pretrain` (self-supervised pre-training of the learned backbone) builds on
+ *   train (checkpoints, progress, the onnxruntime graph backend) and below; only
+ *   commands (and tests) use it.
  * - `gen` (generated protobuf code) is a leaf for the transport.
  */
 export const LAYERS: Readonly<Record<string, readonly string[]>> = (() => {
@@ -55,7 +58,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = (() => {
   const train = ["train", ...infer];
   const runtime = ["runtime", ...train];
   const server = ["server", "gen", ...runtime];
-  const all = [...server, "synth", "commands", "cli"];
+  const all = [...server, "synth", "pretrain", "commands", "cli"];
   return {
     kernels: [],
     io: ["kernels"],
@@ -66,6 +69,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = (() => {
     models,
     infer,
     train,
+    pretrain: ["pretrain", ...train],
     runtime,
     server,
     synth: ["kernels", "io", "features", "render"],

@@ -2,8 +2,8 @@
  * `train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]
  * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
  * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
- * [--crop N] [--cache DIR|none] [--backbone geodesc-1|geodesc-2|geodesc-3|geodesc-4]`: trains the GeoGuide adapter on a dataset folder and
- * publishes it. `--data` and `--val` take several folders separated by commas (rooms of two
+ * [--crop N] [--cache DIR|none] [--backbone geodesc-1|…|geodesc-4|DIR]`: trains the GeoGuide
+ * adapter on a dataset folder and publishes it. `--data` and `--val` take several folders separated by commas (rooms of two
  * synthetic worlds, scans of several buildings): their labels.txt must agree.
  *
  * `--out` is the model folder of a registry (e.g. `models/default`): the new version is
@@ -11,7 +11,9 @@
  * (`models/default/1`) to fine-tune from (site adaptation); without it the adapter starts
  * from a seeded initialisation. `--crop N` caps a step at the N voxels nearest (in x, y) to
  * a random point of the scene (default: whole scenes). `--backbone` picks the descriptor
- * version (default geodesc-4; a base model's own backbone wins). `--val` scores a held-out dataset (manifest `test_miou`),
+ * version (default geodesc-4) or a backbone folder (`backbone.json` + `backbone.onnx`, e.g.
+ * written by `pretrain`), whose network is published with the version; a base model's own
+ * backbone wins. `--val` scores a held-out dataset (manifest `test_miou`),
  * else the training scenes with ground truth are scored (`train_miou`). A checkpoint is
  * kept in `<out>/.train-checkpoint.bin` every `--checkpoint-every` steps; `--resume`
  * continues from it (same data and settings). Ctrl-C cancels: nothing is published.
@@ -25,7 +27,8 @@ import { join } from "node:path";
 import { rm } from "node:fs/promises";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
-import { descriptorBackbone } from "../features/backbones/backbone.ts";
+import type { Backbone } from "../features/backbones/backbone.ts";
+import { loadBackbone } from "../features/backbones/load.ts";
 import { readDatasets } from "../io/dataset.ts";
 import { type BaseModel, baseRef, loadBaseFolder, trainFromBase } from "../train/base_model.ts";
 import { parseLambda, resolveTrainConfig, type TrainConfig } from "../train/config.ts";
@@ -47,7 +50,7 @@ export const USAGE = [
   "  --mask-ratio R        IMR mask ratio in [0, 1); default 0.5",
   "  --hidden H            adapter hidden width; default 256 (a base model's wins)",
   "  --crop N              most voxels per step; default 0 (whole scenes)",
-  "  --backbone B          geodesc-1|geodesc-2|geodesc-3|geodesc-4; default geodesc-4",
+  "  --backbone B|DIR      geodesc-1|…|geodesc-4 or a backbone folder; default geodesc-4",
   "  --base VERSION_DIR    fine-tune from this version folder; default none",
   "  --val DIR[,DIR…]     held-out dataset(s) to score; default the training scenes",
   "  --validate-every K    validate every K steps (0 = only at the end); default 100",
@@ -111,13 +114,27 @@ function configOf(m: Map<string, string>, base?: BaseModel): TrainConfig {
 
 /** Trains and publishes; returns the exit code. */
 async function train(m: Map<string, string>, signal: AbortSignal): Promise<number> {
+  const base = m.has("--base") ? await loadBaseFolder(m.get("--base")!) : undefined;
+  const config = configOf(m, base);
+  const backbone = base?.backbone ?? await loadBackbone(config.backbone);
+  try {
+    return await trainWith(m, { config, base, backbone }, signal);
+  } finally {
+    await backbone.release?.();
+  }
+}
+
+/** Trains with the resolved config, base and backbone, and publishes. */
+async function trainWith(
+  m: Map<string, string>,
+  o: { config: TrainConfig; base?: BaseModel; backbone: Backbone },
+  signal: AbortSignal,
+): Promise<number> {
+  const { config, base, backbone } = o;
   const log = (line: string) => console.error(`train: ${line}`);
   const data = m.get("--data")!, out = m.get("--out")!;
   const cacheFlag = m.get("--cache");
   const cacheDir = cacheFlag === "none" ? null : cacheFlag;
-  const base = m.has("--base") ? await loadBaseFolder(m.get("--base")!) : undefined;
-  const config = configOf(m, base);
-  const backbone = base?.backbone ?? descriptorBackbone(config.backbone);
   const info = await readDatasets(data.split(","));
   const classes = await datasetEmbeddings(info);
   if (base && base.dims.dim !== classes.dim) {

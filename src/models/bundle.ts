@@ -32,6 +32,7 @@ import {
   type InferenceIo,
 } from "../features/adapter_graph.ts";
 import type { Backbone } from "../features/backbones/backbone.ts";
+import type { BackboneInput } from "../features/backbones/inputs.ts";
 import { createBackbone } from "../features/backbones/factory.ts";
 import { type LoadedVersion, loadVersion, publishVersion } from "./registry.ts";
 import {
@@ -109,7 +110,13 @@ export interface BundleManifestOptions {
    */
   backbone?:
     | { kind: "descriptor"; version?: string }
-    | { kind: "onnx"; version?: string; input?: string; output?: string };
+    | {
+      kind: "onnx";
+      version?: string;
+      input?: string;
+      inputs?: BackboneInput[];
+      output?: string;
+    };
   /** Text encoder name (default `"glove-sg-100d@1"`). */
   textEncoder?: string;
   /** Tensor names of the bundled ONNX text encoder ("clip-onnx"). */
@@ -147,6 +154,7 @@ export function bundleManifestDraft(options: BundleManifestOptions): ManifestDra
       version: bb.version ?? "onnx",
       dim: dims.dg,
       ...(bb.input ? { input: bb.input } : {}),
+      ...(bb.inputs ? { inputs: bb.inputs } : {}),
       ...(bb.output ? { output: bb.output } : {}),
     };
   const textEncoder = options.textEncoder ?? GLOVE_SG_100D_ID;
@@ -205,9 +213,12 @@ export function publishBundle(
   const draft = bundleManifestDraft({
     ...o,
     dims: bundle.dims,
-    // Declare the tensor names of bundled ONNX models (the loader then needs no guessing).
+    // Declare the tensor names of bundled ONNX models (the loader then needs no guessing);
+    // a multi-input backbone declares its inputs itself.
     backbone: bb?.kind === "onnx" && bundle.backbone
-      ? { ...onnxIo(bundle.backbone, "", ""), ...bb }
+      ? bb.inputs
+        ? { output: onnxIo(bundle.backbone, "", "").output, ...bb }
+        : { ...onnxIo(bundle.backbone, "", ""), ...bb }
       : bb,
     textEncoderIo: o.textEncoder === CLIP_ONNX_ENCODER && textOnnx
       ? { ...onnxIo(textOnnx, "attention_mask", "text_embeds"), ...o.textEncoderIo }

@@ -8,9 +8,13 @@
  * name, version, created             model name, version ≥ 1, ISO 8601 time
  * backbone                           { kind: "descriptor", version (default "geodesc-1"), dim }
  *                                    | { kind: "onnx", file (default "backbone.onnx"), version
- *                                        (default "onnx"), dim, input?, output? }
+ *                                        (default "onnx"), dim, input?, inputs?, output? }
  *                                    dim defaults to dims.geometric and must equal it;
- *                                    input/output absent = the model's first input / output
+ *                                    input/output absent = the model's first input / output;
+ *                                    inputs = [{ name, role, version? | k? | size? }, …]
+ *                                    declares a multi-input backbone (roles points,
+ *                                    descriptor, knn, grid, grid_count; see
+ *                                    src/features/backbones/inputs.ts), never with input
  * dims                               { feature: C, geometric: Dg, hidden: H }
  * text_encoder                       { name, dim (default C, must equal it), file?, input?,
  *                                      output? }; "clip-onnx" has file (default
@@ -36,6 +40,7 @@
 
 import { quote } from "../kernels/errors.ts";
 import type { InferenceIo } from "../features/adapter_graph.ts";
+import type { BackboneInput } from "../features/backbones/inputs.ts";
 
 /** Valid model (registry folder) names: 1–64 of A–Z a–z 0–9 _ . -, not starting with _ . -. */
 export const MODEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -82,8 +87,10 @@ export interface ManifestOnnxBackbone {
   version: string;
   /** feature width Dg (= dims.geometric) */
   dim: number;
-  /** N×9 float32 points input (absent: the model's first input) */
+  /** N×9 float32 points input (absent: the model's first input); never with `inputs` */
   input?: string;
+  /** the graph inputs of a multi-input backbone and their roles (absent: one N×9 input) */
+  inputs?: BackboneInput[];
   /** N×Dg float32 features output (absent: the model's first output) */
   output?: string;
 }
@@ -175,6 +182,7 @@ export interface ManifestDraft {
       version?: string;
       dim?: number;
       input?: string;
+      inputs?: BackboneInput[];
       output?: string;
     };
   dims: ManifestDims;

@@ -9,6 +9,7 @@
 import { type ErrorKind, GeoError } from "../kernels/errors.ts";
 import { DESCRIPTOR_VERSION } from "../kernels/geometric_descriptor.ts";
 import { INFERENCE_IO } from "../features/adapter_graph.ts";
+import { type BackboneInput, parseBackboneInput } from "../features/backbones/inputs.ts";
 import {
   BUNDLE_FILES,
   CLIP_ONNX_ENCODER,
@@ -114,6 +115,7 @@ export function parseManifest(json: unknown, options: ParseManifestOptions): Mod
       version: str(b.version, "backbone.version", "onnx"),
       dim: bdim,
       input: optStr(b.input, "backbone.input"),
+      inputs: parseInputs(b, bad),
       output: optStr(b.output, "backbone.output"),
     });
   } else {
@@ -190,6 +192,27 @@ export function parseManifest(json: unknown, options: ParseManifestOptions): Mod
     training,
     files,
   };
+}
+
+/** `backbone.inputs` of an ONNX backbone: absent, or a non-empty list of unique declarations. */
+function parseInputs(b: Obj, bad: (what: string) => GeoError): BackboneInput[] | undefined {
+  if (b.inputs === undefined) return undefined;
+  if (!Array.isArray(b.inputs) || b.inputs.length === 0) {
+    throw bad("field 'backbone.inputs' must be a non-empty list of {name, role, …}");
+  }
+  if (b.input !== undefined) {
+    throw bad("field 'backbone.input' cannot be combined with 'backbone.inputs'");
+  }
+  const inputs = b.inputs.map((raw, i) => {
+    try {
+      return parseBackboneInput(raw, `backbone.inputs[${i}]`);
+    } catch (e) {
+      throw bad(`field ${GeoError.from(e).message}`);
+    }
+  });
+  const dup = inputs.find((x, i) => inputs.findIndex((y) => y.name === x.name) !== i);
+  if (dup) throw bad(`field 'backbone.inputs' declares '${dup.name}' twice`);
+  return inputs;
 }
 
 function parseFiles(v: unknown, bad: (what: string) => GeoError): Record<string, string> {

@@ -7,6 +7,12 @@ import { Rng } from "../kernels/random.ts";
 import { describeModel } from "../onnx/onnx_proto.ts";
 import { INFERENCE_IO, initAdapterWeights } from "../features/adapter_graph.ts";
 import { createTinyModel } from "../../tests/fixtures/tiny_model.ts";
+import {
+  TINY_MULTI_DIM,
+  TINY_MULTI_INPUTS,
+  tinyMultiInputBackbone,
+} from "../../tests/fixtures/tiny_multi_backbone.ts";
+import { analyzeScene } from "../features/scene_geometry.ts";
 import { loadModel, publishBundle } from "./bundle.ts";
 import { manifestJson, parseManifest } from "./manifest_codec.ts";
 import { loadVersion } from "./registry.ts";
@@ -151,5 +157,66 @@ Deno.test("bundled ONNX backbone and text encoder have their tensor names declar
   } finally {
     await Deno.remove(onnx.root, { recursive: true });
     await Deno.remove(clip.root, { recursive: true });
+  }
+});
+
+Deno.test("a multi-input ONNX backbone: inputs declared, written back, served; malformed ones named", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const dims = { dg: TINY_MULTI_DIM, hidden: 4, dim: 8 };
+    const m = await publishBundle(root, "multi", {
+      dims,
+      weights: initAdapterWeights(dims, new Rng(3)),
+      backbone: tinyMultiInputBackbone(),
+      manifest: {
+        textEncoder: "client-embeddings",
+        backbone: { kind: "onnx", version: "tiny-multi", inputs: TINY_MULTI_INPUTS },
+      },
+    });
+    assert.deepEqual(m.backbone, {
+      kind: "onnx",
+      file: "backbone.onnx",
+      version: "tiny-multi",
+      dim: TINY_MULTI_DIM,
+      inputs: TINY_MULTI_INPUTS,
+      output: "features",
+    });
+    const text = await Deno.readTextFile(join(root, "multi", "1", "manifest.json"));
+    assert.match(text, /"role": "grid_count",\n\s+"size": 0.5/);
+    assert.deepEqual(parseManifest(JSON.parse(text), { source: "x" }), m);
+    const model = await loadModel(root, "multi"); // the warm-up runs the backbone
+    try {
+      const n = 50;
+      const coord = Float32Array.from({ length: 3 * n }, (_, i) => ((i * 0.618) % 1) * 2);
+      const f = await model.backbone.features(analyzeScene({ count: n, coord }));
+      assert.equal(f.length, n * TINY_MULTI_DIM);
+    } finally {
+      await model.release();
+    }
+    // Malformed declarations are refused with the field named.
+    const src = { source: 'model "multi" version 1' };
+    // deno-lint-ignore no-explicit-any
+    const cases: [(b: Record<string, any>) => void, RegExp][] = [
+      [(b) => (b.inputs = {}), /field 'backbone\.inputs' must be a non-empty list/],
+      [(b) => (b.inputs = []), /field 'backbone\.inputs' must be a non-empty list/],
+      [(b) => (b.inputs[1].role = "colour"), /field backbone\.inputs\[1\]\.role must be one of/],
+      [(b) => (b.inputs[2].k = 40), /field backbone\.inputs\[2\]\.k must be an integer in 1\.\.16/],
+      [(b) => delete b.inputs[3].size, /field backbone\.inputs\[3\]\.size must be a positive/],
+      [(b) => (b.inputs[4].name = "points"), /'backbone\.inputs' declares 'points' twice/],
+      [(b) => (b.input = "points"), /'backbone\.input' cannot be combined with 'backbone\.inputs'/],
+    ];
+    for (const [spoil, re] of cases) {
+      const bad = JSON.parse(text);
+      spoil(bad.backbone);
+      assert.throws(() => parseManifest(bad, src), geoKind("failed_precondition", re), String(re));
+      assert.throws(() => parseManifest(bad, src), (e: Error) => e.message.startsWith(src.source));
+    }
+    // Without inputs the entry parses as before.
+    const old = JSON.parse(text);
+    delete old.backbone.inputs;
+    assert.equal(parseManifest(old, src).backbone.kind, "onnx");
+    assert.ok(!("inputs" in parseManifest(old, src).backbone));
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

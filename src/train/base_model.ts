@@ -6,13 +6,16 @@
  * @module
  */
 
+import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import type { AdapterDims, AdapterWeights } from "../features/adapter_graph.ts";
 import type { Backbone } from "../features/backbones/backbone.ts";
 import { createBackbone } from "../features/backbones/factory.ts";
+import { contentVersion } from "../features/backbones/folder.ts";
+import { onnxBackbone } from "../features/backbones/onnx.ts";
 import { readAdapterWeights } from "../models/bundle.ts";
-import { manifestSource } from "../models/manifest.ts";
+import type { ManifestOnnxBackbone } from "../models/manifest.ts";
 import { type LoadedVersion, loadVersion } from "../models/registry.ts";
 import { trainAdapter, type TrainLoopOptions, type TrainOutcome } from "./loop.ts";
 
@@ -36,21 +39,16 @@ export interface BaseModel {
  * Loads version `version` (0 = latest) of `name` from the registry at `root`.
  *
  * @throws GeoError not_found / failed_precondition as `loadVersion`, failed_precondition
- *   when its backbone is not the one this build computes
+ *   when its backbone is not one this build computes (an ONNX backbone is read from the
+ *   version's own `backbone.onnx`)
  */
 export async function loadBaseModel(root: string, name: string, version = 0): Promise<BaseModel> {
   const loaded = await loadVersion(root, name, version);
   const { dims, weights } = await readAdapterWeights(loaded);
   const m = loaded.manifest;
-  if (m.backbone.kind !== "descriptor") {
-    throw new GeoError(
-      "failed_precondition",
-      `Fine-tuning needs a descriptor backbone; ${
-        manifestSource(m.name, m.version)
-      } has ${m.backbone.kind}`,
-    );
-  }
-  const backbone = createBackbone(m.backbone);
+  const backbone = m.backbone.kind === "onnx"
+    ? await onnxBase(loaded, m.backbone)
+    : createBackbone(m.backbone);
   return {
     loaded,
     dims,
@@ -59,6 +57,23 @@ export async function loadBaseModel(root: string, name: string, version = 0): Pr
     textEncoder: m.text_encoder.name,
     voxelSize: m.voxel_size,
   };
+}
+
+/**
+ * The ONNX backbone of a base version, built from its bytes (so that publishing carries
+ * them into the fine-tuned version) with the content hash in its version
+ * (`contentVersion`: the feature cache never mixes two networks).
+ */
+async function onnxBase(loaded: LoadedVersion, entry: ManifestOnnxBackbone): Promise<Backbone> {
+  const bytes = new Uint8Array(await readFile(loaded.file(entry.file)));
+  const { file: _file, ...spec } = entry;
+  return onnxBackbone(
+    {
+      ...spec,
+      bytes,
+      version: contentVersion(entry.version, bytes, entry),
+    } as Parameters<typeof onnxBackbone>[0],
+  );
 }
 
 /**

@@ -7,7 +7,11 @@
 
 import { invalid } from "../kernels/errors.ts";
 import type { ObjectiveConfig } from "./objective/types.ts";
-import { DESCRIPTOR_VERSIONS, isDescriptorVersion } from "../features/backbones/backbone.ts";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { isDescriptorVersion } from "../features/backbones/backbone.ts";
+import { BACKBONE_FOLDER_FILES } from "../features/backbones/folder.ts";
+import { BACKBONE_REF_HELP } from "../features/backbones/load.ts";
 import { fullConfig, type ObjectiveSpec } from "./objective/spec.ts";
 import { DEFAULT_TRAIN_STEPS } from "./default_steps.ts";
 
@@ -55,7 +59,11 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** voxel side of training and inference, metres */
   voxelSize: number;
-  /** descriptor backbone version: "geodesc-1" (48 columns), "geodesc-2", "geodesc-3" or "geodesc-4" (71 columns) */
+  /**
+   * the backbone (`loadBackbone`): a descriptor version, "geodesc-1" (48 columns),
+   * "geodesc-2", "geodesc-3" or "geodesc-4" (71 columns), or the path of a backbone folder
+   * (`backbone.json` + `backbone.onnx`, an ONNX backbone)
+   */
   backbone: string;
 }
 
@@ -133,15 +141,23 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     throw invalid(`Training setting 'lambda' must be three numbers ≥ 0, got [${c.lambda}]`);
   }
   if (c.lambda.every((x) => x === 0)) throw invalid("Training setting 'lambda' is all zeros");
-  if (!isDescriptorVersion(c.backbone)) {
-    throw invalid(
-      `Training setting 'backbone' must be ${DESCRIPTOR_VERSIONS.join(" or ")}, got ${c.backbone}`,
-    );
+  if (!isDescriptorVersion(c.backbone) && !isBackboneFolder(c.backbone)) {
+    throw invalid(`Training setting 'backbone' must be ${BACKBONE_REF_HELP}, got ${c.backbone}`);
   }
   if (c.objective !== "geoguide" && c.objective !== "naive") {
     throw invalid(`Training setting 'objective' must be geoguide or naive, got ${c.objective}`);
   }
   return c;
+}
+
+/** Whether `path` is a folder holding a `backbone.json` (its content is checked on load). */
+function isBackboneFolder(path: unknown): boolean {
+  if (typeof path !== "string" || path === "") return false;
+  try {
+    return statSync(join(path, BACKBONE_FOLDER_FILES.json)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**

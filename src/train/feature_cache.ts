@@ -1,12 +1,15 @@
 /**
  * Frozen per-scene features for training, computed once and cached on disk.
  *
- For a cloud: the inference path's voxel grid and backbone features of the voxel cloud
+ * For a cloud: the inference path's voxel grid and backbone features of the voxel cloud
  * (`voxelFeatures` of `inference.ts`, so training sees exactly what the served model
  * sees), its superpoints, and class-agnostic instance proposals when asked for. The
  * cache file `<cacheDir>/<sha256>.bin` is keyed by the sha256 of the coordinate / colour /
  * normal bytes, the voxel size, the backbone kind, version and width, and the options; it
- * is written aside and renamed (atomic), and a damaged file is recomputed.
+ * is written aside and renamed (atomic), and a damaged file is recomputed. ONNX backbones
+ * reach training with the content hash of their network in their version (`loadBackbone`
+ * for backbone folders, `loadBaseModel` for a base version's `backbone.onnx`, both through
+ * `contentVersion`), so two different networks never share entries.
  *
  * @module
  */

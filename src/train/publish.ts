@@ -1,7 +1,8 @@
 /**
- * Publishing a trained adapter as a model version (`model_bundle.ts` layout, atomic
+ * Publishing a trained adapter as a model version (`models/bundle.ts` layout, atomic
  * `publishVersion`): the manifest records the config, the metrics and the (binned) loss
- * curve, and `loss_curve.png` pictures it.
+ * curve, and `loss_curve.png` pictures it; an ONNX backbone travels with the version as
+ * `backbone.onnx`.
  *
  * Output folder convention: `--out MODEL_DIR` names the model folder of a registry, e.g.
  * `models/default`; the new version is published under it as the next number
@@ -15,7 +16,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
 import type { AdapterDims } from "../features/adapter_graph.ts";
-import type { Backbone } from "../features/backbones/backbone.ts";
+import type { Backbone, OnnxBackboneBundle } from "../features/backbones/backbone.ts";
 import { bundleManifestDraft, writeBundleFiles } from "../models/bundle.ts";
 import { listVersions, type ModelManifest, publishVersion } from "../models/registry.ts";
 import type { TrainResult } from "./api.ts";
@@ -76,7 +77,30 @@ export function metricsRecord(
   return out;
 }
 
-/** Publishes the trained adapter as the next version; returns the written manifest. */
+/**
+ * What a version needs to carry an ONNX backbone (its bytes and manifest entry); null for
+ * the descriptor.
+ *
+ * @throws GeoError failed_precondition for an ONNX backbone without bytes (opened from a
+ *   path: nothing to publish)
+ */
+function publishedOnnx(backbone: Backbone): OnnxBackboneBundle | null {
+  if (backbone.kind === "descriptor") return null;
+  if (!backbone.bundle || backbone.bundle.entry.version !== backbone.version) {
+    throw new GeoError(
+      "failed_precondition",
+      `The ${backbone.kind} backbone '${backbone.version}' has no network to publish`,
+    );
+  }
+  return backbone.bundle;
+}
+
+/**
+ * Publishes the trained adapter as the next version; returns the written manifest. An
+ * ONNX backbone (a backbone folder, or a fine-tuned base's) is written into the version
+ * as `backbone.onnx` with its manifest entry (version, dim, inputs, output), so the
+ * version serves with it.
+ */
 export async function publishTrained(
   o: PublishTrainedOptions,
   metrics: Record<string, unknown>,
@@ -87,9 +111,10 @@ export async function publishTrained(
   check();
   const { outcome } = o;
   const last = outcome.lossCurve[outcome.lossCurve.length - 1];
+  const onnx = publishedOnnx(o.backbone);
   const draft = bundleManifestDraft({
     dims: o.dims,
-    backbone: { kind: "descriptor", version: o.backbone.version },
+    backbone: onnx ? onnx.entry : { kind: "descriptor", version: o.backbone.version },
     textEncoder: o.textEncoder,
     defaultLabels: o.classNames,
     voxelSize: o.config.voxelSize,
@@ -105,17 +130,12 @@ export async function publishTrained(
       loss_curve: binLossCurve(outcome.lossCurve, MANIFEST_CURVE_POINTS),
     },
   });
-  if (o.backbone.kind !== "descriptor") {
-    throw new GeoError(
-      "failed_precondition",
-      `Publishing a ${o.backbone.kind} backbone is not supported`,
-    );
-  }
   return await publishVersion(o.root, o.name, async (dir) => {
     check();
     await writeBundleFiles(dir, {
       dims: o.dims,
       weights: outcome.adapter,
+      ...(onnx ? { backbone: onnx.onnx } : {}),
       extraFiles: { "loss_curve.png": lossCurvePng(outcome.lossCurve) },
     });
     check();

@@ -15,7 +15,8 @@
 import { GeoError } from "../kernels/errors.ts";
 import type { TextEncoder } from "../text/text_encoder.ts";
 import { GLOVE_SG_100D_ID } from "../text/glove_convert.ts";
-import { descriptorBackbone } from "../features/backbones/backbone.ts";
+import type { Backbone } from "../features/backbones/backbone.ts";
+import { loadBackbone } from "../features/backbones/load.ts";
 import { sharedGloveEncoder } from "../infer/label_embeddings.ts";
 import { CLIENT_EMBEDDINGS_ENCODER } from "../models/bundle.ts";
 import { listModels, resolveDefaultModel } from "../models/registry.ts";
@@ -128,18 +129,21 @@ async function validationOf(
   }
 }
 
+/** One call's signal, event sink and hooks. */
+interface TrainCall {
+  signal: AbortSignal;
+  onEvent: (event: TrainEventOutput) => void;
+  beforeStep?: () => Promise<void>;
+  poll?: () => void;
+}
+
 /** Trains one request (see the module doc). */
 async function trainOnce(
   o: TrainServiceOptions,
   request: { config: TrainConfigInput; scenes: readonly TrainSceneInput[] },
-  call: {
-    signal: AbortSignal;
-    onEvent: (event: TrainEventOutput) => void;
-    beforeStep?: () => Promise<void>;
-    poll?: () => void;
-  },
+  call: TrainCall,
 ): Promise<TrainResult> {
-  const { signal, onEvent, beforeStep } = call;
+  const { signal } = call;
   const t0 = performance.now();
   if (signal.aborted) throw cancelled();
   const base = await baseOf(request.config, o);
@@ -148,7 +152,32 @@ async function trainOnce(
     dim: base?.dims.dim,
     maxPoints: o.maxPoints ?? 10_000_000,
   });
-  const backbone = base?.backbone ?? descriptorBackbone(config.backbone);
+  // The request names no backbone: a path from a client would name files on the server,
+  // so only the server's own settings (`defaults.backbone`: a descriptor version or a
+  // backbone folder) or the base model choose it.
+  const backbone = base?.backbone ?? await loadBackbone(config.backbone);
+  try {
+    return await trainWithBackbone(o, call, { request, t0, base, config, decoded, backbone });
+  } finally {
+    await backbone.release?.();
+  }
+}
+
+/** The rest of {@link trainOnce}, once the backbone is open (released by the caller). */
+async function trainWithBackbone(
+  o: TrainServiceOptions,
+  call: TrainCall,
+  run: {
+    request: { config: TrainConfigInput; scenes: readonly TrainSceneInput[] };
+    t0: number;
+    base: BaseModel | undefined;
+    config: TrainConfig;
+    decoded: Awaited<ReturnType<typeof decodeTrainScenes>>;
+    backbone: Backbone;
+  },
+): Promise<TrainResult> {
+  const { signal, onEvent, beforeStep } = call;
+  const { request, t0, base, config, decoded, backbone } = run;
   const textEncoder = base?.textEncoder ??
     (decoded.dim === 100 ? GLOVE_SG_100D_ID : CLIENT_EMBEDDINGS_ENCODER);
   const scenes: TrainScene[] = [];

@@ -18,7 +18,9 @@
  * - `"onnx"`: a pre-trained network run through onnxruntime, implemented in
  *   `src/features/backbones/onnx.ts` against the interface here.
  *
- * `createBackbone` (factory.ts) picks the implementation a manifest names.
+ * `createBackbone` (factory.ts) picks the implementation a manifest names; `loadBackbone`
+ * (load.ts) the one a command line names (a descriptor version or a backbone folder,
+ * folder.ts).
  *
  * @module
  */
@@ -34,6 +36,7 @@ import { standardizeColumns } from "../../kernels/column_standardize.ts";
 import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
 import { GEODESC_4_MEAN, GEODESC_4_SCALE } from "./geodesc4_scaling.ts";
 import type { SceneGeometry } from "../scene_geometry.ts";
+import type { BackboneInput } from "./inputs.ts";
 
 /** The kinds of backbone a model manifest may name. */
 export type BackboneKind = "descriptor" | "onnx";
@@ -53,6 +56,37 @@ export interface Backbone {
    * @returns Float32Array N×dim, row i = point i of `geometry.cloud`
    */
   features(geometry: SceneGeometry): Promise<Float32Array>;
+  /**
+   * What a model version needs to carry this backbone (ONNX backbones built from bytes:
+   * a backbone folder, a fine-tuned base model); absent for the descriptor, which needs
+   * nothing, and for ONNX backbones opened from a path.
+   */
+  readonly bundle?: OnnxBackboneBundle;
+  /** Frees native resources (ONNX sessions); absent when there are none. */
+  release?(): Promise<void>;
+}
+
+/**
+ * How a model version carries an ONNX backbone: the bytes it writes as `backbone.onnx`
+ * and the manifest backbone entry (without `file`, which the bundle writer names).
+ */
+export interface OnnxBackboneBundle {
+  /** the ONNX model, written into the version as `backbone.onnx` */
+  onnx: Uint8Array;
+  /** the manifest backbone entry */
+  entry: {
+    kind: "onnx";
+    /** weights version (the backbone's `version`) */
+    version: string;
+    /** feature width Dg */
+    dim: number;
+    /** declared inputs of a multi-input backbone (absent: one N×9 points input) */
+    inputs?: BackboneInput[];
+    /** name of the single N×9 input (only without `inputs`) */
+    input?: string;
+    /** name of the N×Dg features output (absent: the model's first output) */
+    output?: string;
+  };
 }
 
 /** Descriptor versions this build computes, oldest first. */

@@ -118,7 +118,10 @@ export interface FloatRoles {
   /** float32 N×9 `points` matrix */
   points(geometry: SceneGeometry): Float32Array;
   /** float32 N×D features of descriptor `version`, and D */
-  descriptor(geometry: SceneGeometry, version: string): Promise<{ data: Float32Array; dim: number }>;
+  descriptor(
+    geometry: SceneGeometry,
+    version: string,
+  ): Promise<{ data: Float32Array; dim: number }>;
 }
 
 /**

@@ -4,7 +4,7 @@ import { gradients } from "./autodiff.ts";
 import { Graph } from "./graph.ts";
 import { interpret } from "./interpret.ts";
 import { add, greater, mul, sub, where } from "./ops/arith.ts";
-import { argMax, reduceSum } from "./ops/reduce.ts";
+import { argMax, reduceMax, reduceSum } from "./ops/reduce.ts";
 import { exp } from "./ops/unary.ts";
 import { gather } from "./ops/gather.ts";
 
@@ -67,4 +67,18 @@ Deno.test("gradients: a non-scalar loss is seeded with ones; a float loss is req
   const [v] = interpret(g, { x: { data: [3, -4], dims: [2] } }, [dx]);
   assert.deepEqual(Array.from(v.data), [6, -8]);
   assert.throws(() => gradients(g, argMax(x, 0), [x]), /not float/);
+});
+
+Deno.test("gradients: ReduceMax sends the gradient to the max, shared evenly among ties", () => {
+  const g = new Graph({ float: "float64" });
+  const x = g.input("x", ["N", 3]);
+  const w = g.constant([1, 10, 100], [3]);
+  const [dx] = gradients(g, reduceSum(mul(reduceMax(x, [0]), w)), [x]);
+  // column 0: a unique max in row 1; column 1: tied in rows 0 and 2; column 2: all tied
+  const data = [1, 5, -2, 4, 3, -2, 0, 5, -2];
+  const [v] = interpret(g, { x: { data, dims: [3, 3] } }, [dx]);
+  const want = [0, 5, 100 / 3, 1, 0, 100 / 3, 0, 5, 100 / 3];
+  want.forEach((w, i) => assert.ok(Math.abs(v.data[i] - w) < 1e-12, `dx[${i}] = ${v.data[i]}`));
+  const [empty] = interpret(g, { x: { data: [], dims: [0, 3] } }, [dx]);
+  assert.deepEqual(empty.dims, [0, 3]);
 });

@@ -147,7 +147,26 @@ export const OP_CASES: OpCase[] = [
     inputs: [i([3, 4])],
     build: (_, [a]) => G.reduceMean(a, [-1], true),
   },
-  { name: "ReduceMax", inputs: [i([3, 4])], build: (_, [a]) => G.reduceMax(a, [1]), diff: false },
+  // Distinct normal draws: no ties, and the gap to the runner-up is far above the
+  // finite-difference step.
+  { name: "ReduceMax", inputs: [i([3, 4])], build: (_, [a]) => G.reduceMax(a, [1]) },
+  {
+    name: "ReduceMax symbolic middle axis",
+    inputs: [i([3, 4, 2], "normal", ["N", 4, 2])],
+    build: (_, [a]) => G.reduceMax(a, [1]),
+  },
+  {
+    name: "ReduceMax symbolic keepdims",
+    inputs: [i([3, 4, 2], "normal", ["N", 4, 2])],
+    build: (_, [a]) => G.reduceMax(a, [1], true),
+  },
+  {
+    // Windows {0, 1, 1} and {2, 0, 0}: a maximum that is a repeated row is a tie between
+    // copies of one value, where only the even split of the gradient is exact.
+    name: "ReduceMax over repeated rows",
+    inputs: [i([3, 2]), i([6], { indices: [0, 1, 1, 2, 0, 0] })],
+    build: (_, [a, x]) => G.reduceMax(G.reshape(G.gather(a, x), [2, 3, 2]), [1]),
+  },
   {
     name: "ArgMax",
     inputs: [i([3, 4])],

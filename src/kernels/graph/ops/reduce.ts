@@ -1,5 +1,5 @@
 /**
- * Reductions: ReduceSum and ReduceMean (differentiable), ReduceMax and ArgMax (not),
+ * Reductions: ReduceSum, ReduceMean and ReduceMax (differentiable), ArgMax (not),
  * and `unbroadcast` (the ReduceSum that undoes numpy broadcasting in gradients):
  * builders and float64 evaluation (gradient rules: vjp_structural.ts). Opset 18
  * passes reduction axes as an int64 input; ArgMax keeps its `axis` attribute.
@@ -66,7 +66,10 @@ export function unbroadcast(grad: Tensor, shape: readonly Dim[]): Tensor {
   return axes.length > 0 ? reduceSum(t, axes, true) : t;
 }
 
-/** Max over `axes` (all axes when omitted); no gradient. */
+/**
+ * Max over `axes` (all axes when omitted); keepdims default false. Gradient: to the
+ * position(s) equal to the max, shared evenly among tied maxima.
+ */
 export function reduceMax(x: Tensor, axes?: number[], keepdims = false): Tensor {
   return reduction("ReduceMax", x, axes, keepdims);
 }

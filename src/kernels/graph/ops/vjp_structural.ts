@@ -12,10 +12,10 @@
 import { invalid } from "../../errors.ts";
 import { normAxis, staticSize, type Tensor } from "../graph.ts";
 import { attrInt, attrInts, attrString, type GradRule, type VjpContext } from "../op.ts";
-import { cast, div, max, mul, sub } from "./arith.ts";
+import { cast, div, equal, max, mul, sub } from "./arith.ts";
 import { gather, gatherND, scatterND } from "./gather.ts";
 import { matmul, transpose, transposeLast } from "./linalg.ts";
-import { unbroadcast } from "./reduce.ts";
+import { reduceSum, unbroadcast } from "./reduce.ts";
 import {
   concat,
   pad,
@@ -55,7 +55,19 @@ export const REDUCE_GRADS: Record<string, GradRule> = {
     },
     lazyGrad: true,
   },
-  ReduceMax: NONDIFF,
+  ReduceMax: {
+    // g·[x = max] / (number of maxima in the reduced window). Tie rule: tied maxima share
+    // the upstream gradient evenly (as TensorFlow and torch.amax), which is the exact
+    // gradient when the ties are copies of one value (e.g. a row gathered twice).
+    vjp: (c) => {
+      const x = c.node.inputs[0], y = c.node.outputs[0];
+      const keep = attrInt(c.node, "keepdims", 1) === 1;
+      const axes = Array.from(x.graph.constants.get(c.node.inputs[1].id)!.data);
+      const hit = cast(equal(x, keep ? y : unsqueeze(y, axes)), x.dtype);
+      return [mul(spread(c), div(hit, reduceSum(hit, axes, true))), null];
+    },
+    lazyGrad: true,
+  },
   ArgMax: NONDIFF,
 };
 
