@@ -152,6 +152,7 @@ async function probe(data: string, backbone: Backbone, limit: number | undefined
     "|---|---|---:|---:|---:|---:|",
   ];
   let points = 0, wrong = 0, inWrongMajority = 0;
+  const sums = new Map<string, number[]>(); // level → [mean cos, AUC, teacher cos, teacher AUC, scenes]
   for (const s of split.scenes) {
     if (!s.segment || !s.teacher || !s.teacherLabel) continue;
     const gt = perVoxel(s, s.segment);
@@ -162,9 +163,17 @@ async function probe(data: string, backbone: Backbone, limit: number | undefined
       lines.push(
         `| ${s.name} | ${level} | ${f(g.meanCos)} | ${f(g.auc)} | ${f(t.meanCos)} | ${f(t.auc)} |`,
       );
+      const sum = sums.get(level) ?? [0, 0, 0, 0, 0];
+      [g.meanCos, g.auc, t.meanCos, t.auc, 1].forEach((x, i) => (sum[i] += x));
+      sums.set(level, sum);
     }
     const e = teacherErrorSplit(s.superpoint, s.valid, gt, perVoxel(s, s.teacherLabel));
     points += e.points, wrong += e.wrong, inWrongMajority += e.inWrongMajority;
+  }
+  for (const [level, [gc, ga, tc, ta, n]] of sums) {
+    lines.push(
+      `| **mean of ${n}** | ${level} | ${f(gc / n)} | ${f(ga / n)} | ${f(tc / n)} | ${f(ta / n)} |`,
+    );
   }
   lines.push(
     "",

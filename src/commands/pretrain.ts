@@ -1,9 +1,10 @@
 /**
- * `pretrain --data DIR[,DIR…] [--clouds FILE,…] --out BACKBONE_DIR [--steps N] [--seed S]
+ * `pretrain --data DIR[,DIR…] [--clouds FILE,…] --out BACKBONE_DIR [--objective vicreg|dino]
+ * [--steps N] [--seed S]
  * [--lr X] [--warmup N] [--points N] [--pool max|mean] [--width W] [--dim D]
  * [--grids a,b,c] [--k K] [--descriptor geodesc-N] [--checkpoint-every K] [--resume]
  * [--rooms N] [--hybrid]`: pre-trains the geonet backbone without labels (two views of a
- * room must agree per superpoint, VICReg; see src/pretrain/) and writes the backbone
+ * room must agree per superpoint: VICReg, or DINO self-distillation; see src/pretrain/) and writes the backbone
  * folder `BACKBONE_DIR` (`backbone.onnx`, `backbone.json`) that `train --backbone` and
  * benches take. Dataset folders give their scenes' coordinates and colours only.
  *
@@ -19,6 +20,7 @@ import { GeoError } from "../kernels/errors.ts";
 import { GEONET_DEFAULTS } from "../features/backbones/geonet_graph.ts";
 import { DESCRIPTOR_VERSION_DIMS, isDescriptorVersion } from "../features/backbones/backbone.ts";
 import { VICREG_DEFAULTS } from "../pretrain/objective.ts";
+import { DINO_DEFAULTS } from "../pretrain/dino.ts";
 import { pretrain, type PretrainConfig } from "../pretrain/loop.ts";
 import { listRooms, loadRoom } from "../pretrain/rooms.ts";
 import { VIEW_DEFAULTS } from "../pretrain/views.ts";
@@ -31,6 +33,7 @@ export const USAGE = [
   "  --data DIR[,DIR…]     dataset folders (coord.npy / color.npy of every scene)",
   "  --clouds F[,F…]       extra unlabelled clouds (z up, metres)",
   "  --out BACKBONE_DIR     backbone folder written; required",
+  "  --objective O          vicreg|dino; default vicreg",
   "  --steps N              optimiser steps; default 3000",
   "  --seed S               seed; default 0",
   "  --lr X                 peak learning rate; default 0.001",
@@ -62,6 +65,13 @@ export function pretrainConfigOf(m: Map<string, string>): PretrainConfig {
     throw new GeoError(
       "invalid_argument",
       `--descriptor must be a descriptor version, got '${descriptor}'`,
+    );
+  }
+  const objective = m.get("--objective") ?? "vicreg";
+  if (objective !== "vicreg" && objective !== "dino") {
+    throw new GeoError(
+      "invalid_argument",
+      `--objective must be vicreg or dino, got '${objective}'`,
     );
   }
   const pool = m.get("--pool") ?? GEONET_DEFAULTS.pool;
@@ -103,7 +113,9 @@ export function pretrainConfigOf(m: Map<string, string>): PretrainConfig {
       dim: int("--dim", GEONET_DEFAULTS.dim, 1),
       hybrid: false,
     },
-    vicreg: VICREG_DEFAULTS,
+    objective: objective === "dino"
+      ? { kind: "dino", dino: DINO_DEFAULTS }
+      : { kind: "vicreg", vicreg: VICREG_DEFAULTS },
     view: { ...VIEW_DEFAULTS, maxPoints: int("--points", VIEW_DEFAULTS.maxPoints, 100) },
     batch: int("--batch", 4, 1),
     minShared: 8,

@@ -1,7 +1,7 @@
 /**
- * The pre-training loop: per step one room, two views of it, the VICReg objective graph
- * (objective.ts) run in onnxruntime with its gradients, an AdamW update of the geonet and
- * expander weights. Seeded per step (step t draws from `Rng(seed, t)`), so a run resumed
+ * The pre-training loop: per step a batch of rooms, two views of each, the objective graph
+ * (objectives.ts: VICReg or DINO) run in onnxruntime with its gradients, an AdamW update of the geonet and
+ * objective's head weights. Seeded per step (step t draws from `Rng(seed, t)`), so a run resumed
  * from a checkpoint continues bit for bit. Writes the backbone folder (`backbone.onnx`,
  * `backbone.json`) at every checkpoint and at the end.
  *
@@ -21,19 +21,12 @@ import {
   type GeonetConfig,
   geonetInputs,
   type GeonetWeights,
-  initGeonetWeights,
 } from "../features/backbones/geonet_graph.ts";
 import type { Feed } from "../kernels/graph/interpret.ts";
 import { createOnnxBackend } from "../train/objective/onnx_backend.ts";
 import { readCheckpoint, writeCheckpoint } from "../train/checkpoint.ts";
 import { formatDuration, ProgressMeter } from "../train/progress.ts";
-import {
-  buildPretrainGraph,
-  initExpanderWeights,
-  PRETRAIN_LOSSES,
-  pretrainParamShapes,
-  type VicregConfig,
-} from "./objective.ts";
+import { makeObjective, type ObjectiveChoice, type ObjectiveState } from "./objectives.ts";
 import {
   drawView,
   type PretrainRoom,
@@ -60,8 +53,8 @@ export interface PretrainConfig {
   maxGradNorm: number;
   /** the network */
   geonet: GeonetConfig;
-  /** the objective */
-  vicreg: VicregConfig;
+  /** the objective and its settings */
+  objective: ObjectiveChoice;
   /** how views are drawn */
   view: ViewOptions;
   /** view pairs per step (each from a random room) */
@@ -74,11 +67,10 @@ export interface PretrainConfig {
 export interface PretrainPoint {
   /** step (1-based) */
   step: number;
-  /** total and its three terms (unweighted) */
+  /** the objective's loss */
   loss: number;
-  invariance: number;
-  variance: number;
-  covariance: number;
+  /** its logged terms by name (VICReg: invariance, variance, covariance; DINO: entropies) */
+  terms: Record<string, number>;
   /** shared superpoints compared */
   shared: number;
 }
@@ -164,20 +156,17 @@ function fingerprint(o: PretrainOptions): string {
 /**
  * Runs pre-training and writes the backbone folder.
  *
- * @returns the loss curve, the folder's backbone version and the trained weights
+ * @returns the loss curve, the folder's backbone version and the exported geonet weights
  */
 export async function pretrain(
   o: PretrainOptions,
 ): Promise<{ curve: PretrainPoint[]; version: string; weights: GeonetWeights }> {
   const c = o.config;
-  const { graph, params, grads } = buildPretrainGraph(c.geonet, c.vicreg);
+  const objective = makeObjective(c.geonet, c.objective);
+  const { graph, params, grads } = objective.graph;
+  const groups = objective.shapes;
   const backend = await createOnnxBackend(graph, { deterministic: true });
-  const init = new Rng(c.seed);
-  let weights: GeonetWeights = {
-    ...initGeonetWeights(c.geonet, init),
-    ...initExpanderWeights(c.geonet, c.vicreg, init),
-  };
-  const groups = pretrainParamShapes(c.geonet, c.vicreg);
+  let weights: GeonetWeights = objective.init(new Rng(c.seed));
   const fp = fingerprint(o);
   const ckptPath = join(o.out, PRETRAIN_CHECKPOINT);
   let start = 0;
@@ -194,6 +183,7 @@ export async function pretrain(
     }
     weights = Object.fromEntries(params.map((n) => [n, Float32Array.from(ck.params[n])]));
     state = ck.optimizer;
+    objective.load(ck.history.objective as ObjectiveState);
     start = ck.step;
     curve = (ck.history.curve ?? []) as PretrainPoint[];
     o.log(`resumed at step ${start}`);
@@ -211,7 +201,7 @@ export async function pretrain(
   const save = async (step: number) => {
     const version = await writeGeonetFolder(o.out, {
       config: c,
-      weights,
+      weights: objective.exported(weights),
       curve,
       sources: o.sources,
     });
@@ -220,7 +210,7 @@ export async function pretrain(
       step,
       params: weights,
       optimizer: adam.state,
-      history: { curve },
+      history: { curve, objective: objective.save() },
     });
     return version;
   };
@@ -231,28 +221,30 @@ export async function pretrain(
       const rng = stepRng(c.seed, t);
       const { feeds, points, shared } = await batchFeeds(o.rooms, rng, c);
       groups.forEach(([name, dims]) => (feeds[name] = { data: weights[name], dims }));
+      Object.assign(feeds, objective.feeds());
       const out = await backend.run(feeds);
       const g = grads.map((name) => Float32Array.from(out[name]));
       const info = adam.step(g, lr(t));
-      const [loss, invariance, variance, covariance] = PRETRAIN_LOSSES.map((k) => out[k][0]);
+      objective.after(weights, out, t, c.steps);
+      const [loss, ...rest] = objective.losses.map((k) => out[k][0]);
       if (!Number.isFinite(loss)) {
         throw new GeoError("internal", `Pre-training diverged at step ${t + 1} (loss ${loss})`);
       }
-      curve.push({ step: t + 1, loss, invariance, variance, covariance, shared });
+      const terms = Object.fromEntries(objective.losses.slice(1).map((k, i) => [k, rest[i]]));
+      curve.push({ step: t + 1, loss, terms, shared });
       const rate = meter.tick(points, (performance.now() - t0) / 1000);
+      const shown = Object.entries(terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" ");
       o.log(
-        `step ${t + 1}/${c.steps} loss ${loss.toFixed(4)} (inv ${invariance.toFixed(4)} var ${
-          variance.toFixed(3)
-        } cov ${covariance.toFixed(3)}) superpoints ${shared} points ${points} |g| ${
-          info.gradNorm.toFixed(3)
-        } ${Math.round(rate.pointsPerSecond)} pts/s eta ${formatDuration(rate.eta)}`,
+        `step ${t + 1}/${c.steps} loss ${loss.toFixed(4)} (${shown}) superpoints ${shared} ` +
+          `points ${points} |g| ${info.gradNorm.toFixed(3)} ${Math.round(rate.pointsPerSecond)} ` +
+          `pts/s eta ${formatDuration(rate.eta)}`,
       );
       if (o.checkpointEvery > 0 && (t + 1) % o.checkpointEvery === 0 && t + 1 < c.steps) {
         await save(t + 1);
       }
     }
     const version = await save(c.steps);
-    return { curve, version, weights };
+    return { curve, version, weights: objective.exported(weights) };
   } finally {
     await backend.close();
   }

@@ -16,6 +16,7 @@ import {
 import { loadBackbone } from "../features/backbones/load.ts";
 import { pretrain, type PretrainConfig, type PretrainOptions } from "./loop.ts";
 import { VICREG_DEFAULTS } from "./objective.ts";
+import { DINO_DEFAULTS } from "./dino.ts";
 import { VIEW_DEFAULTS } from "./views.ts";
 import type { PretrainRoom } from "./views.ts";
 
@@ -50,7 +51,7 @@ const CONFIG: PretrainConfig = {
   weightDecay: 1e-4,
   maxGradNorm: 5,
   geonet: { ...GEONET_DEFAULTS, width: 8, context: 4, fusion: 8, dim: 6, k: 4 },
-  vicreg: { ...VICREG_DEFAULTS, expander: 8 },
+  objective: { kind: "vicreg", vicreg: { ...VICREG_DEFAULTS, expander: 8 } },
   view: { ...VIEW_DEFAULTS, maxPoints: 1500 },
   batch: 2,
   minShared: 4,
@@ -119,6 +120,31 @@ Deno.test("pretrain: the exported backbone computes the trained network", async 
     for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
     assert.ok(worst < 1e-3 * (1 + Math.max(...Array.from(want, Math.abs))), `${worst}`);
     await (backbone as { release?: () => Promise<void> }).release?.();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pretrain (DINO): a resumed run carries the teacher and centre and ends the same", async () => {
+  const dir = await Deno.makeTempDir();
+  const config: PretrainConfig = {
+    ...CONFIG,
+    objective: {
+      kind: "dino",
+      dino: { ...DINO_DEFAULTS, hidden: 8, bottleneck: 4, prototypes: 5 },
+    },
+  };
+  try {
+    await pretrain(options(join(dir, "a"), { config }));
+    const stop = new AbortController();
+    const log = (line: string) => line.startsWith("step 3/") && stop.abort();
+    await assert.rejects(
+      pretrain(options(join(dir, "d"), { config, log, signal: stop.signal })),
+      /cancelled/,
+    );
+    await pretrain(options(join(dir, "d"), { config, resume: true }));
+    const bytes = (d: string) => readFile(join(dir, d, "backbone.onnx"));
+    assert.deepEqual(await bytes("d"), await bytes("a"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

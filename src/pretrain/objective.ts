@@ -113,7 +113,7 @@ export function buildPretrainGraph(
   const spA = g.input("a.sp", ["Na"], "int64");
   const spB = g.input("b.sp", ["Nb"], "int64");
   const count = g.input("sp_count", [1], "int64");
-  const mask = maskRows(G.segmentCount(spA, count));
+  const mask = sharedMask(G.segmentCount(spA, count));
   const expand = (feeds: typeof a, sp: G.Tensor) => {
     const z = G.segmentMean(geonetForward(feeds, p, c), sp, count);
     const h = G.relu(G.linear(z, e["expander.l1.w"], e["expander.l1.b"]));
@@ -158,7 +158,7 @@ export function vicregTerms(
 }
 
 /** 1 for rows 1..S, 0 for row 0 (the not-shared bin), as a float [S+1] vector. */
-function maskRows(counts: G.Tensor): G.Tensor {
+export function sharedMask(counts: G.Tensor): G.Tensor {
   const ones = G.div(counts, G.max(counts, 1)); // 1 where the row has points (all shared rows do)
   const first = G.slice(ones, 0, 0, 1);
   return G.concat([G.sub(first, first), G.slice(ones, 0, 1, 2 ** 31 - 1)], 0);
