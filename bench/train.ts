@@ -4,7 +4,7 @@
  * `deno task bench train [--data DIR] [--site DIR|none] [--steps N] [--site-steps N]
  * [--seeds 1,2,3] [--crop N] [--configs a,b,…] [--instances gt|proposals|both]
  * [--proposals] [--scenes N] [--quick] [--out DIR] [--cache DIR|none]
- * [--backbone geodesc-1|geodesc-2|geodesc-3|geodesc-4]`
+ * [--backbone geodesc-1|geodesc-2|geodesc-3|geodesc-4|BACKBONE_DIR]`
  *
  * DIR holds `train/` and `test/` dataset folders (`deno task cli synth --split standard
  * --out DIR`; default `.cache/bench/standard`). For every configuration (teacher alone,
@@ -29,7 +29,7 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
-import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
+import { loadBackbone } from "../src/features/backbones/load.ts";
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from "../src/train/config.ts";
 import { binLossCurve } from "../src/train/plot.ts";
 import { linePlotPng } from "../src/render/plot.ts";
@@ -141,7 +141,7 @@ function lossSeries(curves: Map<string, RunResult["lossCurve"][]>) {
 export async function run(args: string[]): Promise<void> {
   const o = parseOptions(args);
   const log = (line: string) => console.error(`bench train: ${line}`);
-  const backbone = descriptorBackbone(o.backbone);
+  const backbone = await loadBackbone(o.backbone);
   const ctx: LoadContext = {
     backbone,
     voxelSize: DEFAULT_TRAIN_CONFIG.voxelSize,

@@ -22,7 +22,7 @@ import { DESCRIPTOR_VERSION_DIMS, isDescriptorVersion } from "../features/backbo
 import { VICREG_DEFAULTS } from "../pretrain/objective.ts";
 import { DINO_DEFAULTS } from "../pretrain/dino.ts";
 import { pretrain, type PretrainConfig } from "../pretrain/loop.ts";
-import { listRooms, loadRoom } from "../pretrain/rooms.ts";
+import { listRooms, loadRoom, targetWidth } from "../pretrain/rooms.ts";
 import { VIEW_DEFAULTS } from "../pretrain/views.ts";
 import { writeGeonetFolder } from "../pretrain/export.ts";
 import { numberFlag, parseFlags } from "./_flags.ts";
@@ -33,7 +33,7 @@ export const USAGE = [
   "  --data DIR[,DIR…]     dataset folders (coord.npy / color.npy of every scene)",
   "  --clouds F[,F…]       extra unlabelled clouds (z up, metres)",
   "  --out BACKBONE_DIR     backbone folder written; required",
-  "  --objective O          vicreg|dino; default vicreg",
+  "  --objective O          complete|vicreg|dino; default vicreg",
   "  --steps N              optimiser steps; default 3000",
   "  --seed S               seed; default 0",
   "  --lr X                 peak learning rate; default 0.001",
@@ -68,10 +68,10 @@ export function pretrainConfigOf(m: Map<string, string>): PretrainConfig {
     );
   }
   const objective = m.get("--objective") ?? "vicreg";
-  if (objective !== "vicreg" && objective !== "dino") {
+  if (objective !== "vicreg" && objective !== "dino" && objective !== "complete") {
     throw new GeoError(
       "invalid_argument",
-      `--objective must be vicreg or dino, got '${objective}'`,
+      `--objective must be complete, vicreg or dino, got '${objective}'`,
     );
   }
   const pool = m.get("--pool") ?? GEONET_DEFAULTS.pool;
@@ -115,6 +115,11 @@ export function pretrainConfigOf(m: Map<string, string>): PretrainConfig {
     },
     objective: objective === "dino"
       ? { kind: "dino", dino: DINO_DEFAULTS }
+      : objective === "complete"
+      ? {
+        kind: "complete",
+        complete: { hidden: 128, targets: targetWidth(DESCRIPTOR_VERSION_DIMS[descriptor]) },
+      }
       : { kind: "vicreg", vicreg: VICREG_DEFAULTS },
     view: { ...VIEW_DEFAULTS, maxPoints: int("--points", VIEW_DEFAULTS.maxPoints, 100) },
     batch: int("--batch", 4, 1),
@@ -151,7 +156,9 @@ export async function run(args: string[]): Promise<number> {
     const t0 = performance.now();
     for (const [i, r] of list.entries()) {
       if (abort.signal.aborted) throw new GeoError("cancelled", "Pre-training was cancelled");
-      const room = await loadRoom(r.name, r.path, 0.02);
+      const room = await loadRoom(r.name, r.path, 0.02, {
+        targets: config.objective.kind === "complete" ? config.geonet.descriptor : undefined,
+      });
       rooms.push(room);
       const s = (performance.now() - t0) / 1000;
       log(

@@ -116,11 +116,18 @@ async function viewFeeds(
 }
 
 /** The objective graph's feeds of `batch` view pairs (`a.*`, `b.*`, `sp_count`). */
-async function batchFeeds(rooms: PretrainRoom[], rng: Rng, config: PretrainConfig) {
+async function batchFeeds(
+  rooms: PretrainRoom[],
+  rng: Rng,
+  config: PretrainConfig,
+  targets: boolean,
+) {
   const as: CloudFeeds[] = [], bs: CloudFeeds[] = [];
+  const rows: Float32Array[] = [];
   let points = 0;
   for (let i = 0; i < config.batch; i++) {
-    const { a, b, shared } = drawPair(rooms, rng, config);
+    const { room, a, b, shared } = drawPair(rooms, rng, config);
+    if (targets) rows.push(targetRows(room, shared.roomOf));
     as.push({ feeds: await viewFeeds(a, shared.a, config.geonet), shared: shared.count });
     bs.push({ feeds: await viewFeeds(b, shared.b, config.geonet), shared: shared.count });
     points += a.cloud.count + b.cloud.count;
@@ -131,7 +138,23 @@ async function batchFeeds(rooms: PretrainRoom[], rng: Rng, config: PretrainConfi
   };
   for (const [k, f] of Object.entries(a.feeds)) feeds[`a.${k}`] = f;
   for (const [k, f] of Object.entries(b.feeds)) feeds[`b.${k}`] = f;
+  if (targets) {
+    const width = rows[0].length / Math.max(1, as[0].shared);
+    const t = new Float32Array((a.shared + 1) * width); // row 0: the not-shared bin
+    let o = width;
+    for (const r of rows) t.set(r, o), o += r.length;
+    feeds.target = { data: t, dims: [a.shared + 1, width] };
+  }
   return { feeds, points, shared: a.shared };
+}
+
+/** The room targets of shared superpoints 1..S, in order (Float32Array S×T). */
+function targetRows(room: PretrainRoom, roomOf: Int32Array): Float32Array {
+  if (!room.targets) throw new GeoError("internal", `Room ${room.name} has no targets`);
+  const width = room.targets.length / room.superpointCount;
+  const out = new Float32Array(roomOf.length * width);
+  roomOf.forEach((s, j) => out.set(room.targets!.subarray(s * width, (s + 1) * width), j * width));
+  return out;
 }
 
 /** Draws a view pair with at least 4 shared superpoints (up to 8 tries). */
@@ -219,7 +242,7 @@ export async function pretrain(
       if (o.signal?.aborted) throw new GeoError("cancelled", "Pre-training was cancelled");
       const t0 = performance.now();
       const rng = stepRng(c.seed, t);
-      const { feeds, points, shared } = await batchFeeds(o.rooms, rng, c);
+      const { feeds, points, shared } = await batchFeeds(o.rooms, rng, c, objective.targets);
       groups.forEach(([name, dims]) => (feeds[name] = { data: weights[name], dims }));
       Object.assign(feeds, objective.feeds());
       const out = await backend.run(feeds);
@@ -235,7 +258,9 @@ export async function pretrain(
       const rate = meter.tick(points, (performance.now() - t0) / 1000);
       const shown = Object.entries(terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" ");
       o.log(
-        `step ${t + 1}/${c.steps} loss ${loss.toFixed(4)} (${shown}) superpoints ${shared} ` +
+        `step ${t + 1}/${c.steps} loss ${loss.toFixed(4)}${
+          shown ? ` (${shown})` : ""
+        } superpoints ${shared} ` +
           `points ${points} |g| ${info.gradNorm.toFixed(3)} ${Math.round(rate.pointsPerSecond)} ` +
           `pts/s eta ${formatDuration(rate.eta)}`,
       );

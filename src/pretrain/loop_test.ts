@@ -149,3 +149,30 @@ Deno.test("pretrain (DINO): a resumed run carries the teacher and centre and end
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pretrain (complete): the room targets are fed and the loss falls", async () => {
+  const dir = await Deno.makeTempDir();
+  const withTargets = (r: PretrainRoom): PretrainRoom => {
+    // target of superpoint s: a one-hot of s, so the head has something learnable
+    const t = new Float32Array(r.superpointCount * 4);
+    for (let s = 0; s < r.superpointCount; s++) t[s * 4 + (s % 4)] = 1;
+    return { ...r, targets: t };
+  };
+  const config: PretrainConfig = {
+    ...CONFIG,
+    steps: 40,
+    lr: 1e-2,
+    objective: { kind: "complete", complete: { hidden: 8, targets: 4 } },
+  };
+  try {
+    const { curve } = await pretrain(
+      options(dir, { config, rooms: [withTargets(room(1)), withTargets(room(2))] }),
+    );
+    const mean = (xs: { loss: number }[]) => xs.reduce((s, p) => s + p.loss, 0) / xs.length;
+    // 0.1875 = the loss of the best constant prediction of 4 one-hot targets (3/16)
+    const last = mean(curve.slice(-10));
+    assert.ok(last < 0.7 * mean(curve.slice(0, 5)) && last < 0.1875, `${last}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

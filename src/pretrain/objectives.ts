@@ -1,7 +1,8 @@
 /**
  * The pre-training objectives behind one interface, so the loop does not care which runs:
  * `vicreg` (objective.ts: the two views agree, columns spread and decorrelated) and
- * `dino` (dino.ts: a student matches an EMA teacher's prototype distribution). Each says
+ * `dino` (dino.ts: a student matches an EMA teacher's prototype distribution) and
+ * `complete` (complete.ts: partial views predict what the whole room says). Each says
  * its graph, trained parameters, extra feeds and state (the DINO teacher and centre), what
  * to do after an optimiser step, and which geonet weights to export.
  *
@@ -30,11 +31,18 @@ import {
   initDinoHead,
   TEACHER_PREFIX,
 } from "./dino.ts";
+import {
+  buildCompleteGraph,
+  type CompleteConfig,
+  completeHeadShapes,
+  initCompleteHead,
+} from "./complete.ts";
 
 /** Which objective, with its settings. */
 export type ObjectiveChoice =
   | { kind: "vicreg"; vicreg: VicregConfig }
-  | { kind: "dino"; dino: DinoConfig };
+  | { kind: "dino"; dino: DinoConfig }
+  | { kind: "complete"; complete: CompleteConfig };
 
 /** JSON-serialisable state besides the trained weights (checkpointed). */
 export type ObjectiveState = Record<string, number[]>;
@@ -45,6 +53,8 @@ export interface PretrainObjective {
   graph: PretrainGraph;
   /** trained parameters with shapes, in the graph's order */
   shapes: [string, number[]][];
+  /** whether each step feeds `target` rows from the rooms' targets (rooms.ts `roomTargets`) */
+  targets: boolean;
   /** scalar outputs logged per step, in order (the first is the loss) */
   losses: readonly string[];
   /** initial trained weights */
@@ -67,6 +77,7 @@ export interface PretrainObjective {
 
 /** The objective `choice` for geonet `c`. */
 export function makeObjective(c: GeonetConfig, choice: ObjectiveChoice): PretrainObjective {
+  if (choice.kind === "complete") return complete(c, choice.complete);
   return choice.kind === "vicreg" ? vicreg(c, choice.vicreg) : dino(c, choice.dino);
 }
 
@@ -74,6 +85,7 @@ function vicreg(c: GeonetConfig, v: VicregConfig): PretrainObjective {
   return {
     graph: buildPretrainGraph(c, v),
     shapes: pretrainParamShapes(c, v),
+    targets: false,
     losses: ["loss", "invariance", "variance", "covariance"],
     init: (rng) => ({ ...initGeonetWeights(c, rng), ...initExpanderWeights(c, v, rng) }),
     feeds: () => ({}),
@@ -91,6 +103,7 @@ function dino(c: GeonetConfig, d: DinoConfig): PretrainObjective {
   return {
     graph: buildDinoGraph(c, d),
     shapes,
+    targets: false,
     losses: ["loss", "teacher_entropy", "batch_entropy"],
     init(rng) {
       const w = { ...initGeonetWeights(c, rng), ...initDinoHead(c, d, rng) };
@@ -125,5 +138,20 @@ function dino(c: GeonetConfig, d: DinoConfig): PretrainObjective {
         shapes.map(([n]) => [n, Float32Array.from(state[TEACHER_PREFIX + n])]),
       );
     },
+  };
+}
+
+function complete(c: GeonetConfig, o: CompleteConfig): PretrainObjective {
+  return {
+    graph: buildCompleteGraph(c, o),
+    shapes: [...geonetParamShapes(c), ...completeHeadShapes(c, o)],
+    targets: true,
+    losses: ["loss"],
+    init: (rng) => ({ ...initGeonetWeights(c, rng), ...initCompleteHead(c, o, rng) }),
+    feeds: () => ({}),
+    after: () => {},
+    exported: (w) => w,
+    save: () => ({}),
+    load: () => {},
   };
 }

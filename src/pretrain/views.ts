@@ -21,6 +21,11 @@ export interface PretrainRoom {
   superpoint: Int32Array;
   /** number of superpoints */
   superpointCount: number;
+  /**
+   * Float32Array superpointCount×T: per superpoint, what the whole room's geometry says of
+   * it (the `complete` objective's targets, rooms.ts `roomTargets`); absent when unused
+   */
+  targets?: Float32Array;
 }
 
 /** How views are drawn. */
@@ -139,6 +144,8 @@ export interface SharedSuperpoints {
   b: Int32Array;
   /** S */
   count: number;
+  /** Int32Array S: the room superpoint of shared id s + 1 */
+  roomOf: Int32Array;
 }
 
 /**
@@ -159,11 +166,14 @@ export function sharedSuperpoints(
   for (const i of a) ca[room.superpoint[i]]++;
   for (const i of b) cb[room.superpoint[i]]++;
   const id = new Int32Array(s);
-  let count = 0;
-  for (let k = 0; k < s; k++) if (ca[k] >= minPoints && cb[k] >= minPoints) id[k] = ++count;
+  const roomOf: number[] = [];
+  for (let k = 0; k < s; k++) {
+    if (ca[k] >= minPoints && cb[k] >= minPoints) id[k] = roomOf.push(k);
+  }
   return {
     a: Int32Array.from(a, (i) => id[room.superpoint[i]]),
     b: Int32Array.from(b, (i) => id[room.superpoint[i]]),
-    count,
+    count: roomOf.length,
+    roomOf: Int32Array.from(roomOf),
   };
 }

@@ -54,6 +54,7 @@ Deno.test("sharedSuperpoints numbers exactly the superpoints with enough points 
       count(a.source, k) >= 8 && count(b.source, k) >= 8
     );
     assert.equal(s.count, kept.length);
+    assert.deepEqual(Array.from(s.roomOf), kept);
     // same room superpoint ↔ same shared id in both views; others 0
     const idOf = new Map<number, number>();
     a.source.forEach((i, j) => {
