@@ -3,12 +3,14 @@
  * (objectives.ts: VICReg or DINO) run in onnxruntime with its gradients, an AdamW update of the geonet and
  * objective's head weights. Seeded per step (step t draws from `Rng(seed, t)`), so a run resumed
  * from a checkpoint continues bit for bit. Writes the backbone folder (`backbone.onnx`,
- * `backbone.json`) at every checkpoint and at the end.
+ * `backbone.json`, with `loss_curve.png` beside them) at every checkpoint and at the end.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import { linePlotPng } from "../render/plot.ts";
 import { join } from "node:path";
 import { AdamW, type AdamWState } from "../kernels/adamw.ts";
 import { GeoError } from "../kernels/errors.ts";
@@ -97,6 +99,21 @@ export interface PretrainOptions {
 
 /** The checkpoint file inside the output folder. */
 export const PRETRAIN_CHECKPOINT = ".pretrain-checkpoint.bin";
+
+/** The loss-curve picture written into the backbone folder. */
+export const PRETRAIN_CURVE = "loss_curve.png";
+
+/** The loss against the step (mean over bins of up to 200 points), as a PNG. */
+function curvePng(curve: readonly PretrainPoint[], objective: string): Uint8Array {
+  const per = Math.max(1, Math.ceil(curve.length / 200));
+  const x: number[] = [], y: number[] = [];
+  for (let i = 0; i < curve.length; i += per) {
+    const bin = curve.slice(i, i + per);
+    x.push(bin[bin.length - 1].step);
+    y.push(bin.reduce((s, p) => s + p.loss, 0) / bin.length);
+  }
+  return linePlotPng([{ name: "loss", x, y }], { title: `pre-training loss (${objective})` });
+}
 
 /** The random stream of step `t` of a run seeded `seed`. */
 export function stepRng(seed: number, t: number): Rng {
@@ -228,6 +245,7 @@ export async function pretrain(
       curve,
       sources: o.sources,
     });
+    await writeFileAtomic(join(o.out, PRETRAIN_CURVE), curvePng(curve, c.objective.kind));
     await writeCheckpoint(ckptPath, {
       fingerprint: fp,
       step,

@@ -76,6 +76,8 @@ Deno.test("pretrain: same seed, same backbone bytes; a resumed run ends the same
     const a = await pretrain(options(join(dir, "a")));
     assert.equal(a.curve.length, 4);
     assert.ok(a.curve.every((p) => Number.isFinite(p.loss) && p.shared > 0));
+    const png = await readFile(join(dir, "a", "loss_curve.png"));
+    assert.deepEqual(Array.from(png.subarray(1, 4)), [80, 78, 71]); // "PNG"
     await pretrain(options(join(dir, "b")));
     const bytes = (d: string) => readFile(join(dir, d, "backbone.onnx"));
     assert.deepEqual(await bytes("a"), await bytes("b"));
