@@ -1,20 +1,23 @@
 /**
- * `pretrain --data DIR[,DIR…] [--clouds FILE,…] --out BACKBONE_DIR [--objective vicreg|dino]
- * [--steps N] [--seed S]
- * [--lr X] [--warmup N] [--points N] [--pool max|mean] [--width W] [--dim D]
- * [--grids a,b,c] [--k K] [--descriptor geodesc-N] [--checkpoint-every K] [--resume]
- * [--rooms N] [--hybrid]`: pre-trains the geonet backbone without labels (two views of a
- * room must agree per superpoint: VICReg, or DINO self-distillation; see src/pretrain/) and writes the backbone
- * folder `BACKBONE_DIR` (`backbone.onnx`, `backbone.json`) that `train --backbone` and
- * benches take. Dataset folders give their scenes' coordinates and colours only.
+ * `pretrain --data DIR[,DIR…] [--clouds FILE,…] --out BACKBONE_DIR
+ * [--objective complete|vicreg|dino] [--steps N] [--seed S] [--lr X] [--warmup N]
+ * [--points N] [--batch B] [--pool max|mean] [--width W] [--dim D] [--grids a,b,c] [--k K]
+ * [--descriptor geodesc-N] [--checkpoint-every K] [--resume] [--rooms N]`: pre-trains the
+ * geonet backbone without labels (see src/pretrain/: by default the `complete` objective,
+ * partial views predicting what the whole room's geometry says of each superpoint) and
+ * writes the backbone folder `BACKBONE_DIR` (`backbone.onnx`, `backbone.json`,
+ * `loss_curve.png`) that `train --backbone` and the benches take, and the same weights with
+ * the hybrid output ([descriptor | learned]) in `BACKBONE_DIR/hybrid`. Dataset folders give
+ * their scenes' coordinates and colours only.
  *
  * Progress per step on stderr (losses, points/s, ETA); the folder is rewritten at every
  * checkpoint, so it can be measured while the run goes on; `--resume` continues from
- * `<out>/.pretrain-checkpoint.bin` bit for bit. stdout: one JSON line (folder, version).
+ * `<out>/.pretrain-checkpoint.bin` bit for bit. stdout: one JSON line (folders, versions).
  *
  * @module
  */
 
+import { join } from "node:path";
 import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import { GEONET_DEFAULTS } from "../features/backbones/geonet_graph.ts";
@@ -33,7 +36,7 @@ export const USAGE = [
   "  --data DIR[,DIR…]     dataset folders (coord.npy / color.npy of every scene)",
   "  --clouds F[,F…]       extra unlabelled clouds (z up, metres)",
   "  --out BACKBONE_DIR     backbone folder written; required",
-  "  --objective O          complete|vicreg|dino; default vicreg",
+  "  --objective O          complete|vicreg|dino; default complete",
   "  --steps N              optimiser steps; default 3000",
   "  --seed S               seed; default 0",
   "  --lr X                 peak learning rate; default 0.001",
@@ -49,10 +52,9 @@ export const USAGE = [
   "  --rooms N              use only the first N rooms; default all",
   "  --checkpoint-every K   checkpoint and rewrite the folder every K steps; default 200",
   "  --resume               continue from the folder's checkpoint",
-  "  --hybrid               output [descriptor | learned] columns",
 ].join("\n");
 
-const BOOLEAN = new Set(["--resume", "--hybrid"]);
+const BOOLEAN = new Set(["--resume"]);
 const KNOWN = new Set([
   ...BOOLEAN,
   ...USAGE.split("\n").slice(1).map((l) => l.trim().split(/\s+/)[0]),
@@ -67,7 +69,7 @@ export function pretrainConfigOf(m: Map<string, string>): PretrainConfig {
       `--descriptor must be a descriptor version, got '${descriptor}'`,
     );
   }
-  const objective = m.get("--objective") ?? "vicreg";
+  const objective = m.get("--objective") ?? "complete";
   if (objective !== "vicreg" && objective !== "dino" && objective !== "complete") {
     throw new GeoError(
       "invalid_argument",
@@ -178,18 +180,21 @@ export async function run(args: string[]): Promise<number> {
       log,
       signal: abort.signal,
     });
-    let version = result.version;
-    if (m.has("--hybrid")) {
-      // The learned weights are final; the hybrid only changes what the export outputs.
-      version = await writeGeonetFolder(out, {
-        config: { ...config },
-        weights: result.weights,
-        curve: result.curve,
-        sources,
-        hybrid: true,
-      });
-    }
-    console.log(JSON.stringify({ folder: out, version, steps: config.steps }));
+    // The same weights exported with the hybrid output ([descriptor | learned]), beside.
+    const hybrid = join(out, "hybrid");
+    const hybridVersion = await writeGeonetFolder(hybrid, {
+      config,
+      weights: result.weights,
+      curve: result.curve,
+      sources,
+      hybrid: true,
+    });
+    console.log(JSON.stringify({
+      folder: out,
+      version: result.version,
+      hybrid: { folder: hybrid, version: hybridVersion },
+      steps: config.steps,
+    }));
     return 0;
   } catch (e) {
     const err = GeoError.from(e);
