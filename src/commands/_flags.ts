@@ -4,6 +4,7 @@
  * @module
  */
 
+import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 
 /** Parses `--flag value`, `--flag=value` and the boolean flags in `booleans`. */
@@ -30,4 +31,32 @@ export function numberFlag(m: Map<string, string>, flag: string): number | undef
     throw new GeoError("invalid_argument", `${flag} must be a number, got '${v}'`);
   }
   return n;
+}
+
+/**
+ * Runs a long command that Ctrl-C cancels: `work` gets an AbortSignal fired by SIGINT; an
+ * error is printed as one line `<name>: message`.
+ *
+ * @returns work's exit code, or 130 when cancelled, 2 for invalid_argument, 1 otherwise
+ */
+export async function runCancellable(
+  name: string,
+  work: (signal: AbortSignal) => Promise<number>,
+): Promise<number> {
+  const abort = new AbortController();
+  const onInt = () => abort.abort();
+  process.on("SIGINT", onInt);
+  try {
+    return await work(abort.signal);
+  } catch (e) {
+    const err = GeoError.from(e);
+    console.error(`${name}: ${err.message}`);
+    return err.kind === "cancelled" || abort.signal.aborted
+      ? 130
+      : err.kind === "invalid_argument"
+      ? 2
+      : 1;
+  } finally {
+    process.off("SIGINT", onInt);
+  }
 }

@@ -18,7 +18,6 @@
  */
 
 import { join } from "node:path";
-import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import { GEONET_DEFAULTS } from "../features/backbones/geonet_graph.ts";
 import { DESCRIPTOR_VERSION_DIMS, isDescriptorVersion } from "../features/backbones/backbone.ts";
@@ -28,7 +27,7 @@ import { pretrain, type PretrainConfig } from "../pretrain/loop.ts";
 import { listRooms, loadRoom, targetWidth } from "../pretrain/rooms.ts";
 import { VIEW_DEFAULTS } from "../pretrain/views.ts";
 import { writeGeonetFolder } from "../pretrain/export.ts";
-import { numberFlag, parseFlags } from "./_flags.ts";
+import { numberFlag, parseFlags, runCancellable } from "./_flags.ts";
 
 /** Usage of `pretrain`. */
 export const USAGE = [
@@ -145,66 +144,60 @@ export async function run(args: string[]): Promise<number> {
     console.error(`pretrain: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const abort = new AbortController();
-  const onInt = () => abort.abort();
-  process.on("SIGINT", onInt);
+  return await runCancellable("pretrain", (signal) => pretrainRooms(m, config, signal));
+}
+
+/** Loads the rooms, pre-trains and writes both folders; returns the exit code. */
+async function pretrainRooms(
+  m: Map<string, string>,
+  config: PretrainConfig,
+  signal: AbortSignal,
+): Promise<number> {
   const log = (line: string) => console.error(`pretrain: ${line}`);
-  try {
-    const split = (flag: string) => (m.get(flag) ?? "").split(",").filter((s) => s !== "");
-    let list = await listRooms({ data: split("--data"), clouds: split("--clouds") });
-    const limit = numberFlag(m, "--rooms");
-    if (limit !== undefined) list = list.slice(0, limit);
-    const rooms = [];
-    const t0 = performance.now();
-    for (const [i, r] of list.entries()) {
-      if (abort.signal.aborted) throw new GeoError("cancelled", "Pre-training was cancelled");
-      const room = await loadRoom(r.name, r.path, 0.02, {
-        targets: config.objective.kind === "complete" ? config.geonet.descriptor : undefined,
-      });
-      rooms.push(room);
-      const s = (performance.now() - t0) / 1000;
-      log(
-        `room ${i + 1}/${list.length} ${r.name}: ${room.cloud.count} voxels, ` +
-          `${room.superpointCount} superpoints (${s.toFixed(0)} s)`,
-      );
-    }
-    const out = m.get("--out")!;
-    const sources = list.map((r) => r.name);
-    const result = await pretrain({
-      rooms,
-      sources,
-      out,
-      config,
-      checkpointEvery: numberFlag(m, "--checkpoint-every") ?? 200,
-      resume: m.has("--resume"),
-      log,
-      signal: abort.signal,
+  const split = (flag: string) => (m.get(flag) ?? "").split(",").filter((s) => s !== "");
+  let list = await listRooms({ data: split("--data"), clouds: split("--clouds") });
+  const limit = numberFlag(m, "--rooms");
+  if (limit !== undefined) list = list.slice(0, limit);
+  const rooms = [];
+  const t0 = performance.now();
+  for (const [i, r] of list.entries()) {
+    if (signal.aborted) throw new GeoError("cancelled", "Pre-training was cancelled");
+    const room = await loadRoom(r.name, r.path, 0.02, {
+      targets: config.objective.kind === "complete" ? config.geonet.descriptor : undefined,
     });
-    // The same weights exported with the hybrid output ([descriptor | learned]), beside.
-    const hybrid = join(out, "hybrid");
-    const hybridVersion = await writeGeonetFolder(hybrid, {
-      config,
-      weights: result.weights,
-      curve: result.curve,
-      sources,
-      hybrid: true,
-    });
-    console.log(JSON.stringify({
-      folder: out,
-      version: result.version,
-      hybrid: { folder: hybrid, version: hybridVersion },
-      steps: config.steps,
-    }));
-    return 0;
-  } catch (e) {
-    const err = GeoError.from(e);
-    console.error(`pretrain: ${err.message}`);
-    return err.kind === "cancelled" || abort.signal.aborted
-      ? 130
-      : err.kind === "invalid_argument"
-      ? 2
-      : 1;
-  } finally {
-    process.off("SIGINT", onInt);
+    rooms.push(room);
+    const s = (performance.now() - t0) / 1000;
+    log(
+      `room ${i + 1}/${list.length} ${r.name}: ${room.cloud.count} voxels, ` +
+        `${room.superpointCount} superpoints (${s.toFixed(0)} s)`,
+    );
   }
+  const out = m.get("--out")!;
+  const sources = list.map((r) => r.name);
+  const result = await pretrain({
+    rooms,
+    sources,
+    out,
+    config,
+    checkpointEvery: numberFlag(m, "--checkpoint-every") ?? 200,
+    resume: m.has("--resume"),
+    log,
+    signal,
+  });
+  // The same weights exported with the hybrid output ([descriptor | learned]), beside.
+  const hybrid = join(out, "hybrid");
+  const hybridVersion = await writeGeonetFolder(hybrid, {
+    config,
+    weights: result.weights,
+    curve: result.curve,
+    sources,
+    hybrid: true,
+  });
+  console.log(JSON.stringify({
+    folder: out,
+    version: result.version,
+    hybrid: { folder: hybrid, version: hybridVersion },
+    steps: config.steps,
+  }));
+  return 0;
 }

@@ -25,7 +25,6 @@
 
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
-import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import type { Backbone } from "../features/backbones/backbone.ts";
 import { loadBackbone } from "../features/backbones/load.ts";
@@ -35,7 +34,7 @@ import { parseLambda, resolveTrainConfig, type TrainConfig } from "../train/conf
 import { datasetEmbeddings, loadUnionScenes } from "../train/dataset_scenes.ts";
 import type { ValidationSet } from "../train/loop.ts";
 import { metricsRecord, publishTrained, registryTarget } from "../train/publish.ts";
-import { numberFlag, parseFlags } from "./_flags.ts";
+import { numberFlag, parseFlags, runCancellable } from "./_flags.ts";
 
 /** Usage of `train` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [
@@ -224,20 +223,5 @@ export async function run(args: string[]): Promise<number> {
     console.error(`train: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const abort = new AbortController();
-  const onInt = () => abort.abort();
-  process.on("SIGINT", onInt);
-  try {
-    return await train(m, abort.signal);
-  } catch (e) {
-    const err = GeoError.from(e);
-    console.error(`train: ${err.message}`);
-    return err.kind === "cancelled" || abort.signal.aborted
-      ? 130
-      : err.kind === "invalid_argument"
-      ? 2
-      : 1;
-  } finally {
-    process.off("SIGINT", onInt);
-  }
+  return await runCancellable("train", (signal) => train(m, signal));
 }

@@ -24,8 +24,9 @@ import {
   geonetParams,
   geonetParamShapes,
   type GeonetWeights,
+  initLinear,
 } from "../features/backbones/geonet_graph.ts";
-import { type PretrainGraph, sharedMask } from "./objective.ts";
+import { mlpForward, mlpShapes, type PretrainGraph, sharedMask } from "./objective.ts";
 
 /** Sizes of the completion head. */
 export interface CompleteConfig {
@@ -37,23 +38,12 @@ export interface CompleteConfig {
 
 /** Head parameter shapes, in order. */
 export function completeHeadShapes(c: GeonetConfig, o: CompleteConfig): [string, number[]][] {
-  return [
-    ["head.l1.w", [c.dim, o.hidden]],
-    ["head.l1.b", [o.hidden]],
-    ["head.l2.w", [o.hidden, o.targets]],
-    ["head.l2.b", [o.targets]],
-  ];
+  return mlpShapes("head", c.dim, o.hidden, o.targets);
 }
 
 /** Head weights drawn like nn.Linear (U(±1/√fan_in)). */
 export function initCompleteHead(c: GeonetConfig, o: CompleteConfig, rng: Rng): GeonetWeights {
-  const out: GeonetWeights = {};
-  for (const [name, dims] of completeHeadShapes(c, o)) {
-    const a = 1 / Math.sqrt(name.startsWith("head.l1") ? c.dim : o.hidden);
-    const size = dims.reduce((x, y) => x * y, 1);
-    out[name] = Float32Array.from({ length: size }, () => rng.uniform(-a, a));
-  }
-  return out;
+  return initLinear(completeHeadShapes(c, o), rng);
 }
 
 /**
@@ -80,8 +70,7 @@ export function buildCompleteGraph(
   const n = G.reduceSum(mask);
   const error = (feeds: typeof a, sp: G.Tensor) => {
     const z = G.segmentMean(geonetForward(feeds, p, c), sp, count);
-    const h = G.relu(G.linear(z, p["head.l1.w"], p["head.l1.b"]));
-    const d = G.sub(G.linear(h, p["head.l2.w"], p["head.l2.b"]), target);
+    const d = G.sub(mlpForward(z, p, "head"), target);
     return G.reduceSum(G.mul(m, G.mul(d, d)));
   };
   const loss = G.div(G.add(error(a, spA), error(b, spB)), G.mul(n, 2 * o.targets));

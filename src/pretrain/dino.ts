@@ -30,8 +30,9 @@ import {
   geonetParams,
   geonetParamShapes,
   type GeonetWeights,
+  initLinear,
 } from "../features/backbones/geonet_graph.ts";
-import { type PretrainGraph, sharedMask } from "./objective.ts";
+import { mlpForward, mlpShapes, type PretrainGraph, sharedMask } from "./objective.ts";
 
 /** Sizes and temperatures of the DINO objective. */
 export interface DinoConfig {
@@ -65,27 +66,17 @@ export const DINO_DEFAULTS: DinoConfig = {
 /** Head parameter shapes, in order. */
 export function dinoHeadShapes(c: GeonetConfig, d: DinoConfig): [string, number[]][] {
   return [
-    ["head.l1.w", [c.dim, d.hidden]],
-    ["head.l1.b", [d.hidden]],
-    ["head.l2.w", [d.hidden, d.bottleneck]],
-    ["head.l2.b", [d.bottleneck]],
+    ...mlpShapes("head", c.dim, d.hidden, d.bottleneck),
     ["head.proto", [d.bottleneck, d.prototypes]],
   ];
 }
 
 /** Head weights drawn like nn.Linear (U(±1/√fan_in)); prototypes N(0, 1). */
 export function initDinoHead(c: GeonetConfig, d: DinoConfig, rng: Rng): GeonetWeights {
-  const out: GeonetWeights = {};
-  for (const [name, dims] of dinoHeadShapes(c, d)) {
-    const size = dims.reduce((x, y) => x * y, 1);
-    if (name === "head.proto") {
-      out[name] = Float32Array.from({ length: size }, () => rng.normal());
-      continue;
-    }
-    const fanIn = name.startsWith("head.l1") ? c.dim : d.hidden;
-    const a = 1 / Math.sqrt(fanIn);
-    out[name] = Float32Array.from({ length: size }, () => rng.uniform(-a, a));
-  }
+  const shapes = dinoHeadShapes(c, d);
+  const out = initLinear(shapes.filter(([name]) => name !== "head.proto"), rng);
+  const proto = d.bottleneck * d.prototypes;
+  out["head.proto"] = Float32Array.from({ length: proto }, () => rng.normal());
   return out;
 }
 
@@ -124,9 +115,7 @@ export function buildDinoGraph(
   const mask = sharedMask(G.segmentCount(spA, count));
   const logits = (feeds: typeof a, sp: G.Tensor, p: Record<string, G.Tensor>) => {
     const z = G.segmentMean(geonetForward(feeds, p, c), sp, count);
-    const h = G.l2Normalize(
-      G.linear(G.relu(G.linear(z, p["head.l1.w"], p["head.l1.b"])), p["head.l2.w"], p["head.l2.b"]),
-    );
+    const h = G.l2Normalize(mlpForward(z, p, "head"));
     const proto = G.transpose(G.l2Normalize(G.transpose(p["head.proto"])));
     return G.matmul(h, proto);
   };

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as G from "../kernels/graph/mod.ts";
 import { Rng } from "../kernels/random.ts";
 import type { Feed } from "../kernels/graph/interpret.ts";
-import { type GeonetConfig, initGeonetWeights } from "../features/backbones/geonet_graph.ts";
+import { randomViewPair, TINY_GEONET } from "./random_views.ts";
+import { initGeonetWeights } from "../features/backbones/geonet_graph.ts";
 import {
   buildDinoGraph,
   DINO_DEFAULTS,
@@ -15,34 +16,8 @@ import {
 import { geonetParamShapes } from "../features/backbones/geonet_graph.ts";
 import { makeObjective } from "./objectives.ts";
 
-const TINY: GeonetConfig = {
-  descriptor: "geodesc-4",
-  descriptorDim: 5,
-  k: 3,
-  pool: "max",
-  grids: [0.5],
-  width: 4,
-  context: 3,
-  fusion: 5,
-  dim: 4,
-  hybrid: false,
-};
+const TINY = TINY_GEONET;
 const D: DinoConfig = { ...DINO_DEFAULTS, hidden: 5, bottleneck: 3, prototypes: 6 };
-
-function view(rng: Rng, prefix: string, n: number, sp: number[]): Record<string, Feed> {
-  const f = (len: number) => Array.from({ length: len }, () => rng.normal());
-  return {
-    [`${prefix}descriptor`]: { data: f(n * 5), dims: [n, 5] },
-    [`${prefix}points`]: { data: f(n * 9), dims: [n, 9] },
-    [`${prefix}knn`]: {
-      data: Array.from({ length: n * 3 }, (_, i) => (i % 3 === 0 ? Math.floor(i / 3) : rng.int(n))),
-      dims: [n, 3],
-    },
-    [`${prefix}grid0`]: { data: Array.from({ length: n }, (_, j) => j % 2), dims: [n] },
-    [`${prefix}grid0_count`]: { data: [2], dims: [1] },
-    [`${prefix}sp`]: { data: sp, dims: [n] },
-  };
-}
 
 function feeds(rng: Rng): Record<string, Feed> {
   const shapes = [...geonetParamShapes(TINY), ...dinoHeadShapes(TINY, D)];
@@ -50,9 +25,7 @@ function feeds(rng: Rng): Record<string, Feed> {
   const teacher = { ...initGeonetWeights(TINY, rng), ...initDinoHead(TINY, D, rng) };
   const out: Record<string, Feed> = {
     center: { data: Array.from({ length: 6 }, () => 0.1 * rng.normal()), dims: [6] },
-    ...view(rng, "a.", 9, [0, 1, 1, 2, 2, 3, 3, 1, 0]),
-    ...view(rng, "b.", 8, [1, 1, 2, 2, 3, 3, 0, 3]),
-    sp_count: { data: [4], dims: [1] },
+    ...randomViewPair(rng, TINY),
   };
   for (const [n, dims] of shapes) {
     out[n] = { data: Array.from(student[n]), dims };

@@ -29,6 +29,7 @@ import {
   geonetParams,
   geonetParamShapes,
   type GeonetWeights,
+  initLinear,
 } from "../features/backbones/geonet_graph.ts";
 
 /** Weights of the VICReg terms and the expander width. */
@@ -51,14 +52,28 @@ export const VICREG_DEFAULTS: VicregConfig = {
   covariance: 1,
 };
 
+/**
+ * Shapes of a two-layer head `<name>.l1` (I×H) then `<name>.l2` (H×O), weights and biases,
+ * in order (the heads of every objective).
+ */
+export function mlpShapes(name: string, i: number, h: number, o: number): [string, number[]][] {
+  return [
+    [`${name}.l1.w`, [i, h]],
+    [`${name}.l1.b`, [h]],
+    [`${name}.l2.w`, [h, o]],
+    [`${name}.l2.b`, [o]],
+  ];
+}
+
+/** relu(x·W1 + b1)·W2 + b2 with the weights of {@link mlpShapes} `name`. */
+export function mlpForward(x: G.Tensor, p: Record<string, G.Tensor>, name: string): G.Tensor {
+  const h = G.relu(G.linear(x, p[`${name}.l1.w`], p[`${name}.l1.b`]));
+  return G.linear(h, p[`${name}.l2.w`], p[`${name}.l2.b`]);
+}
+
 /** Expander parameter shapes, in order. */
 export function expanderShapes(c: GeonetConfig, v: VicregConfig): [string, number[]][] {
-  return [
-    ["expander.l1.w", [c.dim, v.expander]],
-    ["expander.l1.b", [v.expander]],
-    ["expander.l2.w", [v.expander, v.expander]],
-    ["expander.l2.b", [v.expander]],
-  ];
+  return mlpShapes("expander", c.dim, v.expander, v.expander);
 }
 
 /** Every trained parameter (geonet then expander) with its shape, in order. */
@@ -68,14 +83,7 @@ export function pretrainParamShapes(c: GeonetConfig, v: VicregConfig): [string, 
 
 /** Expander weights drawn like nn.Linear (U(±1/√fan_in)). */
 export function initExpanderWeights(c: GeonetConfig, v: VicregConfig, rng: Rng): GeonetWeights {
-  const out: GeonetWeights = {};
-  for (const [name, dims] of expanderShapes(c, v)) {
-    const fanIn = name.startsWith("expander.l1") ? c.dim : v.expander;
-    const a = 1 / Math.sqrt(fanIn);
-    const size = dims.reduce((x, y) => x * y, 1);
-    out[name] = Float32Array.from({ length: size }, () => rng.uniform(-a, a));
-  }
-  return out;
+  return initLinear(expanderShapes(c, v), rng);
 }
 
 /** Names of the loss outputs. */
@@ -116,8 +124,7 @@ export function buildPretrainGraph(
   const mask = sharedMask(G.segmentCount(spA, count));
   const expand = (feeds: typeof a, sp: G.Tensor) => {
     const z = G.segmentMean(geonetForward(feeds, p, c), sp, count);
-    const h = G.relu(G.linear(z, e["expander.l1.w"], e["expander.l1.b"]));
-    return G.linear(h, e["expander.l2.w"], e["expander.l2.b"]);
+    return mlpForward(z, e, "expander");
   };
   const { loss, invariance, variance, covariance } = vicregTerms(
     expand(a, spA),

@@ -9,45 +9,12 @@ import {
   type VicregConfig,
   vicregTerms,
 } from "./objective.ts";
-import { type GeonetConfig, initGeonetWeights } from "../features/backbones/geonet_graph.ts";
+import { initGeonetWeights } from "../features/backbones/geonet_graph.ts";
 import type { Feed } from "../kernels/graph/interpret.ts";
+import { randomView, randomViewPair, TINY_GEONET } from "./random_views.ts";
 
-const TINY: GeonetConfig = {
-  descriptor: "geodesc-4",
-  descriptorDim: 5,
-  k: 3,
-  pool: "mean",
-  grids: [0.5, 2],
-  width: 4,
-  context: 3,
-  fusion: 5,
-  dim: 4,
-  hybrid: false,
-};
+const TINY = TINY_GEONET;
 const V: VicregConfig = { ...VICREG_DEFAULTS, expander: 6 };
-
-/** Random feeds of one view of n points whose superpoints are ids (0..S). */
-function viewFeeds(rng: Rng, prefix: string, n: number, sp: number[]): Record<string, Feed> {
-  const f = (len: number) => Array.from({ length: len }, () => rng.normal());
-  const out: Record<string, Feed> = {
-    [`${prefix}descriptor`]: { data: f(n * TINY.descriptorDim), dims: [n, TINY.descriptorDim] },
-    [`${prefix}points`]: { data: f(n * 9), dims: [n, 9] },
-    [`${prefix}knn`]: {
-      data: Array.from(
-        { length: n * TINY.k },
-        (_, i) => (i % TINY.k === 0 ? Math.floor(i / TINY.k) : rng.int(n)),
-      ),
-      dims: [n, TINY.k],
-    },
-    [`${prefix}sp`]: { data: sp, dims: [n] },
-  };
-  TINY.grids.forEach((_, i) => {
-    const m = 2 + i;
-    out[`${prefix}grid${i}`] = { data: Array.from({ length: n }, (_, j) => j % m), dims: [n] };
-    out[`${prefix}grid${i}_count`] = { data: [m], dims: [1] };
-  });
-  return out;
-}
 
 function weightFeeds(rng: Rng): Record<string, Feed> {
   const w = { ...initGeonetWeights(TINY, rng), ...initExpanderWeights(TINY, V, rng) };
@@ -63,9 +30,7 @@ Deno.test("pre-training objective: gradients of every parameter match finite dif
     const { graph, params } = buildPretrainGraph(c, V, "float64");
     const feeds = {
       ...weightFeeds(rng),
-      ...viewFeeds(rng, "a.", 9, [0, 1, 1, 2, 2, 3, 3, 1, 0]),
-      ...viewFeeds(rng, "b.", 8, [1, 1, 2, 2, 3, 3, 0, 3]),
-      sp_count: { data: [4], dims: [1] },
+      ...randomViewPair(rng, TINY),
     };
     const loss = graph.outputs.find((t) => t.name === "loss")!;
     const wrt = params.map((name) => graph.inputs.find((t) => t.name === name)!);
@@ -131,7 +96,7 @@ Deno.test("VICReg terms equal a brute-force computation on random rows", () => {
 Deno.test("pre-training objective: identical views have zero invariance", () => {
   const rng = new Rng(5);
   const { graph } = buildPretrainGraph(TINY, V, "float64");
-  const view = viewFeeds(rng, "a.", 9, [0, 1, 1, 2, 2, 3, 3, 1, 2]);
+  const view = randomView(rng, TINY, "a.", [0, 1, 1, 2, 2, 3, 3, 1, 2]);
   const same = Object.fromEntries(Object.entries(view).map(([k, f]) => [k.replace("a.", "b."), f]));
   const out = G.interpret(graph, {
     ...weightFeeds(rng),

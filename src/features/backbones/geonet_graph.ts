@@ -98,17 +98,27 @@ export function geonetParamShapes(c: GeonetConfig): [string, number[]][] {
 /** Geonet weights by parameter name, float32 row-major. */
 export type GeonetWeights = Record<string, Float32Array>;
 
-/** Weights drawn like PyTorch's nn.Linear: U(±1/√fan_in), in parameter order. */
-export function initGeonetWeights(c: GeonetConfig, rng: Rng): GeonetWeights {
+/**
+ * Weights of linear layers drawn like PyTorch's nn.Linear, in the order given: a weight
+ * `*.w` (I×O) and the bias after it both from U(±1/√I).
+ *
+ * @param shapes `[name, dims]` pairs, each bias after its weight
+ */
+export function initLinear(shapes: readonly [string, number[]][], rng: Rng): GeonetWeights {
   const out: GeonetWeights = {};
-  const shapes = geonetParamShapes(c);
-  for (let p = 0; p < shapes.length; p += 2) {
-    const [wName, [fanIn, o]] = shapes[p];
+  let fanIn = 1;
+  for (const [name, dims] of shapes) {
+    if (name.endsWith(".w")) fanIn = dims[0];
     const a = 1 / Math.sqrt(fanIn);
-    out[wName] = Float32Array.from({ length: fanIn * o }, () => rng.uniform(-a, a));
-    out[shapes[p + 1][0]] = Float32Array.from({ length: o }, () => rng.uniform(-a, a));
+    const size = dims.reduce((x, y) => x * y, 1);
+    out[name] = Float32Array.from({ length: size }, () => rng.uniform(-a, a));
   }
   return out;
+}
+
+/** Initial geonet weights (`initLinear` over its parameters, in order). */
+export function initGeonetWeights(c: GeonetConfig, rng: Rng): GeonetWeights {
+  return initLinear(geonetParamShapes(c), rng);
 }
 
 /** The feed tensors of one cloud (see {@link geonetInputs}). */
