@@ -4,9 +4,11 @@
  * to reach them), against the geodesc-4 descriptor in the same process. Peak memory is
  * the process's high-water mark (VmHWM) after each size.
  *
- * `deno task bench backbone --backbone REF [--data DATASET_DIR] [--points 100000,1000000]
- * [--repeat 5]` (REF a descriptor version or a backbone folder; DATASET_DIR default
- * `.cache/bench/standard/test`). Markdown on stdout.
+ * `deno task bench backbone --backbone REF [--data DATASET_DIR | --cloud FILE]
+ * [--points 100000,1000000] [--repeat 5]` (REF a descriptor version or a backbone folder;
+ * the cloud is the first scene of DATASET_DIR, default `.cache/bench/standard/test`, or
+ * FILE, e.g. `../shared/data/open3d/fragment.pcd`, the scan `bench serve` uses; a cloud
+ * smaller than a size is tiled). Markdown on stdout.
  *
  * @module
  */
@@ -71,8 +73,10 @@ export async function run(args: string[]): Promise<void> {
   const data = m.get("--data") ?? ".cache/bench/standard/test";
   const sizes = (m.get("--points") ?? "100000,1000000").split(",").map(Number);
   const repeat = numberFlag(m, "--repeat") ?? 5;
-  const info = await readDataset(data);
-  const base = await readCloudFile(join(data, info.scenes[0], "coord.npy"));
+  const cloudFile = m.get("--cloud");
+  const base = cloudFile
+    ? await readCloudFile(cloudFile)
+    : await readCloudFile(join(data, (await readDataset(data)).scenes[0], "coord.npy"));
   const backbone = await loadBackbone(ref);
   const reference = await loadBackbone("geodesc-4");
   const lines = [
