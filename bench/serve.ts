@@ -18,7 +18,8 @@
  *
  * Usage: `deno task bench serve [--quick] [--points 100000,1000000] [--clients 1,8]
  * [--requests N] [--max-seconds S] [--warmup N] [--rss-requests N] [--rss-points N]
- * [--seed S]`
+ * [--seed S] [--models DIR --model NAME]` (`--models`/`--model`: serve the latest version of
+ * another registry's model, e.g. one trained on an ONNX backbone)
  *
  * @module
  */
@@ -52,6 +53,10 @@ export interface ServeBenchOptions {
   warmup: number;
   /** Seed of the inputs. */
   seed: number;
+  /** Serve this registry folder's model `model` instead of models/default (both or neither). */
+  models?: string;
+  /** Model name in `models`. */
+  model?: string;
 }
 
 const log = (line: string) => console.error(`serve: ${line}`);
@@ -103,6 +108,8 @@ export function parseServeBenchArgs(args: readonly string[]): ServeBenchOptions 
     else if (name === "rss-points") o.rssPoints = one(value, name);
     else if (name === "warmup") o.warmup = one(value, name);
     else if (name === "seed") o.seed = one(value, name);
+    else if (name === "models") o.models = value;
+    else if (name === "model") o.model = value;
     else throw new Error(`Unknown argument '${a}'`);
   }
   return o;
@@ -133,7 +140,9 @@ export async function run(args: string[]): Promise<void> {
   log(`load average ${loadStart}; ${navigator.hardwareConcurrency} cores`);
   const { inputs, scanPoints } = await buildInputs([...o.points, o.rssPoints], o.seed, log);
   const rssInput = inputs.pop()!;
-  const model = await pickModel();
+  const model = await pickModel(
+    o.models && o.model ? { modelsDir: o.models, name: o.model } : undefined,
+  );
   log(`model: ${model.describe}`);
   const maxPoints = Math.max(4_000_000, ...o.points);
   let server: ServerProcess | null = null;

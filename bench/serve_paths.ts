@@ -27,10 +27,21 @@ export const LABELS = [
 ];
 /** Client deadline of one request, ms. */
 export const REQUEST_TIMEOUT_MS = 600_000;
-/** The model to serve: models/default when published in this checkout, else a tiny one. */
-export async function pickModel(): Promise<
+/**
+ * The model to serve: `given` when set, else models/default when published in this
+ * checkout, else a tiny one.
+ */
+export async function pickModel(given?: { modelsDir: string; name: string }): Promise<
   { modelsDir: string; name: string; describe: string; cleanup: () => Promise<void> }
 > {
+  if (given) {
+    const versions = await listVersions(given.modelsDir, given.name);
+    return {
+      ...given,
+      describe: `${given.name} version ${versions.at(-1)} in ${given.modelsDir}`,
+      cleanup: () => Promise.resolve(),
+    };
+  }
   const repoModels = fileURLToPath(new URL("../models/", import.meta.url));
   const versions = await listVersions(repoModels, "default");
   if (versions.length) {
