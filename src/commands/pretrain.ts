@@ -36,7 +36,7 @@ export const USAGE = [
   "  --clouds F[,F…]       extra unlabelled clouds (z up, metres)",
   "  --out BACKBONE_DIR     backbone folder written; required",
   "  --objective O          complete|vicreg|dino; default complete",
-  "  --steps N              optimiser steps; default 3000",
+  "  --steps N              optimiser steps (0: export the untrained network); default 3000",
   "  --seed S               seed; default 0",
   "  --lr X                 peak learning rate; default 0.001",
   "  --warmup N             warmup steps; default 100",
@@ -97,7 +97,7 @@ export function pretrainConfigOf(m: Map<string, string>): PretrainConfig {
     return v;
   };
   return {
-    steps: int("--steps", 3000, 1),
+    steps: int("--steps", 3000, 0),
     seed: int("--seed", 0, 0),
     lr: numberFlag(m, "--lr") ?? 1e-3,
     warmup: int("--warmup", 100, 0),
