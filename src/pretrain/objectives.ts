@@ -20,12 +20,14 @@ import {
 import {
   buildPretrainGraph,
   initExpanderWeights,
+  PRETRAIN_LOSSES,
   type PretrainGraph,
   pretrainParamShapes,
   type VicregConfig,
 } from "./objective.ts";
 import {
   buildDinoGraph,
+  DINO_LOSSES,
   type DinoConfig,
   dinoHeadShapes,
   initDinoHead,
@@ -86,7 +88,7 @@ function vicreg(c: GeonetConfig, v: VicregConfig): PretrainObjective {
     graph: buildPretrainGraph(c, v),
     shapes: pretrainParamShapes(c, v),
     targets: false,
-    losses: ["loss", "invariance", "variance", "covariance"],
+    losses: PRETRAIN_LOSSES,
     init: (rng) => ({ ...initGeonetWeights(c, rng), ...initExpanderWeights(c, v, rng) }),
     feeds: () => ({}),
     after: () => {},
@@ -104,7 +106,7 @@ function dino(c: GeonetConfig, d: DinoConfig): PretrainObjective {
     graph: buildDinoGraph(c, d),
     shapes,
     targets: false,
-    losses: ["loss", "teacher_entropy", "batch_entropy"],
+    losses: DINO_LOSSES,
     init(rng) {
       const w = { ...initGeonetWeights(c, rng), ...initDinoHead(c, d, rng) };
       teacher = Object.fromEntries(shapes.map(([n]) => [n, Float32Array.from(w[n])]));
