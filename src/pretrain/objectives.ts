@@ -83,6 +83,15 @@ export function makeObjective(c: GeonetConfig, choice: ObjectiveChoice): Pretrai
   return choice.kind === "vicreg" ? vicreg(c, choice.vicreg) : dino(c, choice.dino);
 }
 
+/** The parts of an objective without state besides its trained weights (VICReg, completion). */
+const STATELESS: Pick<PretrainObjective, "feeds" | "after" | "exported" | "save" | "load"> = {
+  feeds: () => ({}),
+  after: () => {},
+  exported: (w) => w,
+  save: () => ({}),
+  load: () => {},
+};
+
 function vicreg(c: GeonetConfig, v: VicregConfig): PretrainObjective {
   return {
     graph: buildPretrainGraph(c, v),
@@ -90,11 +99,7 @@ function vicreg(c: GeonetConfig, v: VicregConfig): PretrainObjective {
     targets: false,
     losses: PRETRAIN_LOSSES,
     init: (rng) => ({ ...initGeonetWeights(c, rng), ...initExpanderWeights(c, v, rng) }),
-    feeds: () => ({}),
-    after: () => {},
-    exported: (w) => w,
-    save: () => ({}),
-    load: () => {},
+    ...STATELESS,
   };
 }
 
@@ -150,10 +155,6 @@ function complete(c: GeonetConfig, o: CompleteConfig): PretrainObjective {
     targets: true,
     losses: ["loss"],
     init: (rng) => ({ ...initGeonetWeights(c, rng), ...initCompleteHead(c, o, rng) }),
-    feeds: () => ({}),
-    after: () => {},
-    exported: (w) => w,
-    save: () => ({}),
-    load: () => {},
+    ...STATELESS,
   };
 }
