@@ -89,7 +89,7 @@ export class HeightBandSegmenter implements SegmentService {
         }, { once: true });
       });
     }
-    const { labels, scores } = heightBands(cloud.coord, input.labels.length, input.minScore);
+    const { labels, scores } = heightBands(cloud.coord, input.labels.length, input.minScore ?? 0);
     const summary = new Map<number, { points: number; sum: number }>();
     labels.forEach((l, i) => {
       const s = summary.get(l) ?? { points: 0, sum: 0 };

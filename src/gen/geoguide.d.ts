@@ -20,6 +20,9 @@ export namespace geoguide {
 
             /** PointCloud file */
             file?: (geoguide.v1.ICloudFile|null);
+
+            /** PointCloud ros */
+            ros?: (geoguide.v1.IRosPointCloud2|null);
         }
 
         /** Represents a PointCloud. */
@@ -40,8 +43,11 @@ export namespace geoguide {
             /** PointCloud file. */
             public file?: (geoguide.v1.ICloudFile|null);
 
+            /** PointCloud ros. */
+            public ros?: (geoguide.v1.IRosPointCloud2|null);
+
             /** PointCloud data. */
-            public data?: ("draco"|"raw"|"file");
+            public data?: ("draco"|"raw"|"file"|"ros");
 
             /**
              * Creates a new PointCloud instance using the specified properties.
@@ -115,6 +121,405 @@ export namespace geoguide {
 
             /**
              * Gets the default type url for PointCloud
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a RosPointCloud2. */
+        interface IRosPointCloud2 {
+
+            /** RosPointCloud2 height */
+            height?: (number|null);
+
+            /** RosPointCloud2 width */
+            width?: (number|null);
+
+            /** RosPointCloud2 fields */
+            fields?: (geoguide.v1.IRosPointField[]|null);
+
+            /** RosPointCloud2 is_bigendian */
+            is_bigendian?: (boolean|null);
+
+            /** RosPointCloud2 point_step */
+            point_step?: (number|null);
+
+            /** RosPointCloud2 row_step */
+            row_step?: (number|null);
+
+            /** RosPointCloud2 data */
+            data?: (Uint8Array|null);
+
+            /** RosPointCloud2 is_dense */
+            is_dense?: (boolean|null);
+        }
+
+        /** Represents a RosPointCloud2. */
+        class RosPointCloud2 implements IRosPointCloud2 {
+
+            /**
+             * Constructs a new RosPointCloud2.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IRosPointCloud2);
+
+            /** RosPointCloud2 height. */
+            public height: number;
+
+            /** RosPointCloud2 width. */
+            public width: number;
+
+            /** RosPointCloud2 fields. */
+            public fields: geoguide.v1.IRosPointField[];
+
+            /** RosPointCloud2 is_bigendian. */
+            public is_bigendian: boolean;
+
+            /** RosPointCloud2 point_step. */
+            public point_step: number;
+
+            /** RosPointCloud2 row_step. */
+            public row_step: number;
+
+            /** RosPointCloud2 data. */
+            public data: Uint8Array;
+
+            /** RosPointCloud2 is_dense. */
+            public is_dense: boolean;
+
+            /**
+             * Creates a new RosPointCloud2 instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RosPointCloud2 instance
+             */
+            public static create(properties?: geoguide.v1.IRosPointCloud2): geoguide.v1.RosPointCloud2;
+
+            /**
+             * Encodes the specified RosPointCloud2 message. Does not implicitly {@link geoguide.v1.RosPointCloud2.verify|verify} messages.
+             * @param message RosPointCloud2 message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IRosPointCloud2, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RosPointCloud2 message, length delimited. Does not implicitly {@link geoguide.v1.RosPointCloud2.verify|verify} messages.
+             * @param message RosPointCloud2 message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IRosPointCloud2, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RosPointCloud2 message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns RosPointCloud2
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.RosPointCloud2;
+
+            /**
+             * Decodes a RosPointCloud2 message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns RosPointCloud2
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.RosPointCloud2;
+
+            /**
+             * Verifies a RosPointCloud2 message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a RosPointCloud2 message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RosPointCloud2
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.RosPointCloud2;
+
+            /**
+             * Creates a plain object from a RosPointCloud2 message. Also converts values to other types if specified.
+             * @param message RosPointCloud2
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.RosPointCloud2, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RosPointCloud2 to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for RosPointCloud2
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a RosPointField. */
+        interface IRosPointField {
+
+            /** RosPointField name */
+            name?: (string|null);
+
+            /** RosPointField offset */
+            offset?: (number|null);
+
+            /** RosPointField datatype */
+            datatype?: (number|null);
+
+            /** RosPointField count */
+            count?: (number|null);
+        }
+
+        /** Represents a RosPointField. */
+        class RosPointField implements IRosPointField {
+
+            /**
+             * Constructs a new RosPointField.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IRosPointField);
+
+            /** RosPointField name. */
+            public name: string;
+
+            /** RosPointField offset. */
+            public offset: number;
+
+            /** RosPointField datatype. */
+            public datatype: number;
+
+            /** RosPointField count. */
+            public count: number;
+
+            /**
+             * Creates a new RosPointField instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RosPointField instance
+             */
+            public static create(properties?: geoguide.v1.IRosPointField): geoguide.v1.RosPointField;
+
+            /**
+             * Encodes the specified RosPointField message. Does not implicitly {@link geoguide.v1.RosPointField.verify|verify} messages.
+             * @param message RosPointField message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IRosPointField, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RosPointField message, length delimited. Does not implicitly {@link geoguide.v1.RosPointField.verify|verify} messages.
+             * @param message RosPointField message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IRosPointField, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RosPointField message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns RosPointField
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.RosPointField;
+
+            /**
+             * Decodes a RosPointField message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns RosPointField
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.RosPointField;
+
+            /**
+             * Verifies a RosPointField message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a RosPointField message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RosPointField
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.RosPointField;
+
+            /**
+             * Creates a plain object from a RosPointField message. Also converts values to other types if specified.
+             * @param message RosPointField
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.RosPointField, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RosPointField to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for RosPointField
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a SceneObject. */
+        interface ISceneObject {
+
+            /** SceneObject id */
+            id?: (number|null);
+
+            /** SceneObject label */
+            label?: (number|null);
+
+            /** SceneObject score */
+            score?: (number|null);
+
+            /** SceneObject point_count */
+            point_count?: (number|null);
+
+            /** SceneObject centroid */
+            centroid?: (number[]|null);
+
+            /** SceneObject box */
+            box?: (number[]|null);
+
+            /** SceneObject yaw_box */
+            yaw_box?: (number[]|null);
+
+            /** SceneObject point_indices */
+            point_indices?: (Uint8Array|null);
+
+            /** SceneObject label_text */
+            label_text?: (string|null);
+        }
+
+        /** Represents a SceneObject. */
+        class SceneObject implements ISceneObject {
+
+            /**
+             * Constructs a new SceneObject.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.ISceneObject);
+
+            /** SceneObject id. */
+            public id: number;
+
+            /** SceneObject label. */
+            public label: number;
+
+            /** SceneObject score. */
+            public score: number;
+
+            /** SceneObject point_count. */
+            public point_count: number;
+
+            /** SceneObject centroid. */
+            public centroid: number[];
+
+            /** SceneObject box. */
+            public box: number[];
+
+            /** SceneObject yaw_box. */
+            public yaw_box: number[];
+
+            /** SceneObject point_indices. */
+            public point_indices: Uint8Array;
+
+            /** SceneObject label_text. */
+            public label_text: string;
+
+            /**
+             * Creates a new SceneObject instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SceneObject instance
+             */
+            public static create(properties?: geoguide.v1.ISceneObject): geoguide.v1.SceneObject;
+
+            /**
+             * Encodes the specified SceneObject message. Does not implicitly {@link geoguide.v1.SceneObject.verify|verify} messages.
+             * @param message SceneObject message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.ISceneObject, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SceneObject message, length delimited. Does not implicitly {@link geoguide.v1.SceneObject.verify|verify} messages.
+             * @param message SceneObject message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.ISceneObject, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SceneObject message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns SceneObject
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.SceneObject;
+
+            /**
+             * Decodes a SceneObject message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns SceneObject
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.SceneObject;
+
+            /**
+             * Verifies a SceneObject message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a SceneObject message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SceneObject
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.SceneObject;
+
+            /**
+             * Creates a plain object from a SceneObject message. Also converts values to other types if specified.
+             * @param message SceneObject
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.SceneObject, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SceneObject to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for SceneObject
              * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
              * @returns The default type url
              */
@@ -598,6 +1003,34 @@ export namespace geoguide {
              * @returns Promise
              */
             public listModels(request: geoguide.v1.IListModelsRequest): Promise<geoguide.v1.ListModelsResponse>;
+
+            /**
+             * Calls SegmentStream.
+             * @param request StreamRequest message or plain object
+             * @param callback Node-style callback called with the error, if any, and StreamResponse
+             */
+            public segmentStream(request: geoguide.v1.IStreamRequest, callback: geoguide.v1.Segmentation.SegmentStreamCallback): void;
+
+            /**
+             * Calls SegmentStream.
+             * @param request StreamRequest message or plain object
+             * @returns Promise
+             */
+            public segmentStream(request: geoguide.v1.IStreamRequest): Promise<geoguide.v1.StreamResponse>;
+
+            /**
+             * Calls QueryMap.
+             * @param request QueryMapRequest message or plain object
+             * @param callback Node-style callback called with the error, if any, and QueryMapResponse
+             */
+            public queryMap(request: geoguide.v1.IQueryMapRequest, callback: geoguide.v1.Segmentation.QueryMapCallback): void;
+
+            /**
+             * Calls QueryMap.
+             * @param request QueryMapRequest message or plain object
+             * @returns Promise
+             */
+            public queryMap(request: geoguide.v1.IQueryMapRequest): Promise<geoguide.v1.QueryMapResponse>;
         }
 
         namespace Segmentation {
@@ -615,6 +1048,20 @@ export namespace geoguide {
              * @param [response] ListModelsResponse
              */
             type ListModelsCallback = (error: (Error|null), response?: geoguide.v1.ListModelsResponse) => void;
+
+            /**
+             * Callback as used by {@link geoguide.v1.Segmentation#segmentStream}.
+             * @param error Error, if any
+             * @param [response] StreamResponse
+             */
+            type SegmentStreamCallback = (error: (Error|null), response?: geoguide.v1.StreamResponse) => void;
+
+            /**
+             * Callback as used by {@link geoguide.v1.Segmentation#queryMap}.
+             * @param error Error, if any
+             * @param [response] QueryMapResponse
+             */
+            type QueryMapCallback = (error: (Error|null), response?: geoguide.v1.QueryMapResponse) => void;
         }
 
         /** Properties of a SegmentRequest. */
@@ -652,6 +1099,9 @@ export namespace geoguide {
 
             /** SegmentRequest sensor_to_world */
             sensor_to_world?: (number[]|null);
+
+            /** SegmentRequest return_objects */
+            return_objects?: (boolean|null);
         }
 
         /** Represents a SegmentRequest. */
@@ -676,7 +1126,7 @@ export namespace geoguide {
             public model_version: (number|Long);
 
             /** SegmentRequest min_score. */
-            public min_score: number;
+            public min_score?: (number|null);
 
             /** SegmentRequest return_scores. */
             public return_scores: boolean;
@@ -695,6 +1145,9 @@ export namespace geoguide {
 
             /** SegmentRequest sensor_to_world. */
             public sensor_to_world: number[];
+
+            /** SegmentRequest return_objects. */
+            public return_objects: boolean;
 
             /**
              * Creates a new SegmentRequest instance using the specified properties.
@@ -936,6 +1389,12 @@ export namespace geoguide {
 
             /** SegmentResponse up_confidence */
             up_confidence?: (number|null);
+
+            /** SegmentResponse objects */
+            objects?: (geoguide.v1.ISceneObject[]|null);
+
+            /** SegmentResponse min_score */
+            min_score?: (number|null);
         }
 
         /** Represents a SegmentResponse. */
@@ -979,6 +1438,12 @@ export namespace geoguide {
 
             /** SegmentResponse up_confidence. */
             public up_confidence: number;
+
+            /** SegmentResponse objects. */
+            public objects: geoguide.v1.ISceneObject[];
+
+            /** SegmentResponse min_score. */
+            public min_score: number;
 
             /**
              * Creates a new SegmentResponse instance using the specified properties.
@@ -1391,6 +1856,1464 @@ export namespace geoguide {
 
             /**
              * Gets the default type url for ListModelsResponse
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a StreamOpen. */
+        interface IStreamOpen {
+
+            /** StreamOpen model */
+            model?: (string|null);
+
+            /** StreamOpen model_version */
+            model_version?: (number|Long|null);
+
+            /** StreamOpen labels */
+            labels?: (string[]|null);
+
+            /** StreamOpen label_embeddings */
+            label_embeddings?: (geoguide.v1.ILabelEmbedding[]|null);
+
+            /** StreamOpen prompt_template */
+            prompt_template?: (string|null);
+
+            /** StreamOpen voxel_size */
+            voxel_size?: (number|null);
+
+            /** StreamOpen map_radius */
+            map_radius?: (number|null);
+
+            /** StreamOpen max_map_voxels */
+            max_map_voxels?: (number|null);
+
+            /** StreamOpen min_score */
+            min_score?: (number|null);
+
+            /** StreamOpen return_scores */
+            return_scores?: (boolean|null);
+
+            /** StreamOpen return_positions */
+            return_positions?: (boolean|null);
+
+            /** StreamOpen return_objects */
+            return_objects?: (boolean|null);
+
+            /** StreamOpen return_map_changes */
+            return_map_changes?: (boolean|null);
+
+            /** StreamOpen independent */
+            independent?: (boolean|null);
+        }
+
+        /** Represents a StreamOpen. */
+        class StreamOpen implements IStreamOpen {
+
+            /**
+             * Constructs a new StreamOpen.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IStreamOpen);
+
+            /** StreamOpen model. */
+            public model: string;
+
+            /** StreamOpen model_version. */
+            public model_version: (number|Long);
+
+            /** StreamOpen labels. */
+            public labels: string[];
+
+            /** StreamOpen label_embeddings. */
+            public label_embeddings: geoguide.v1.ILabelEmbedding[];
+
+            /** StreamOpen prompt_template. */
+            public prompt_template: string;
+
+            /** StreamOpen voxel_size. */
+            public voxel_size: number;
+
+            /** StreamOpen map_radius. */
+            public map_radius: number;
+
+            /** StreamOpen max_map_voxels. */
+            public max_map_voxels: number;
+
+            /** StreamOpen min_score. */
+            public min_score?: (number|null);
+
+            /** StreamOpen return_scores. */
+            public return_scores: boolean;
+
+            /** StreamOpen return_positions. */
+            public return_positions: boolean;
+
+            /** StreamOpen return_objects. */
+            public return_objects: boolean;
+
+            /** StreamOpen return_map_changes. */
+            public return_map_changes: boolean;
+
+            /** StreamOpen independent. */
+            public independent: boolean;
+
+            /**
+             * Creates a new StreamOpen instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StreamOpen instance
+             */
+            public static create(properties?: geoguide.v1.IStreamOpen): geoguide.v1.StreamOpen;
+
+            /**
+             * Encodes the specified StreamOpen message. Does not implicitly {@link geoguide.v1.StreamOpen.verify|verify} messages.
+             * @param message StreamOpen message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IStreamOpen, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StreamOpen message, length delimited. Does not implicitly {@link geoguide.v1.StreamOpen.verify|verify} messages.
+             * @param message StreamOpen message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IStreamOpen, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StreamOpen message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns StreamOpen
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.StreamOpen;
+
+            /**
+             * Decodes a StreamOpen message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns StreamOpen
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.StreamOpen;
+
+            /**
+             * Verifies a StreamOpen message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StreamOpen message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StreamOpen
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.StreamOpen;
+
+            /**
+             * Creates a plain object from a StreamOpen message. Also converts values to other types if specified.
+             * @param message StreamOpen
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.StreamOpen, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StreamOpen to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for StreamOpen
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a StreamScan. */
+        interface IStreamScan {
+
+            /** StreamScan cloud */
+            cloud?: (geoguide.v1.IPointCloud|null);
+
+            /** StreamScan sensor_to_map */
+            sensor_to_map?: (number[]|null);
+
+            /** StreamScan timestamp */
+            timestamp?: (number|null);
+        }
+
+        /** Represents a StreamScan. */
+        class StreamScan implements IStreamScan {
+
+            /**
+             * Constructs a new StreamScan.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IStreamScan);
+
+            /** StreamScan cloud. */
+            public cloud?: (geoguide.v1.IPointCloud|null);
+
+            /** StreamScan sensor_to_map. */
+            public sensor_to_map: number[];
+
+            /** StreamScan timestamp. */
+            public timestamp: number;
+
+            /**
+             * Creates a new StreamScan instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StreamScan instance
+             */
+            public static create(properties?: geoguide.v1.IStreamScan): geoguide.v1.StreamScan;
+
+            /**
+             * Encodes the specified StreamScan message. Does not implicitly {@link geoguide.v1.StreamScan.verify|verify} messages.
+             * @param message StreamScan message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IStreamScan, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StreamScan message, length delimited. Does not implicitly {@link geoguide.v1.StreamScan.verify|verify} messages.
+             * @param message StreamScan message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IStreamScan, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StreamScan message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns StreamScan
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.StreamScan;
+
+            /**
+             * Decodes a StreamScan message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns StreamScan
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.StreamScan;
+
+            /**
+             * Verifies a StreamScan message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StreamScan message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StreamScan
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.StreamScan;
+
+            /**
+             * Creates a plain object from a StreamScan message. Also converts values to other types if specified.
+             * @param message StreamScan
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.StreamScan, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StreamScan to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for StreamScan
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a StreamLabels. */
+        interface IStreamLabels {
+
+            /** StreamLabels labels */
+            labels?: (string[]|null);
+
+            /** StreamLabels label_embeddings */
+            label_embeddings?: (geoguide.v1.ILabelEmbedding[]|null);
+
+            /** StreamLabels prompt_template */
+            prompt_template?: (string|null);
+        }
+
+        /** Represents a StreamLabels. */
+        class StreamLabels implements IStreamLabels {
+
+            /**
+             * Constructs a new StreamLabels.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IStreamLabels);
+
+            /** StreamLabels labels. */
+            public labels: string[];
+
+            /** StreamLabels label_embeddings. */
+            public label_embeddings: geoguide.v1.ILabelEmbedding[];
+
+            /** StreamLabels prompt_template. */
+            public prompt_template: string;
+
+            /**
+             * Creates a new StreamLabels instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StreamLabels instance
+             */
+            public static create(properties?: geoguide.v1.IStreamLabels): geoguide.v1.StreamLabels;
+
+            /**
+             * Encodes the specified StreamLabels message. Does not implicitly {@link geoguide.v1.StreamLabels.verify|verify} messages.
+             * @param message StreamLabels message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IStreamLabels, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StreamLabels message, length delimited. Does not implicitly {@link geoguide.v1.StreamLabels.verify|verify} messages.
+             * @param message StreamLabels message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IStreamLabels, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StreamLabels message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns StreamLabels
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.StreamLabels;
+
+            /**
+             * Decodes a StreamLabels message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns StreamLabels
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.StreamLabels;
+
+            /**
+             * Verifies a StreamLabels message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StreamLabels message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StreamLabels
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.StreamLabels;
+
+            /**
+             * Creates a plain object from a StreamLabels message. Also converts values to other types if specified.
+             * @param message StreamLabels
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.StreamLabels, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StreamLabels to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for StreamLabels
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a MapQuery. */
+        interface IMapQuery {
+
+            /** MapQuery labels */
+            labels?: (string[]|null);
+
+            /** MapQuery label_embeddings */
+            label_embeddings?: (geoguide.v1.ILabelEmbedding[]|null);
+
+            /** MapQuery max_objects */
+            max_objects?: (number|null);
+
+            /** MapQuery min_score */
+            min_score?: (number|null);
+        }
+
+        /** Represents a MapQuery. */
+        class MapQuery implements IMapQuery {
+
+            /**
+             * Constructs a new MapQuery.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IMapQuery);
+
+            /** MapQuery labels. */
+            public labels: string[];
+
+            /** MapQuery label_embeddings. */
+            public label_embeddings: geoguide.v1.ILabelEmbedding[];
+
+            /** MapQuery max_objects. */
+            public max_objects: number;
+
+            /** MapQuery min_score. */
+            public min_score: number;
+
+            /**
+             * Creates a new MapQuery instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns MapQuery instance
+             */
+            public static create(properties?: geoguide.v1.IMapQuery): geoguide.v1.MapQuery;
+
+            /**
+             * Encodes the specified MapQuery message. Does not implicitly {@link geoguide.v1.MapQuery.verify|verify} messages.
+             * @param message MapQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IMapQuery, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified MapQuery message, length delimited. Does not implicitly {@link geoguide.v1.MapQuery.verify|verify} messages.
+             * @param message MapQuery message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IMapQuery, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a MapQuery message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns MapQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.MapQuery;
+
+            /**
+             * Decodes a MapQuery message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns MapQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.MapQuery;
+
+            /**
+             * Verifies a MapQuery message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a MapQuery message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns MapQuery
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.MapQuery;
+
+            /**
+             * Creates a plain object from a MapQuery message. Also converts values to other types if specified.
+             * @param message MapQuery
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.MapQuery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this MapQuery to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for MapQuery
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a StreamRequest. */
+        interface IStreamRequest {
+
+            /** StreamRequest open */
+            open?: (geoguide.v1.IStreamOpen|null);
+
+            /** StreamRequest scan */
+            scan?: (geoguide.v1.IStreamScan|null);
+
+            /** StreamRequest labels */
+            labels?: (geoguide.v1.IStreamLabels|null);
+
+            /** StreamRequest query */
+            query?: (geoguide.v1.IMapQuery|null);
+        }
+
+        /** Represents a StreamRequest. */
+        class StreamRequest implements IStreamRequest {
+
+            /**
+             * Constructs a new StreamRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IStreamRequest);
+
+            /** StreamRequest open. */
+            public open?: (geoguide.v1.IStreamOpen|null);
+
+            /** StreamRequest scan. */
+            public scan?: (geoguide.v1.IStreamScan|null);
+
+            /** StreamRequest labels. */
+            public labels?: (geoguide.v1.IStreamLabels|null);
+
+            /** StreamRequest query. */
+            public query?: (geoguide.v1.IMapQuery|null);
+
+            /** StreamRequest msg. */
+            public msg?: ("open"|"scan"|"labels"|"query");
+
+            /**
+             * Creates a new StreamRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StreamRequest instance
+             */
+            public static create(properties?: geoguide.v1.IStreamRequest): geoguide.v1.StreamRequest;
+
+            /**
+             * Encodes the specified StreamRequest message. Does not implicitly {@link geoguide.v1.StreamRequest.verify|verify} messages.
+             * @param message StreamRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IStreamRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StreamRequest message, length delimited. Does not implicitly {@link geoguide.v1.StreamRequest.verify|verify} messages.
+             * @param message StreamRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IStreamRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StreamRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns StreamRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.StreamRequest;
+
+            /**
+             * Decodes a StreamRequest message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns StreamRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.StreamRequest;
+
+            /**
+             * Verifies a StreamRequest message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StreamRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StreamRequest
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.StreamRequest;
+
+            /**
+             * Creates a plain object from a StreamRequest message. Also converts values to other types if specified.
+             * @param message StreamRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.StreamRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StreamRequest to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for StreamRequest
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a StreamOpened. */
+        interface IStreamOpened {
+
+            /** StreamOpened session_id */
+            session_id?: (string|null);
+
+            /** StreamOpened model */
+            model?: (string|null);
+
+            /** StreamOpened model_version */
+            model_version?: (number|Long|null);
+
+            /** StreamOpened voxel_size */
+            voxel_size?: (number|null);
+
+            /** StreamOpened max_map_voxels */
+            max_map_voxels?: (number|null);
+
+            /** StreamOpened map_radius */
+            map_radius?: (number|null);
+
+            /** StreamOpened min_score */
+            min_score?: (number|null);
+        }
+
+        /** Represents a StreamOpened. */
+        class StreamOpened implements IStreamOpened {
+
+            /**
+             * Constructs a new StreamOpened.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IStreamOpened);
+
+            /** StreamOpened session_id. */
+            public session_id: string;
+
+            /** StreamOpened model. */
+            public model: string;
+
+            /** StreamOpened model_version. */
+            public model_version: (number|Long);
+
+            /** StreamOpened voxel_size. */
+            public voxel_size: number;
+
+            /** StreamOpened max_map_voxels. */
+            public max_map_voxels: number;
+
+            /** StreamOpened map_radius. */
+            public map_radius: number;
+
+            /** StreamOpened min_score. */
+            public min_score: number;
+
+            /**
+             * Creates a new StreamOpened instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StreamOpened instance
+             */
+            public static create(properties?: geoguide.v1.IStreamOpened): geoguide.v1.StreamOpened;
+
+            /**
+             * Encodes the specified StreamOpened message. Does not implicitly {@link geoguide.v1.StreamOpened.verify|verify} messages.
+             * @param message StreamOpened message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IStreamOpened, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StreamOpened message, length delimited. Does not implicitly {@link geoguide.v1.StreamOpened.verify|verify} messages.
+             * @param message StreamOpened message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IStreamOpened, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StreamOpened message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns StreamOpened
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.StreamOpened;
+
+            /**
+             * Decodes a StreamOpened message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns StreamOpened
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.StreamOpened;
+
+            /**
+             * Verifies a StreamOpened message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StreamOpened message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StreamOpened
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.StreamOpened;
+
+            /**
+             * Creates a plain object from a StreamOpened message. Also converts values to other types if specified.
+             * @param message StreamOpened
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.StreamOpened, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StreamOpened to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for StreamOpened
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a MapChanges. */
+        interface IMapChanges {
+
+            /** MapChanges centers */
+            centers?: (Uint8Array|null);
+
+            /** MapChanges labels */
+            labels?: (Uint8Array|null);
+        }
+
+        /** Represents a MapChanges. */
+        class MapChanges implements IMapChanges {
+
+            /**
+             * Constructs a new MapChanges.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IMapChanges);
+
+            /** MapChanges centers. */
+            public centers: Uint8Array;
+
+            /** MapChanges labels. */
+            public labels: Uint8Array;
+
+            /**
+             * Creates a new MapChanges instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns MapChanges instance
+             */
+            public static create(properties?: geoguide.v1.IMapChanges): geoguide.v1.MapChanges;
+
+            /**
+             * Encodes the specified MapChanges message. Does not implicitly {@link geoguide.v1.MapChanges.verify|verify} messages.
+             * @param message MapChanges message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IMapChanges, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified MapChanges message, length delimited. Does not implicitly {@link geoguide.v1.MapChanges.verify|verify} messages.
+             * @param message MapChanges message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IMapChanges, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a MapChanges message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns MapChanges
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.MapChanges;
+
+            /**
+             * Decodes a MapChanges message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns MapChanges
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.MapChanges;
+
+            /**
+             * Verifies a MapChanges message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a MapChanges message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns MapChanges
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.MapChanges;
+
+            /**
+             * Creates a plain object from a MapChanges message. Also converts values to other types if specified.
+             * @param message MapChanges
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.MapChanges, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this MapChanges to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for MapChanges
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a ScanResult. */
+        interface IScanResult {
+
+            /** ScanResult scan_index */
+            scan_index?: (number|Long|null);
+
+            /** ScanResult timestamp */
+            timestamp?: (number|null);
+
+            /** ScanResult labels */
+            labels?: (Uint8Array|null);
+
+            /** ScanResult point_count */
+            point_count?: (number|null);
+
+            /** ScanResult scores */
+            scores?: (Uint8Array|null);
+
+            /** ScanResult positions */
+            positions?: (Uint8Array|null);
+
+            /** ScanResult summary */
+            summary?: (geoguide.v1.ILabelCount[]|null);
+
+            /** ScanResult objects */
+            objects?: (geoguide.v1.ISceneObject[]|null);
+
+            /** ScanResult changes */
+            changes?: (geoguide.v1.IMapChanges|null);
+
+            /** ScanResult timing */
+            timing?: (geoguide.v1.ITiming|null);
+
+            /** ScanResult fused */
+            fused?: (boolean|null);
+
+            /** ScanResult warning */
+            warning?: (string|null);
+
+            /** ScanResult map_voxels */
+            map_voxels?: (number|null);
+
+            /** ScanResult evicted_voxels */
+            evicted_voxels?: (number|null);
+        }
+
+        /** Represents a ScanResult. */
+        class ScanResult implements IScanResult {
+
+            /**
+             * Constructs a new ScanResult.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IScanResult);
+
+            /** ScanResult scan_index. */
+            public scan_index: (number|Long);
+
+            /** ScanResult timestamp. */
+            public timestamp: number;
+
+            /** ScanResult labels. */
+            public labels: Uint8Array;
+
+            /** ScanResult point_count. */
+            public point_count: number;
+
+            /** ScanResult scores. */
+            public scores: Uint8Array;
+
+            /** ScanResult positions. */
+            public positions: Uint8Array;
+
+            /** ScanResult summary. */
+            public summary: geoguide.v1.ILabelCount[];
+
+            /** ScanResult objects. */
+            public objects: geoguide.v1.ISceneObject[];
+
+            /** ScanResult changes. */
+            public changes?: (geoguide.v1.IMapChanges|null);
+
+            /** ScanResult timing. */
+            public timing?: (geoguide.v1.ITiming|null);
+
+            /** ScanResult fused. */
+            public fused: boolean;
+
+            /** ScanResult warning. */
+            public warning: string;
+
+            /** ScanResult map_voxels. */
+            public map_voxels: number;
+
+            /** ScanResult evicted_voxels. */
+            public evicted_voxels: number;
+
+            /**
+             * Creates a new ScanResult instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ScanResult instance
+             */
+            public static create(properties?: geoguide.v1.IScanResult): geoguide.v1.ScanResult;
+
+            /**
+             * Encodes the specified ScanResult message. Does not implicitly {@link geoguide.v1.ScanResult.verify|verify} messages.
+             * @param message ScanResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IScanResult, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ScanResult message, length delimited. Does not implicitly {@link geoguide.v1.ScanResult.verify|verify} messages.
+             * @param message ScanResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IScanResult, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ScanResult message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns ScanResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.ScanResult;
+
+            /**
+             * Decodes a ScanResult message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns ScanResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.ScanResult;
+
+            /**
+             * Verifies a ScanResult message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a ScanResult message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ScanResult
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.ScanResult;
+
+            /**
+             * Creates a plain object from a ScanResult message. Also converts values to other types if specified.
+             * @param message ScanResult
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.ScanResult, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ScanResult to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for ScanResult
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a QueryResult. */
+        interface IQueryResult {
+
+            /** QueryResult objects */
+            objects?: (geoguide.v1.ISceneObject[]|null);
+
+            /** QueryResult map_voxels */
+            map_voxels?: (number|null);
+        }
+
+        /** Represents a QueryResult. */
+        class QueryResult implements IQueryResult {
+
+            /**
+             * Constructs a new QueryResult.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IQueryResult);
+
+            /** QueryResult objects. */
+            public objects: geoguide.v1.ISceneObject[];
+
+            /** QueryResult map_voxels. */
+            public map_voxels: number;
+
+            /**
+             * Creates a new QueryResult instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns QueryResult instance
+             */
+            public static create(properties?: geoguide.v1.IQueryResult): geoguide.v1.QueryResult;
+
+            /**
+             * Encodes the specified QueryResult message. Does not implicitly {@link geoguide.v1.QueryResult.verify|verify} messages.
+             * @param message QueryResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IQueryResult, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified QueryResult message, length delimited. Does not implicitly {@link geoguide.v1.QueryResult.verify|verify} messages.
+             * @param message QueryResult message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IQueryResult, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a QueryResult message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns QueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.QueryResult;
+
+            /**
+             * Decodes a QueryResult message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns QueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.QueryResult;
+
+            /**
+             * Verifies a QueryResult message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a QueryResult message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns QueryResult
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.QueryResult;
+
+            /**
+             * Creates a plain object from a QueryResult message. Also converts values to other types if specified.
+             * @param message QueryResult
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.QueryResult, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this QueryResult to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for QueryResult
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a StreamResponse. */
+        interface IStreamResponse {
+
+            /** StreamResponse opened */
+            opened?: (geoguide.v1.IStreamOpened|null);
+
+            /** StreamResponse scan */
+            scan?: (geoguide.v1.IScanResult|null);
+
+            /** StreamResponse query */
+            query?: (geoguide.v1.IQueryResult|null);
+        }
+
+        /** Represents a StreamResponse. */
+        class StreamResponse implements IStreamResponse {
+
+            /**
+             * Constructs a new StreamResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IStreamResponse);
+
+            /** StreamResponse opened. */
+            public opened?: (geoguide.v1.IStreamOpened|null);
+
+            /** StreamResponse scan. */
+            public scan?: (geoguide.v1.IScanResult|null);
+
+            /** StreamResponse query. */
+            public query?: (geoguide.v1.IQueryResult|null);
+
+            /** StreamResponse msg. */
+            public msg?: ("opened"|"scan"|"query");
+
+            /**
+             * Creates a new StreamResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StreamResponse instance
+             */
+            public static create(properties?: geoguide.v1.IStreamResponse): geoguide.v1.StreamResponse;
+
+            /**
+             * Encodes the specified StreamResponse message. Does not implicitly {@link geoguide.v1.StreamResponse.verify|verify} messages.
+             * @param message StreamResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IStreamResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified StreamResponse message, length delimited. Does not implicitly {@link geoguide.v1.StreamResponse.verify|verify} messages.
+             * @param message StreamResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IStreamResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StreamResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns StreamResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.StreamResponse;
+
+            /**
+             * Decodes a StreamResponse message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns StreamResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.StreamResponse;
+
+            /**
+             * Verifies a StreamResponse message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StreamResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StreamResponse
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.StreamResponse;
+
+            /**
+             * Creates a plain object from a StreamResponse message. Also converts values to other types if specified.
+             * @param message StreamResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.StreamResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StreamResponse to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for StreamResponse
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a QueryMapRequest. */
+        interface IQueryMapRequest {
+
+            /** QueryMapRequest session_id */
+            session_id?: (string|null);
+
+            /** QueryMapRequest query */
+            query?: (geoguide.v1.IMapQuery|null);
+        }
+
+        /** Represents a QueryMapRequest. */
+        class QueryMapRequest implements IQueryMapRequest {
+
+            /**
+             * Constructs a new QueryMapRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IQueryMapRequest);
+
+            /** QueryMapRequest session_id. */
+            public session_id: string;
+
+            /** QueryMapRequest query. */
+            public query?: (geoguide.v1.IMapQuery|null);
+
+            /**
+             * Creates a new QueryMapRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns QueryMapRequest instance
+             */
+            public static create(properties?: geoguide.v1.IQueryMapRequest): geoguide.v1.QueryMapRequest;
+
+            /**
+             * Encodes the specified QueryMapRequest message. Does not implicitly {@link geoguide.v1.QueryMapRequest.verify|verify} messages.
+             * @param message QueryMapRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IQueryMapRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified QueryMapRequest message, length delimited. Does not implicitly {@link geoguide.v1.QueryMapRequest.verify|verify} messages.
+             * @param message QueryMapRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IQueryMapRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a QueryMapRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns QueryMapRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.QueryMapRequest;
+
+            /**
+             * Decodes a QueryMapRequest message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns QueryMapRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.QueryMapRequest;
+
+            /**
+             * Verifies a QueryMapRequest message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a QueryMapRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns QueryMapRequest
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.QueryMapRequest;
+
+            /**
+             * Creates a plain object from a QueryMapRequest message. Also converts values to other types if specified.
+             * @param message QueryMapRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.QueryMapRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this QueryMapRequest to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for QueryMapRequest
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a QueryMapResponse. */
+        interface IQueryMapResponse {
+
+            /** QueryMapResponse objects */
+            objects?: (geoguide.v1.ISceneObject[]|null);
+
+            /** QueryMapResponse map_voxels */
+            map_voxels?: (number|null);
+        }
+
+        /** Represents a QueryMapResponse. */
+        class QueryMapResponse implements IQueryMapResponse {
+
+            /**
+             * Constructs a new QueryMapResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: geoguide.v1.IQueryMapResponse);
+
+            /** QueryMapResponse objects. */
+            public objects: geoguide.v1.ISceneObject[];
+
+            /** QueryMapResponse map_voxels. */
+            public map_voxels: number;
+
+            /**
+             * Creates a new QueryMapResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns QueryMapResponse instance
+             */
+            public static create(properties?: geoguide.v1.IQueryMapResponse): geoguide.v1.QueryMapResponse;
+
+            /**
+             * Encodes the specified QueryMapResponse message. Does not implicitly {@link geoguide.v1.QueryMapResponse.verify|verify} messages.
+             * @param message QueryMapResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: geoguide.v1.IQueryMapResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified QueryMapResponse message, length delimited. Does not implicitly {@link geoguide.v1.QueryMapResponse.verify|verify} messages.
+             * @param message QueryMapResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: geoguide.v1.IQueryMapResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a QueryMapResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns QueryMapResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): geoguide.v1.QueryMapResponse;
+
+            /**
+             * Decodes a QueryMapResponse message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns QueryMapResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): geoguide.v1.QueryMapResponse;
+
+            /**
+             * Verifies a QueryMapResponse message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a QueryMapResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns QueryMapResponse
+             */
+            public static fromObject(object: { [k: string]: any }): geoguide.v1.QueryMapResponse;
+
+            /**
+             * Creates a plain object from a QueryMapResponse message. Also converts values to other types if specified.
+             * @param message QueryMapResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: geoguide.v1.QueryMapResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this QueryMapResponse to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for QueryMapResponse
              * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
              * @returns The default type url
              */

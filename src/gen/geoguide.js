@@ -38,6 +38,7 @@ export const geoguide = $root.geoguide = (() => {
              * @property {Uint8Array|null} [draco] PointCloud draco
              * @property {geoguide.v1.IRawPoints|null} [raw] PointCloud raw
              * @property {geoguide.v1.ICloudFile|null} [file] PointCloud file
+             * @property {geoguide.v1.IRosPointCloud2|null} [ros] PointCloud ros
              */
 
             /**
@@ -79,17 +80,25 @@ export const geoguide = $root.geoguide = (() => {
              */
             PointCloud.prototype.file = null;
 
+            /**
+             * PointCloud ros.
+             * @member {geoguide.v1.IRosPointCloud2|null|undefined} ros
+             * @memberof geoguide.v1.PointCloud
+             * @instance
+             */
+            PointCloud.prototype.ros = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * PointCloud data.
-             * @member {"draco"|"raw"|"file"|undefined} data
+             * @member {"draco"|"raw"|"file"|"ros"|undefined} data
              * @memberof geoguide.v1.PointCloud
              * @instance
              */
             Object.defineProperty(PointCloud.prototype, "data", {
-                get: $util.oneOfGetter($oneOfFields = ["draco", "raw", "file"]),
+                get: $util.oneOfGetter($oneOfFields = ["draco", "raw", "file", "ros"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -127,6 +136,8 @@ export const geoguide = $root.geoguide = (() => {
                     $root.geoguide.v1.RawPoints.encode(message.raw, writer.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
                 if (message.file != null && Object.hasOwnProperty.call(message, "file"))
                     $root.geoguide.v1.CloudFile.encode(message.file, writer.uint32(/* id 3, wireType 2 =*/26).fork(), q + 1).ldelim();
+                if (message.ros != null && Object.hasOwnProperty.call(message, "ros"))
+                    $root.geoguide.v1.RosPointCloud2.encode(message.ros, writer.uint32(/* id 4, wireType 2 =*/34).fork(), q + 1).ldelim();
                 return writer;
             };
 
@@ -187,6 +198,10 @@ export const geoguide = $root.geoguide = (() => {
                         }
                     case 3: {
                             message.file = $root.geoguide.v1.CloudFile.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 4: {
+                            message.ros = $root.geoguide.v1.RosPointCloud2.decode(reader, reader.uint32(), undefined, long + 1);
                             break;
                         }
                     default:
@@ -259,6 +274,16 @@ export const geoguide = $root.geoguide = (() => {
                             return "file." + error;
                     }
                 }
+                if (message.ros != null && Object.hasOwnProperty.call(message, "ros")) {
+                    if (properties.data === 1)
+                        return "data: multiple values";
+                    properties.data = 1;
+                    {
+                        let error = $root.geoguide.v1.RosPointCloud2.verify(message.ros, long + 1);
+                        if (error)
+                            return "ros." + error;
+                    }
+                }
                 return null;
             };
 
@@ -295,6 +320,11 @@ export const geoguide = $root.geoguide = (() => {
                         throw TypeError(".geoguide.v1.PointCloud.file: object expected");
                     message.file = $root.geoguide.v1.CloudFile.fromObject(object.file, long + 1);
                 }
+                if (object.ros != null) {
+                    if (!$util.isObject(object.ros))
+                        throw TypeError(".geoguide.v1.PointCloud.ros: object expected");
+                    message.ros = $root.geoguide.v1.RosPointCloud2.fromObject(object.ros, long + 1);
+                }
                 return message;
             };
 
@@ -330,6 +360,11 @@ export const geoguide = $root.geoguide = (() => {
                     if (options.oneofs)
                         object.data = "file";
                 }
+                if (message.ros != null && Object.hasOwnProperty.call(message, "ros")) {
+                    object.ros = $root.geoguide.v1.RosPointCloud2.toObject(message.ros, options, q + 1);
+                    if (options.oneofs)
+                        object.data = "ros";
+                }
                 return object;
             };
 
@@ -360,6 +395,1281 @@ export const geoguide = $root.geoguide = (() => {
             };
 
             return PointCloud;
+        })();
+
+        v1.RosPointCloud2 = (function() {
+
+            /**
+             * Properties of a RosPointCloud2.
+             * @memberof geoguide.v1
+             * @interface IRosPointCloud2
+             * @property {number|null} [height] RosPointCloud2 height
+             * @property {number|null} [width] RosPointCloud2 width
+             * @property {Array.<geoguide.v1.IRosPointField>|null} [fields] RosPointCloud2 fields
+             * @property {boolean|null} [is_bigendian] RosPointCloud2 is_bigendian
+             * @property {number|null} [point_step] RosPointCloud2 point_step
+             * @property {number|null} [row_step] RosPointCloud2 row_step
+             * @property {Uint8Array|null} [data] RosPointCloud2 data
+             * @property {boolean|null} [is_dense] RosPointCloud2 is_dense
+             */
+
+            /**
+             * Constructs a new RosPointCloud2.
+             * @memberof geoguide.v1
+             * @classdesc Represents a RosPointCloud2.
+             * @implements IRosPointCloud2
+             * @constructor
+             * @param {geoguide.v1.IRosPointCloud2=} [properties] Properties to set
+             */
+            function RosPointCloud2(properties) {
+                this.fields = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * RosPointCloud2 height.
+             * @member {number} height
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.height = 0;
+
+            /**
+             * RosPointCloud2 width.
+             * @member {number} width
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.width = 0;
+
+            /**
+             * RosPointCloud2 fields.
+             * @member {Array.<geoguide.v1.IRosPointField>} fields
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.fields = $util.emptyArray;
+
+            /**
+             * RosPointCloud2 is_bigendian.
+             * @member {boolean} is_bigendian
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.is_bigendian = false;
+
+            /**
+             * RosPointCloud2 point_step.
+             * @member {number} point_step
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.point_step = 0;
+
+            /**
+             * RosPointCloud2 row_step.
+             * @member {number} row_step
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.row_step = 0;
+
+            /**
+             * RosPointCloud2 data.
+             * @member {Uint8Array} data
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.data = $util.newBuffer([]);
+
+            /**
+             * RosPointCloud2 is_dense.
+             * @member {boolean} is_dense
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             */
+            RosPointCloud2.prototype.is_dense = false;
+
+            /**
+             * Creates a new RosPointCloud2 instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {geoguide.v1.IRosPointCloud2=} [properties] Properties to set
+             * @returns {geoguide.v1.RosPointCloud2} RosPointCloud2 instance
+             */
+            RosPointCloud2.create = function create(properties) {
+                return new RosPointCloud2(properties);
+            };
+
+            /**
+             * Encodes the specified RosPointCloud2 message. Does not implicitly {@link geoguide.v1.RosPointCloud2.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {geoguide.v1.IRosPointCloud2} message RosPointCloud2 message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RosPointCloud2.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.height != null && Object.hasOwnProperty.call(message, "height"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.height);
+                if (message.width != null && Object.hasOwnProperty.call(message, "width"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.width);
+                if (message.fields != null && message.fields.length)
+                    for (let i = 0; i < message.fields.length; ++i)
+                        $root.geoguide.v1.RosPointField.encode(message.fields[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), q + 1).ldelim();
+                if (message.is_bigendian != null && Object.hasOwnProperty.call(message, "is_bigendian"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.is_bigendian);
+                if (message.point_step != null && Object.hasOwnProperty.call(message, "point_step"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.point_step);
+                if (message.row_step != null && Object.hasOwnProperty.call(message, "row_step"))
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.row_step);
+                if (message.data != null && Object.hasOwnProperty.call(message, "data"))
+                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.data);
+                if (message.is_dense != null && Object.hasOwnProperty.call(message, "is_dense"))
+                    writer.uint32(/* id 8, wireType 0 =*/64).bool(message.is_dense);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RosPointCloud2 message, length delimited. Does not implicitly {@link geoguide.v1.RosPointCloud2.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {geoguide.v1.IRosPointCloud2} message RosPointCloud2 message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RosPointCloud2.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a RosPointCloud2 message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.RosPointCloud2} RosPointCloud2
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RosPointCloud2.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.RosPointCloud2();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.height = reader.uint32();
+                            break;
+                        }
+                    case 2: {
+                            message.width = reader.uint32();
+                            break;
+                        }
+                    case 3: {
+                            if (!(message.fields && message.fields.length))
+                                message.fields = [];
+                            message.fields.push($root.geoguide.v1.RosPointField.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 4: {
+                            message.is_bigendian = reader.bool();
+                            break;
+                        }
+                    case 5: {
+                            message.point_step = reader.uint32();
+                            break;
+                        }
+                    case 6: {
+                            message.row_step = reader.uint32();
+                            break;
+                        }
+                    case 7: {
+                            message.data = reader.bytes();
+                            break;
+                        }
+                    case 8: {
+                            message.is_dense = reader.bool();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a RosPointCloud2 message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.RosPointCloud2} RosPointCloud2
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RosPointCloud2.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a RosPointCloud2 message.
+             * @function verify
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            RosPointCloud2.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.height != null && Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height))
+                        return "height: integer expected";
+                if (message.width != null && Object.hasOwnProperty.call(message, "width"))
+                    if (!$util.isInteger(message.width))
+                        return "width: integer expected";
+                if (message.fields != null && Object.hasOwnProperty.call(message, "fields")) {
+                    if (!Array.isArray(message.fields))
+                        return "fields: array expected";
+                    for (let i = 0; i < message.fields.length; ++i) {
+                        let error = $root.geoguide.v1.RosPointField.verify(message.fields[i], long + 1);
+                        if (error)
+                            return "fields." + error;
+                    }
+                }
+                if (message.is_bigendian != null && Object.hasOwnProperty.call(message, "is_bigendian"))
+                    if (typeof message.is_bigendian !== "boolean")
+                        return "is_bigendian: boolean expected";
+                if (message.point_step != null && Object.hasOwnProperty.call(message, "point_step"))
+                    if (!$util.isInteger(message.point_step))
+                        return "point_step: integer expected";
+                if (message.row_step != null && Object.hasOwnProperty.call(message, "row_step"))
+                    if (!$util.isInteger(message.row_step))
+                        return "row_step: integer expected";
+                if (message.data != null && Object.hasOwnProperty.call(message, "data"))
+                    if (!(message.data && typeof message.data.length === "number" || $util.isString(message.data)))
+                        return "data: buffer expected";
+                if (message.is_dense != null && Object.hasOwnProperty.call(message, "is_dense"))
+                    if (typeof message.is_dense !== "boolean")
+                        return "is_dense: boolean expected";
+                return null;
+            };
+
+            /**
+             * Creates a RosPointCloud2 message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.RosPointCloud2} RosPointCloud2
+             */
+            RosPointCloud2.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.RosPointCloud2)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.RosPointCloud2: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.RosPointCloud2();
+                if (object.height != null)
+                    message.height = object.height >>> 0;
+                if (object.width != null)
+                    message.width = object.width >>> 0;
+                if (object.fields) {
+                    if (!Array.isArray(object.fields))
+                        throw TypeError(".geoguide.v1.RosPointCloud2.fields: array expected");
+                    message.fields = [];
+                    for (let i = 0; i < object.fields.length; ++i) {
+                        if (!$util.isObject(object.fields[i]))
+                            throw TypeError(".geoguide.v1.RosPointCloud2.fields: object expected");
+                        message.fields[i] = $root.geoguide.v1.RosPointField.fromObject(object.fields[i], long + 1);
+                    }
+                }
+                if (object.is_bigendian != null)
+                    message.is_bigendian = Boolean(object.is_bigendian);
+                if (object.point_step != null)
+                    message.point_step = object.point_step >>> 0;
+                if (object.row_step != null)
+                    message.row_step = object.row_step >>> 0;
+                if (object.data != null)
+                    if (typeof object.data === "string")
+                        $util.base64.decode(object.data, message.data = $util.newBuffer($util.base64.length(object.data)), 0);
+                    else if (object.data.length >= 0)
+                        message.data = object.data;
+                if (object.is_dense != null)
+                    message.is_dense = Boolean(object.is_dense);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RosPointCloud2 message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {geoguide.v1.RosPointCloud2} message RosPointCloud2
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RosPointCloud2.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.fields = [];
+                if (options.defaults) {
+                    object.height = 0;
+                    object.width = 0;
+                    object.is_bigendian = false;
+                    object.point_step = 0;
+                    object.row_step = 0;
+                    if (options.bytes === String)
+                        object.data = "";
+                    else {
+                        object.data = [];
+                        if (options.bytes !== Array)
+                            object.data = $util.newBuffer(object.data);
+                    }
+                    object.is_dense = false;
+                }
+                if (message.height != null && Object.hasOwnProperty.call(message, "height"))
+                    object.height = message.height;
+                if (message.width != null && Object.hasOwnProperty.call(message, "width"))
+                    object.width = message.width;
+                if (message.fields && message.fields.length) {
+                    object.fields = [];
+                    for (let j = 0; j < message.fields.length; ++j)
+                        object.fields[j] = $root.geoguide.v1.RosPointField.toObject(message.fields[j], options, q + 1);
+                }
+                if (message.is_bigendian != null && Object.hasOwnProperty.call(message, "is_bigendian"))
+                    object.is_bigendian = message.is_bigendian;
+                if (message.point_step != null && Object.hasOwnProperty.call(message, "point_step"))
+                    object.point_step = message.point_step;
+                if (message.row_step != null && Object.hasOwnProperty.call(message, "row_step"))
+                    object.row_step = message.row_step;
+                if (message.data != null && Object.hasOwnProperty.call(message, "data"))
+                    object.data = options.bytes === String ? $util.base64.encode(message.data, 0, message.data.length) : options.bytes === Array ? Array.prototype.slice.call(message.data) : message.data;
+                if (message.is_dense != null && Object.hasOwnProperty.call(message, "is_dense"))
+                    object.is_dense = message.is_dense;
+                return object;
+            };
+
+            /**
+             * Converts this RosPointCloud2 to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.RosPointCloud2
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RosPointCloud2.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for RosPointCloud2
+             * @function getTypeUrl
+             * @memberof geoguide.v1.RosPointCloud2
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            RosPointCloud2.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.RosPointCloud2";
+            };
+
+            return RosPointCloud2;
+        })();
+
+        v1.RosPointField = (function() {
+
+            /**
+             * Properties of a RosPointField.
+             * @memberof geoguide.v1
+             * @interface IRosPointField
+             * @property {string|null} [name] RosPointField name
+             * @property {number|null} [offset] RosPointField offset
+             * @property {number|null} [datatype] RosPointField datatype
+             * @property {number|null} [count] RosPointField count
+             */
+
+            /**
+             * Constructs a new RosPointField.
+             * @memberof geoguide.v1
+             * @classdesc Represents a RosPointField.
+             * @implements IRosPointField
+             * @constructor
+             * @param {geoguide.v1.IRosPointField=} [properties] Properties to set
+             */
+            function RosPointField(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * RosPointField name.
+             * @member {string} name
+             * @memberof geoguide.v1.RosPointField
+             * @instance
+             */
+            RosPointField.prototype.name = "";
+
+            /**
+             * RosPointField offset.
+             * @member {number} offset
+             * @memberof geoguide.v1.RosPointField
+             * @instance
+             */
+            RosPointField.prototype.offset = 0;
+
+            /**
+             * RosPointField datatype.
+             * @member {number} datatype
+             * @memberof geoguide.v1.RosPointField
+             * @instance
+             */
+            RosPointField.prototype.datatype = 0;
+
+            /**
+             * RosPointField count.
+             * @member {number} count
+             * @memberof geoguide.v1.RosPointField
+             * @instance
+             */
+            RosPointField.prototype.count = 0;
+
+            /**
+             * Creates a new RosPointField instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {geoguide.v1.IRosPointField=} [properties] Properties to set
+             * @returns {geoguide.v1.RosPointField} RosPointField instance
+             */
+            RosPointField.create = function create(properties) {
+                return new RosPointField(properties);
+            };
+
+            /**
+             * Encodes the specified RosPointField message. Does not implicitly {@link geoguide.v1.RosPointField.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {geoguide.v1.IRosPointField} message RosPointField message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RosPointField.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.name != null && Object.hasOwnProperty.call(message, "name"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.offset != null && Object.hasOwnProperty.call(message, "offset"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.offset);
+                if (message.datatype != null && Object.hasOwnProperty.call(message, "datatype"))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.datatype);
+                if (message.count != null && Object.hasOwnProperty.call(message, "count"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.count);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RosPointField message, length delimited. Does not implicitly {@link geoguide.v1.RosPointField.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {geoguide.v1.IRosPointField} message RosPointField message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RosPointField.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a RosPointField message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.RosPointField} RosPointField
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RosPointField.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.RosPointField();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.name = reader.string();
+                            break;
+                        }
+                    case 2: {
+                            message.offset = reader.uint32();
+                            break;
+                        }
+                    case 3: {
+                            message.datatype = reader.uint32();
+                            break;
+                        }
+                    case 4: {
+                            message.count = reader.uint32();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a RosPointField message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.RosPointField} RosPointField
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RosPointField.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a RosPointField message.
+             * @function verify
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            RosPointField.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.name != null && Object.hasOwnProperty.call(message, "name"))
+                    if (!$util.isString(message.name))
+                        return "name: string expected";
+                if (message.offset != null && Object.hasOwnProperty.call(message, "offset"))
+                    if (!$util.isInteger(message.offset))
+                        return "offset: integer expected";
+                if (message.datatype != null && Object.hasOwnProperty.call(message, "datatype"))
+                    if (!$util.isInteger(message.datatype))
+                        return "datatype: integer expected";
+                if (message.count != null && Object.hasOwnProperty.call(message, "count"))
+                    if (!$util.isInteger(message.count))
+                        return "count: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a RosPointField message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.RosPointField} RosPointField
+             */
+            RosPointField.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.RosPointField)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.RosPointField: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.RosPointField();
+                if (object.name != null)
+                    message.name = String(object.name);
+                if (object.offset != null)
+                    message.offset = object.offset >>> 0;
+                if (object.datatype != null)
+                    message.datatype = object.datatype >>> 0;
+                if (object.count != null)
+                    message.count = object.count >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RosPointField message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {geoguide.v1.RosPointField} message RosPointField
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RosPointField.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.name = "";
+                    object.offset = 0;
+                    object.datatype = 0;
+                    object.count = 0;
+                }
+                if (message.name != null && Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.offset != null && Object.hasOwnProperty.call(message, "offset"))
+                    object.offset = message.offset;
+                if (message.datatype != null && Object.hasOwnProperty.call(message, "datatype"))
+                    object.datatype = message.datatype;
+                if (message.count != null && Object.hasOwnProperty.call(message, "count"))
+                    object.count = message.count;
+                return object;
+            };
+
+            /**
+             * Converts this RosPointField to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.RosPointField
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RosPointField.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for RosPointField
+             * @function getTypeUrl
+             * @memberof geoguide.v1.RosPointField
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            RosPointField.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.RosPointField";
+            };
+
+            return RosPointField;
+        })();
+
+        v1.SceneObject = (function() {
+
+            /**
+             * Properties of a SceneObject.
+             * @memberof geoguide.v1
+             * @interface ISceneObject
+             * @property {number|null} [id] SceneObject id
+             * @property {number|null} [label] SceneObject label
+             * @property {number|null} [score] SceneObject score
+             * @property {number|null} [point_count] SceneObject point_count
+             * @property {Array.<number>|null} [centroid] SceneObject centroid
+             * @property {Array.<number>|null} [box] SceneObject box
+             * @property {Array.<number>|null} [yaw_box] SceneObject yaw_box
+             * @property {Uint8Array|null} [point_indices] SceneObject point_indices
+             * @property {string|null} [label_text] SceneObject label_text
+             */
+
+            /**
+             * Constructs a new SceneObject.
+             * @memberof geoguide.v1
+             * @classdesc Represents a SceneObject.
+             * @implements ISceneObject
+             * @constructor
+             * @param {geoguide.v1.ISceneObject=} [properties] Properties to set
+             */
+            function SceneObject(properties) {
+                this.centroid = [];
+                this.box = [];
+                this.yaw_box = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * SceneObject id.
+             * @member {number} id
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.id = 0;
+
+            /**
+             * SceneObject label.
+             * @member {number} label
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.label = 0;
+
+            /**
+             * SceneObject score.
+             * @member {number} score
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.score = 0;
+
+            /**
+             * SceneObject point_count.
+             * @member {number} point_count
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.point_count = 0;
+
+            /**
+             * SceneObject centroid.
+             * @member {Array.<number>} centroid
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.centroid = $util.emptyArray;
+
+            /**
+             * SceneObject box.
+             * @member {Array.<number>} box
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.box = $util.emptyArray;
+
+            /**
+             * SceneObject yaw_box.
+             * @member {Array.<number>} yaw_box
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.yaw_box = $util.emptyArray;
+
+            /**
+             * SceneObject point_indices.
+             * @member {Uint8Array} point_indices
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.point_indices = $util.newBuffer([]);
+
+            /**
+             * SceneObject label_text.
+             * @member {string} label_text
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             */
+            SceneObject.prototype.label_text = "";
+
+            /**
+             * Creates a new SceneObject instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {geoguide.v1.ISceneObject=} [properties] Properties to set
+             * @returns {geoguide.v1.SceneObject} SceneObject instance
+             */
+            SceneObject.create = function create(properties) {
+                return new SceneObject(properties);
+            };
+
+            /**
+             * Encodes the specified SceneObject message. Does not implicitly {@link geoguide.v1.SceneObject.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {geoguide.v1.ISceneObject} message SceneObject message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SceneObject.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.id != null && Object.hasOwnProperty.call(message, "id"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.id);
+                if (message.label != null && Object.hasOwnProperty.call(message, "label"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.label);
+                if (message.score != null && Object.hasOwnProperty.call(message, "score"))
+                    writer.uint32(/* id 3, wireType 5 =*/29).float(message.score);
+                if (message.point_count != null && Object.hasOwnProperty.call(message, "point_count"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.point_count);
+                if (message.centroid != null && message.centroid.length) {
+                    writer.uint32(/* id 5, wireType 2 =*/42).fork();
+                    for (let i = 0; i < message.centroid.length; ++i)
+                        writer.float(message.centroid[i]);
+                    writer.ldelim();
+                }
+                if (message.box != null && message.box.length) {
+                    writer.uint32(/* id 6, wireType 2 =*/50).fork();
+                    for (let i = 0; i < message.box.length; ++i)
+                        writer.float(message.box[i]);
+                    writer.ldelim();
+                }
+                if (message.yaw_box != null && message.yaw_box.length) {
+                    writer.uint32(/* id 7, wireType 2 =*/58).fork();
+                    for (let i = 0; i < message.yaw_box.length; ++i)
+                        writer.float(message.yaw_box[i]);
+                    writer.ldelim();
+                }
+                if (message.point_indices != null && Object.hasOwnProperty.call(message, "point_indices"))
+                    writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.point_indices);
+                if (message.label_text != null && Object.hasOwnProperty.call(message, "label_text"))
+                    writer.uint32(/* id 9, wireType 2 =*/74).string(message.label_text);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SceneObject message, length delimited. Does not implicitly {@link geoguide.v1.SceneObject.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {geoguide.v1.ISceneObject} message SceneObject message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SceneObject.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a SceneObject message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.SceneObject} SceneObject
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SceneObject.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.SceneObject();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.id = reader.uint32();
+                            break;
+                        }
+                    case 2: {
+                            message.label = reader.int32();
+                            break;
+                        }
+                    case 3: {
+                            message.score = reader.float();
+                            break;
+                        }
+                    case 4: {
+                            message.point_count = reader.uint32();
+                            break;
+                        }
+                    case 5: {
+                            if (!(message.centroid && message.centroid.length))
+                                message.centroid = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.centroid.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.centroid.push(reader.float());
+                            break;
+                        }
+                    case 6: {
+                            if (!(message.box && message.box.length))
+                                message.box = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.box.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.box.push(reader.float());
+                            break;
+                        }
+                    case 7: {
+                            if (!(message.yaw_box && message.yaw_box.length))
+                                message.yaw_box = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.yaw_box.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.yaw_box.push(reader.float());
+                            break;
+                        }
+                    case 8: {
+                            message.point_indices = reader.bytes();
+                            break;
+                        }
+                    case 9: {
+                            message.label_text = reader.string();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a SceneObject message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.SceneObject} SceneObject
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SceneObject.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a SceneObject message.
+             * @function verify
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            SceneObject.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.id != null && Object.hasOwnProperty.call(message, "id"))
+                    if (!$util.isInteger(message.id))
+                        return "id: integer expected";
+                if (message.label != null && Object.hasOwnProperty.call(message, "label"))
+                    if (!$util.isInteger(message.label))
+                        return "label: integer expected";
+                if (message.score != null && Object.hasOwnProperty.call(message, "score"))
+                    if (typeof message.score !== "number")
+                        return "score: number expected";
+                if (message.point_count != null && Object.hasOwnProperty.call(message, "point_count"))
+                    if (!$util.isInteger(message.point_count))
+                        return "point_count: integer expected";
+                if (message.centroid != null && Object.hasOwnProperty.call(message, "centroid")) {
+                    if (!Array.isArray(message.centroid))
+                        return "centroid: array expected";
+                    for (let i = 0; i < message.centroid.length; ++i)
+                        if (typeof message.centroid[i] !== "number")
+                            return "centroid: number[] expected";
+                }
+                if (message.box != null && Object.hasOwnProperty.call(message, "box")) {
+                    if (!Array.isArray(message.box))
+                        return "box: array expected";
+                    for (let i = 0; i < message.box.length; ++i)
+                        if (typeof message.box[i] !== "number")
+                            return "box: number[] expected";
+                }
+                if (message.yaw_box != null && Object.hasOwnProperty.call(message, "yaw_box")) {
+                    if (!Array.isArray(message.yaw_box))
+                        return "yaw_box: array expected";
+                    for (let i = 0; i < message.yaw_box.length; ++i)
+                        if (typeof message.yaw_box[i] !== "number")
+                            return "yaw_box: number[] expected";
+                }
+                if (message.point_indices != null && Object.hasOwnProperty.call(message, "point_indices"))
+                    if (!(message.point_indices && typeof message.point_indices.length === "number" || $util.isString(message.point_indices)))
+                        return "point_indices: buffer expected";
+                if (message.label_text != null && Object.hasOwnProperty.call(message, "label_text"))
+                    if (!$util.isString(message.label_text))
+                        return "label_text: string expected";
+                return null;
+            };
+
+            /**
+             * Creates a SceneObject message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.SceneObject} SceneObject
+             */
+            SceneObject.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.SceneObject)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.SceneObject: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.SceneObject();
+                if (object.id != null)
+                    message.id = object.id >>> 0;
+                if (object.label != null)
+                    message.label = object.label | 0;
+                if (object.score != null)
+                    message.score = Number(object.score);
+                if (object.point_count != null)
+                    message.point_count = object.point_count >>> 0;
+                if (object.centroid) {
+                    if (!Array.isArray(object.centroid))
+                        throw TypeError(".geoguide.v1.SceneObject.centroid: array expected");
+                    message.centroid = [];
+                    for (let i = 0; i < object.centroid.length; ++i)
+                        message.centroid[i] = Number(object.centroid[i]);
+                }
+                if (object.box) {
+                    if (!Array.isArray(object.box))
+                        throw TypeError(".geoguide.v1.SceneObject.box: array expected");
+                    message.box = [];
+                    for (let i = 0; i < object.box.length; ++i)
+                        message.box[i] = Number(object.box[i]);
+                }
+                if (object.yaw_box) {
+                    if (!Array.isArray(object.yaw_box))
+                        throw TypeError(".geoguide.v1.SceneObject.yaw_box: array expected");
+                    message.yaw_box = [];
+                    for (let i = 0; i < object.yaw_box.length; ++i)
+                        message.yaw_box[i] = Number(object.yaw_box[i]);
+                }
+                if (object.point_indices != null)
+                    if (typeof object.point_indices === "string")
+                        $util.base64.decode(object.point_indices, message.point_indices = $util.newBuffer($util.base64.length(object.point_indices)), 0);
+                    else if (object.point_indices.length >= 0)
+                        message.point_indices = object.point_indices;
+                if (object.label_text != null)
+                    message.label_text = String(object.label_text);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SceneObject message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {geoguide.v1.SceneObject} message SceneObject
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SceneObject.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.centroid = [];
+                    object.box = [];
+                    object.yaw_box = [];
+                }
+                if (options.defaults) {
+                    object.id = 0;
+                    object.label = 0;
+                    object.score = 0;
+                    object.point_count = 0;
+                    if (options.bytes === String)
+                        object.point_indices = "";
+                    else {
+                        object.point_indices = [];
+                        if (options.bytes !== Array)
+                            object.point_indices = $util.newBuffer(object.point_indices);
+                    }
+                    object.label_text = "";
+                }
+                if (message.id != null && Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.label != null && Object.hasOwnProperty.call(message, "label"))
+                    object.label = message.label;
+                if (message.score != null && Object.hasOwnProperty.call(message, "score"))
+                    object.score = options.json && !isFinite(message.score) ? String(message.score) : message.score;
+                if (message.point_count != null && Object.hasOwnProperty.call(message, "point_count"))
+                    object.point_count = message.point_count;
+                if (message.centroid && message.centroid.length) {
+                    object.centroid = [];
+                    for (let j = 0; j < message.centroid.length; ++j)
+                        object.centroid[j] = options.json && !isFinite(message.centroid[j]) ? String(message.centroid[j]) : message.centroid[j];
+                }
+                if (message.box && message.box.length) {
+                    object.box = [];
+                    for (let j = 0; j < message.box.length; ++j)
+                        object.box[j] = options.json && !isFinite(message.box[j]) ? String(message.box[j]) : message.box[j];
+                }
+                if (message.yaw_box && message.yaw_box.length) {
+                    object.yaw_box = [];
+                    for (let j = 0; j < message.yaw_box.length; ++j)
+                        object.yaw_box[j] = options.json && !isFinite(message.yaw_box[j]) ? String(message.yaw_box[j]) : message.yaw_box[j];
+                }
+                if (message.point_indices != null && Object.hasOwnProperty.call(message, "point_indices"))
+                    object.point_indices = options.bytes === String ? $util.base64.encode(message.point_indices, 0, message.point_indices.length) : options.bytes === Array ? Array.prototype.slice.call(message.point_indices) : message.point_indices;
+                if (message.label_text != null && Object.hasOwnProperty.call(message, "label_text"))
+                    object.label_text = message.label_text;
+                return object;
+            };
+
+            /**
+             * Converts this SceneObject to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.SceneObject
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SceneObject.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for SceneObject
+             * @function getTypeUrl
+             * @memberof geoguide.v1.SceneObject
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            SceneObject.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.SceneObject";
+            };
+
+            return SceneObject;
         })();
 
         v1.CloudFile = (function() {
@@ -1629,6 +2939,72 @@ export const geoguide = $root.geoguide = (() => {
              * @variation 2
              */
 
+            /**
+             * Callback as used by {@link geoguide.v1.Segmentation#segmentStream}.
+             * @memberof geoguide.v1.Segmentation
+             * @typedef SegmentStreamCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {geoguide.v1.StreamResponse} [response] StreamResponse
+             */
+
+            /**
+             * Calls SegmentStream.
+             * @function segmentStream
+             * @memberof geoguide.v1.Segmentation
+             * @instance
+             * @param {geoguide.v1.IStreamRequest} request StreamRequest message or plain object
+             * @param {geoguide.v1.Segmentation.SegmentStreamCallback} callback Node-style callback called with the error, if any, and StreamResponse
+             * @returns {undefined}
+             * @variation 1
+             */
+            Object.defineProperty(Segmentation.prototype.segmentStream = function segmentStream(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, segmentStream, $root.geoguide.v1.StreamRequest, $root.geoguide.v1.StreamResponse, request, callback);
+            }, "name", { value: "SegmentStream" });
+
+            /**
+             * Calls SegmentStream.
+             * @function segmentStream
+             * @memberof geoguide.v1.Segmentation
+             * @instance
+             * @param {geoguide.v1.IStreamRequest} request StreamRequest message or plain object
+             * @returns {Promise<geoguide.v1.StreamResponse>} Promise
+             * @variation 2
+             */
+
+            /**
+             * Callback as used by {@link geoguide.v1.Segmentation#queryMap}.
+             * @memberof geoguide.v1.Segmentation
+             * @typedef QueryMapCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {geoguide.v1.QueryMapResponse} [response] QueryMapResponse
+             */
+
+            /**
+             * Calls QueryMap.
+             * @function queryMap
+             * @memberof geoguide.v1.Segmentation
+             * @instance
+             * @param {geoguide.v1.IQueryMapRequest} request QueryMapRequest message or plain object
+             * @param {geoguide.v1.Segmentation.QueryMapCallback} callback Node-style callback called with the error, if any, and QueryMapResponse
+             * @returns {undefined}
+             * @variation 1
+             */
+            Object.defineProperty(Segmentation.prototype.queryMap = function queryMap(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, queryMap, $root.geoguide.v1.QueryMapRequest, $root.geoguide.v1.QueryMapResponse, request, callback);
+            }, "name", { value: "QueryMap" });
+
+            /**
+             * Calls QueryMap.
+             * @function queryMap
+             * @memberof geoguide.v1.Segmentation
+             * @instance
+             * @param {geoguide.v1.IQueryMapRequest} request QueryMapRequest message or plain object
+             * @returns {Promise<geoguide.v1.QueryMapResponse>} Promise
+             * @variation 2
+             */
+
             return Segmentation;
         })();
 
@@ -1649,6 +3025,7 @@ export const geoguide = $root.geoguide = (() => {
              * @property {string|null} [prompt_template] SegmentRequest prompt_template
              * @property {Array.<number>|null} [up] SegmentRequest up
              * @property {Array.<number>|null} [sensor_to_world] SegmentRequest sensor_to_world
+             * @property {boolean|null} [return_objects] SegmentRequest return_objects
              */
 
             /**
@@ -1704,11 +3081,11 @@ export const geoguide = $root.geoguide = (() => {
 
             /**
              * SegmentRequest min_score.
-             * @member {number} min_score
+             * @member {number|null|undefined} min_score
              * @memberof geoguide.v1.SegmentRequest
              * @instance
              */
-            SegmentRequest.prototype.min_score = 0;
+            SegmentRequest.prototype.min_score = null;
 
             /**
              * SegmentRequest return_scores.
@@ -1757,6 +3134,23 @@ export const geoguide = $root.geoguide = (() => {
              * @instance
              */
             SegmentRequest.prototype.sensor_to_world = $util.emptyArray;
+
+            /**
+             * SegmentRequest return_objects.
+             * @member {boolean} return_objects
+             * @memberof geoguide.v1.SegmentRequest
+             * @instance
+             */
+            SegmentRequest.prototype.return_objects = false;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            Object.defineProperty(SegmentRequest.prototype, "_min_score", {
+                get: $util.oneOfGetter($oneOfFields = ["min_score"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
 
             /**
              * Creates a new SegmentRequest instance using the specified properties.
@@ -1818,6 +3212,8 @@ export const geoguide = $root.geoguide = (() => {
                         writer.float(message.sensor_to_world[i]);
                     writer.ldelim();
                 }
+                if (message.return_objects != null && Object.hasOwnProperty.call(message, "return_objects"))
+                    writer.uint32(/* id 12, wireType 0 =*/96).bool(message.return_objects);
                 return writer;
             };
 
@@ -1942,6 +3338,10 @@ export const geoguide = $root.geoguide = (() => {
                                 message.sensor_to_world.push(reader.float());
                             break;
                         }
+                    case 12: {
+                            message.return_objects = reader.bool();
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -1986,6 +3386,7 @@ export const geoguide = $root.geoguide = (() => {
                     long = 0;
                 if (long > $util.recursionLimit)
                     return "maximum nesting depth exceeded";
+                let properties = {};
                 if (message.cloud != null && Object.hasOwnProperty.call(message, "cloud")) {
                     let error = $root.geoguide.v1.PointCloud.verify(message.cloud, long + 1);
                     if (error)
@@ -2004,9 +3405,11 @@ export const geoguide = $root.geoguide = (() => {
                 if (message.model_version != null && Object.hasOwnProperty.call(message, "model_version"))
                     if (!$util.isInteger(message.model_version) && !(message.model_version && $util.isInteger(message.model_version.low) && $util.isInteger(message.model_version.high)))
                         return "model_version: integer|Long expected";
-                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score")) {
+                    properties._min_score = 1;
                     if (typeof message.min_score !== "number")
                         return "min_score: number expected";
+                }
                 if (message.return_scores != null && Object.hasOwnProperty.call(message, "return_scores"))
                     if (typeof message.return_scores !== "boolean")
                         return "return_scores: boolean expected";
@@ -2039,6 +3442,9 @@ export const geoguide = $root.geoguide = (() => {
                         if (typeof message.sensor_to_world[i] !== "number")
                             return "sensor_to_world: number[] expected";
                 }
+                if (message.return_objects != null && Object.hasOwnProperty.call(message, "return_objects"))
+                    if (typeof message.return_objects !== "boolean")
+                        return "return_objects: boolean expected";
                 return null;
             };
 
@@ -2115,6 +3521,8 @@ export const geoguide = $root.geoguide = (() => {
                     for (let i = 0; i < object.sensor_to_world.length; ++i)
                         message.sensor_to_world[i] = Number(object.sensor_to_world[i]);
                 }
+                if (object.return_objects != null)
+                    message.return_objects = Boolean(object.return_objects);
                 return message;
             };
 
@@ -2149,10 +3557,10 @@ export const geoguide = $root.geoguide = (() => {
                         object.model_version = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
                     } else
                         object.model_version = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
-                    object.min_score = 0;
                     object.return_scores = false;
                     object.return_positions = false;
                     object.prompt_template = "";
+                    object.return_objects = false;
                 }
                 if (message.cloud != null && Object.hasOwnProperty.call(message, "cloud"))
                     object.cloud = $root.geoguide.v1.PointCloud.toObject(message.cloud, options, q + 1);
@@ -2170,8 +3578,11 @@ export const geoguide = $root.geoguide = (() => {
                         object.model_version = options.longs === String ? String(message.model_version) : message.model_version;
                     else
                         object.model_version = options.longs === String ? $util.Long.prototype.toString.call(message.model_version) : options.longs === Number ? new $util.LongBits(message.model_version.low >>> 0, message.model_version.high >>> 0).toNumber() : message.model_version;
-                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score")) {
                     object.min_score = options.json && !isFinite(message.min_score) ? String(message.min_score) : message.min_score;
+                    if (options.oneofs)
+                        object._min_score = "min_score";
+                }
                 if (message.return_scores != null && Object.hasOwnProperty.call(message, "return_scores"))
                     object.return_scores = message.return_scores;
                 if (message.return_positions != null && Object.hasOwnProperty.call(message, "return_positions"))
@@ -2193,6 +3604,8 @@ export const geoguide = $root.geoguide = (() => {
                     for (let j = 0; j < message.sensor_to_world.length; ++j)
                         object.sensor_to_world[j] = options.json && !isFinite(message.sensor_to_world[j]) ? String(message.sensor_to_world[j]) : message.sensor_to_world[j];
                 }
+                if (message.return_objects != null && Object.hasOwnProperty.call(message, "return_objects"))
+                    object.return_objects = message.return_objects;
                 return object;
             };
 
@@ -2600,6 +4013,8 @@ export const geoguide = $root.geoguide = (() => {
              * @property {Array.<number>|null} [up] SegmentResponse up
              * @property {string|null} [up_source] SegmentResponse up_source
              * @property {number|null} [up_confidence] SegmentResponse up_confidence
+             * @property {Array.<geoguide.v1.ISceneObject>|null} [objects] SegmentResponse objects
+             * @property {number|null} [min_score] SegmentResponse min_score
              */
 
             /**
@@ -2613,6 +4028,7 @@ export const geoguide = $root.geoguide = (() => {
             function SegmentResponse(properties) {
                 this.summary = [];
                 this.up = [];
+                this.objects = [];
                 if (properties)
                     for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2708,6 +4124,22 @@ export const geoguide = $root.geoguide = (() => {
             SegmentResponse.prototype.up_confidence = 0;
 
             /**
+             * SegmentResponse objects.
+             * @member {Array.<geoguide.v1.ISceneObject>} objects
+             * @memberof geoguide.v1.SegmentResponse
+             * @instance
+             */
+            SegmentResponse.prototype.objects = $util.emptyArray;
+
+            /**
+             * SegmentResponse min_score.
+             * @member {number} min_score
+             * @memberof geoguide.v1.SegmentResponse
+             * @instance
+             */
+            SegmentResponse.prototype.min_score = 0;
+
+            /**
              * Creates a new SegmentResponse instance using the specified properties.
              * @function create
              * @memberof geoguide.v1.SegmentResponse
@@ -2762,6 +4194,11 @@ export const geoguide = $root.geoguide = (() => {
                     writer.uint32(/* id 10, wireType 2 =*/82).string(message.up_source);
                 if (message.up_confidence != null && Object.hasOwnProperty.call(message, "up_confidence"))
                     writer.uint32(/* id 11, wireType 5 =*/93).float(message.up_confidence);
+                if (message.objects != null && message.objects.length)
+                    for (let i = 0; i < message.objects.length; ++i)
+                        $root.geoguide.v1.SceneObject.encode(message.objects[i], writer.uint32(/* id 12, wireType 2 =*/98).fork(), q + 1).ldelim();
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    writer.uint32(/* id 13, wireType 5 =*/109).float(message.min_score);
                 return writer;
             };
 
@@ -2871,6 +4308,16 @@ export const geoguide = $root.geoguide = (() => {
                             message.up_confidence = reader.float();
                             break;
                         }
+                    case 12: {
+                            if (!(message.objects && message.objects.length))
+                                message.objects = [];
+                            message.objects.push($root.geoguide.v1.SceneObject.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 13: {
+                            message.min_score = reader.float();
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -2960,6 +4407,18 @@ export const geoguide = $root.geoguide = (() => {
                 if (message.up_confidence != null && Object.hasOwnProperty.call(message, "up_confidence"))
                     if (typeof message.up_confidence !== "number")
                         return "up_confidence: number expected";
+                if (message.objects != null && Object.hasOwnProperty.call(message, "objects")) {
+                    if (!Array.isArray(message.objects))
+                        return "objects: array expected";
+                    for (let i = 0; i < message.objects.length; ++i) {
+                        let error = $root.geoguide.v1.SceneObject.verify(message.objects[i], long + 1);
+                        if (error)
+                            return "objects." + error;
+                    }
+                }
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    if (typeof message.min_score !== "number")
+                        return "min_score: number expected";
                 return null;
             };
 
@@ -3035,6 +4494,18 @@ export const geoguide = $root.geoguide = (() => {
                     message.up_source = String(object.up_source);
                 if (object.up_confidence != null)
                     message.up_confidence = Number(object.up_confidence);
+                if (object.objects) {
+                    if (!Array.isArray(object.objects))
+                        throw TypeError(".geoguide.v1.SegmentResponse.objects: array expected");
+                    message.objects = [];
+                    for (let i = 0; i < object.objects.length; ++i) {
+                        if (!$util.isObject(object.objects[i]))
+                            throw TypeError(".geoguide.v1.SegmentResponse.objects: object expected");
+                        message.objects[i] = $root.geoguide.v1.SceneObject.fromObject(object.objects[i], long + 1);
+                    }
+                }
+                if (object.min_score != null)
+                    message.min_score = Number(object.min_score);
                 return message;
             };
 
@@ -3058,6 +4529,7 @@ export const geoguide = $root.geoguide = (() => {
                 if (options.arrays || options.defaults) {
                     object.summary = [];
                     object.up = [];
+                    object.objects = [];
                 }
                 if (options.defaults) {
                     if (options.bytes === String)
@@ -3091,6 +4563,7 @@ export const geoguide = $root.geoguide = (() => {
                     object.timing = null;
                     object.up_source = "";
                     object.up_confidence = 0;
+                    object.min_score = 0;
                 }
                 if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
                     object.labels = options.bytes === String ? $util.base64.encode(message.labels, 0, message.labels.length) : options.bytes === Array ? Array.prototype.slice.call(message.labels) : message.labels;
@@ -3125,6 +4598,13 @@ export const geoguide = $root.geoguide = (() => {
                     object.up_source = message.up_source;
                 if (message.up_confidence != null && Object.hasOwnProperty.call(message, "up_confidence"))
                     object.up_confidence = options.json && !isFinite(message.up_confidence) ? String(message.up_confidence) : message.up_confidence;
+                if (message.objects && message.objects.length) {
+                    object.objects = [];
+                    for (let j = 0; j < message.objects.length; ++j)
+                        object.objects[j] = $root.geoguide.v1.SceneObject.toObject(message.objects[j], options, q + 1);
+                }
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    object.min_score = options.json && !isFinite(message.min_score) ? String(message.min_score) : message.min_score;
                 return object;
             };
 
@@ -4149,6 +5629,4492 @@ export const geoguide = $root.geoguide = (() => {
             };
 
             return ListModelsResponse;
+        })();
+
+        v1.StreamOpen = (function() {
+
+            /**
+             * Properties of a StreamOpen.
+             * @memberof geoguide.v1
+             * @interface IStreamOpen
+             * @property {string|null} [model] StreamOpen model
+             * @property {number|Long|null} [model_version] StreamOpen model_version
+             * @property {Array.<string>|null} [labels] StreamOpen labels
+             * @property {Array.<geoguide.v1.ILabelEmbedding>|null} [label_embeddings] StreamOpen label_embeddings
+             * @property {string|null} [prompt_template] StreamOpen prompt_template
+             * @property {number|null} [voxel_size] StreamOpen voxel_size
+             * @property {number|null} [map_radius] StreamOpen map_radius
+             * @property {number|null} [max_map_voxels] StreamOpen max_map_voxels
+             * @property {number|null} [min_score] StreamOpen min_score
+             * @property {boolean|null} [return_scores] StreamOpen return_scores
+             * @property {boolean|null} [return_positions] StreamOpen return_positions
+             * @property {boolean|null} [return_objects] StreamOpen return_objects
+             * @property {boolean|null} [return_map_changes] StreamOpen return_map_changes
+             * @property {boolean|null} [independent] StreamOpen independent
+             */
+
+            /**
+             * Constructs a new StreamOpen.
+             * @memberof geoguide.v1
+             * @classdesc Represents a StreamOpen.
+             * @implements IStreamOpen
+             * @constructor
+             * @param {geoguide.v1.IStreamOpen=} [properties] Properties to set
+             */
+            function StreamOpen(properties) {
+                this.labels = [];
+                this.label_embeddings = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StreamOpen model.
+             * @member {string} model
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.model = "";
+
+            /**
+             * StreamOpen model_version.
+             * @member {number|Long} model_version
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.model_version = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StreamOpen labels.
+             * @member {Array.<string>} labels
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.labels = $util.emptyArray;
+
+            /**
+             * StreamOpen label_embeddings.
+             * @member {Array.<geoguide.v1.ILabelEmbedding>} label_embeddings
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.label_embeddings = $util.emptyArray;
+
+            /**
+             * StreamOpen prompt_template.
+             * @member {string} prompt_template
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.prompt_template = "";
+
+            /**
+             * StreamOpen voxel_size.
+             * @member {number} voxel_size
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.voxel_size = 0;
+
+            /**
+             * StreamOpen map_radius.
+             * @member {number} map_radius
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.map_radius = 0;
+
+            /**
+             * StreamOpen max_map_voxels.
+             * @member {number} max_map_voxels
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.max_map_voxels = 0;
+
+            /**
+             * StreamOpen min_score.
+             * @member {number|null|undefined} min_score
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.min_score = null;
+
+            /**
+             * StreamOpen return_scores.
+             * @member {boolean} return_scores
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.return_scores = false;
+
+            /**
+             * StreamOpen return_positions.
+             * @member {boolean} return_positions
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.return_positions = false;
+
+            /**
+             * StreamOpen return_objects.
+             * @member {boolean} return_objects
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.return_objects = false;
+
+            /**
+             * StreamOpen return_map_changes.
+             * @member {boolean} return_map_changes
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.return_map_changes = false;
+
+            /**
+             * StreamOpen independent.
+             * @member {boolean} independent
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.independent = false;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            Object.defineProperty(StreamOpen.prototype, "_min_score", {
+                get: $util.oneOfGetter($oneOfFields = ["min_score"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new StreamOpen instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {geoguide.v1.IStreamOpen=} [properties] Properties to set
+             * @returns {geoguide.v1.StreamOpen} StreamOpen instance
+             */
+            StreamOpen.create = function create(properties) {
+                return new StreamOpen(properties);
+            };
+
+            /**
+             * Encodes the specified StreamOpen message. Does not implicitly {@link geoguide.v1.StreamOpen.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {geoguide.v1.IStreamOpen} message StreamOpen message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamOpen.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.model != null && Object.hasOwnProperty.call(message, "model"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.model);
+                if (message.model_version != null && Object.hasOwnProperty.call(message, "model_version"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.model_version);
+                if (message.labels != null && message.labels.length)
+                    for (let i = 0; i < message.labels.length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.labels[i]);
+                if (message.label_embeddings != null && message.label_embeddings.length)
+                    for (let i = 0; i < message.label_embeddings.length; ++i)
+                        $root.geoguide.v1.LabelEmbedding.encode(message.label_embeddings[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), q + 1).ldelim();
+                if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.prompt_template);
+                if (message.voxel_size != null && Object.hasOwnProperty.call(message, "voxel_size"))
+                    writer.uint32(/* id 6, wireType 5 =*/53).float(message.voxel_size);
+                if (message.map_radius != null && Object.hasOwnProperty.call(message, "map_radius"))
+                    writer.uint32(/* id 7, wireType 5 =*/61).float(message.map_radius);
+                if (message.max_map_voxels != null && Object.hasOwnProperty.call(message, "max_map_voxels"))
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.max_map_voxels);
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    writer.uint32(/* id 9, wireType 5 =*/77).float(message.min_score);
+                if (message.return_scores != null && Object.hasOwnProperty.call(message, "return_scores"))
+                    writer.uint32(/* id 10, wireType 0 =*/80).bool(message.return_scores);
+                if (message.return_positions != null && Object.hasOwnProperty.call(message, "return_positions"))
+                    writer.uint32(/* id 11, wireType 0 =*/88).bool(message.return_positions);
+                if (message.return_objects != null && Object.hasOwnProperty.call(message, "return_objects"))
+                    writer.uint32(/* id 12, wireType 0 =*/96).bool(message.return_objects);
+                if (message.return_map_changes != null && Object.hasOwnProperty.call(message, "return_map_changes"))
+                    writer.uint32(/* id 13, wireType 0 =*/104).bool(message.return_map_changes);
+                if (message.independent != null && Object.hasOwnProperty.call(message, "independent"))
+                    writer.uint32(/* id 14, wireType 0 =*/112).bool(message.independent);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StreamOpen message, length delimited. Does not implicitly {@link geoguide.v1.StreamOpen.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {geoguide.v1.IStreamOpen} message StreamOpen message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamOpen.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a StreamOpen message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.StreamOpen} StreamOpen
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamOpen.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.StreamOpen();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.model = reader.string();
+                            break;
+                        }
+                    case 2: {
+                            message.model_version = reader.int64();
+                            break;
+                        }
+                    case 3: {
+                            if (!(message.labels && message.labels.length))
+                                message.labels = [];
+                            message.labels.push(reader.string());
+                            break;
+                        }
+                    case 4: {
+                            if (!(message.label_embeddings && message.label_embeddings.length))
+                                message.label_embeddings = [];
+                            message.label_embeddings.push($root.geoguide.v1.LabelEmbedding.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 5: {
+                            message.prompt_template = reader.string();
+                            break;
+                        }
+                    case 6: {
+                            message.voxel_size = reader.float();
+                            break;
+                        }
+                    case 7: {
+                            message.map_radius = reader.float();
+                            break;
+                        }
+                    case 8: {
+                            message.max_map_voxels = reader.uint32();
+                            break;
+                        }
+                    case 9: {
+                            message.min_score = reader.float();
+                            break;
+                        }
+                    case 10: {
+                            message.return_scores = reader.bool();
+                            break;
+                        }
+                    case 11: {
+                            message.return_positions = reader.bool();
+                            break;
+                        }
+                    case 12: {
+                            message.return_objects = reader.bool();
+                            break;
+                        }
+                    case 13: {
+                            message.return_map_changes = reader.bool();
+                            break;
+                        }
+                    case 14: {
+                            message.independent = reader.bool();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a StreamOpen message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.StreamOpen} StreamOpen
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamOpen.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a StreamOpen message.
+             * @function verify
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StreamOpen.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                let properties = {};
+                if (message.model != null && Object.hasOwnProperty.call(message, "model"))
+                    if (!$util.isString(message.model))
+                        return "model: string expected";
+                if (message.model_version != null && Object.hasOwnProperty.call(message, "model_version"))
+                    if (!$util.isInteger(message.model_version) && !(message.model_version && $util.isInteger(message.model_version.low) && $util.isInteger(message.model_version.high)))
+                        return "model_version: integer|Long expected";
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels")) {
+                    if (!Array.isArray(message.labels))
+                        return "labels: array expected";
+                    for (let i = 0; i < message.labels.length; ++i)
+                        if (!$util.isString(message.labels[i]))
+                            return "labels: string[] expected";
+                }
+                if (message.label_embeddings != null && Object.hasOwnProperty.call(message, "label_embeddings")) {
+                    if (!Array.isArray(message.label_embeddings))
+                        return "label_embeddings: array expected";
+                    for (let i = 0; i < message.label_embeddings.length; ++i) {
+                        let error = $root.geoguide.v1.LabelEmbedding.verify(message.label_embeddings[i], long + 1);
+                        if (error)
+                            return "label_embeddings." + error;
+                    }
+                }
+                if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
+                    if (!$util.isString(message.prompt_template))
+                        return "prompt_template: string expected";
+                if (message.voxel_size != null && Object.hasOwnProperty.call(message, "voxel_size"))
+                    if (typeof message.voxel_size !== "number")
+                        return "voxel_size: number expected";
+                if (message.map_radius != null && Object.hasOwnProperty.call(message, "map_radius"))
+                    if (typeof message.map_radius !== "number")
+                        return "map_radius: number expected";
+                if (message.max_map_voxels != null && Object.hasOwnProperty.call(message, "max_map_voxels"))
+                    if (!$util.isInteger(message.max_map_voxels))
+                        return "max_map_voxels: integer expected";
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score")) {
+                    properties._min_score = 1;
+                    if (typeof message.min_score !== "number")
+                        return "min_score: number expected";
+                }
+                if (message.return_scores != null && Object.hasOwnProperty.call(message, "return_scores"))
+                    if (typeof message.return_scores !== "boolean")
+                        return "return_scores: boolean expected";
+                if (message.return_positions != null && Object.hasOwnProperty.call(message, "return_positions"))
+                    if (typeof message.return_positions !== "boolean")
+                        return "return_positions: boolean expected";
+                if (message.return_objects != null && Object.hasOwnProperty.call(message, "return_objects"))
+                    if (typeof message.return_objects !== "boolean")
+                        return "return_objects: boolean expected";
+                if (message.return_map_changes != null && Object.hasOwnProperty.call(message, "return_map_changes"))
+                    if (typeof message.return_map_changes !== "boolean")
+                        return "return_map_changes: boolean expected";
+                if (message.independent != null && Object.hasOwnProperty.call(message, "independent"))
+                    if (typeof message.independent !== "boolean")
+                        return "independent: boolean expected";
+                return null;
+            };
+
+            /**
+             * Creates a StreamOpen message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.StreamOpen} StreamOpen
+             */
+            StreamOpen.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.StreamOpen)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.StreamOpen: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.StreamOpen();
+                if (object.model != null)
+                    message.model = String(object.model);
+                if (object.model_version != null)
+                    if ($util.Long)
+                        message.model_version = $util.Long.fromValue(object.model_version, false);
+                    else if (typeof object.model_version === "string")
+                        message.model_version = parseInt(object.model_version, 10);
+                    else if (typeof object.model_version === "number")
+                        message.model_version = object.model_version;
+                    else if (typeof object.model_version === "object")
+                        message.model_version = new $util.LongBits(object.model_version.low >>> 0, object.model_version.high >>> 0).toNumber();
+                if (object.labels) {
+                    if (!Array.isArray(object.labels))
+                        throw TypeError(".geoguide.v1.StreamOpen.labels: array expected");
+                    message.labels = [];
+                    for (let i = 0; i < object.labels.length; ++i)
+                        message.labels[i] = String(object.labels[i]);
+                }
+                if (object.label_embeddings) {
+                    if (!Array.isArray(object.label_embeddings))
+                        throw TypeError(".geoguide.v1.StreamOpen.label_embeddings: array expected");
+                    message.label_embeddings = [];
+                    for (let i = 0; i < object.label_embeddings.length; ++i) {
+                        if (!$util.isObject(object.label_embeddings[i]))
+                            throw TypeError(".geoguide.v1.StreamOpen.label_embeddings: object expected");
+                        message.label_embeddings[i] = $root.geoguide.v1.LabelEmbedding.fromObject(object.label_embeddings[i], long + 1);
+                    }
+                }
+                if (object.prompt_template != null)
+                    message.prompt_template = String(object.prompt_template);
+                if (object.voxel_size != null)
+                    message.voxel_size = Number(object.voxel_size);
+                if (object.map_radius != null)
+                    message.map_radius = Number(object.map_radius);
+                if (object.max_map_voxels != null)
+                    message.max_map_voxels = object.max_map_voxels >>> 0;
+                if (object.min_score != null)
+                    message.min_score = Number(object.min_score);
+                if (object.return_scores != null)
+                    message.return_scores = Boolean(object.return_scores);
+                if (object.return_positions != null)
+                    message.return_positions = Boolean(object.return_positions);
+                if (object.return_objects != null)
+                    message.return_objects = Boolean(object.return_objects);
+                if (object.return_map_changes != null)
+                    message.return_map_changes = Boolean(object.return_map_changes);
+                if (object.independent != null)
+                    message.independent = Boolean(object.independent);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StreamOpen message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {geoguide.v1.StreamOpen} message StreamOpen
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StreamOpen.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.labels = [];
+                    object.label_embeddings = [];
+                }
+                if (options.defaults) {
+                    object.model = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.model_version = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                    } else
+                        object.model_version = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                    object.prompt_template = "";
+                    object.voxel_size = 0;
+                    object.map_radius = 0;
+                    object.max_map_voxels = 0;
+                    object.return_scores = false;
+                    object.return_positions = false;
+                    object.return_objects = false;
+                    object.return_map_changes = false;
+                    object.independent = false;
+                }
+                if (message.model != null && Object.hasOwnProperty.call(message, "model"))
+                    object.model = message.model;
+                if (message.model_version != null && Object.hasOwnProperty.call(message, "model_version"))
+                    if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                        object.model_version = typeof message.model_version === "number" ? BigInt(message.model_version) : $util.Long.fromBits(message.model_version.low >>> 0, message.model_version.high >>> 0, false).toBigInt();
+                    else if (typeof message.model_version === "number")
+                        object.model_version = options.longs === String ? String(message.model_version) : message.model_version;
+                    else
+                        object.model_version = options.longs === String ? $util.Long.prototype.toString.call(message.model_version) : options.longs === Number ? new $util.LongBits(message.model_version.low >>> 0, message.model_version.high >>> 0).toNumber() : message.model_version;
+                if (message.labels && message.labels.length) {
+                    object.labels = [];
+                    for (let j = 0; j < message.labels.length; ++j)
+                        object.labels[j] = message.labels[j];
+                }
+                if (message.label_embeddings && message.label_embeddings.length) {
+                    object.label_embeddings = [];
+                    for (let j = 0; j < message.label_embeddings.length; ++j)
+                        object.label_embeddings[j] = $root.geoguide.v1.LabelEmbedding.toObject(message.label_embeddings[j], options, q + 1);
+                }
+                if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
+                    object.prompt_template = message.prompt_template;
+                if (message.voxel_size != null && Object.hasOwnProperty.call(message, "voxel_size"))
+                    object.voxel_size = options.json && !isFinite(message.voxel_size) ? String(message.voxel_size) : message.voxel_size;
+                if (message.map_radius != null && Object.hasOwnProperty.call(message, "map_radius"))
+                    object.map_radius = options.json && !isFinite(message.map_radius) ? String(message.map_radius) : message.map_radius;
+                if (message.max_map_voxels != null && Object.hasOwnProperty.call(message, "max_map_voxels"))
+                    object.max_map_voxels = message.max_map_voxels;
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score")) {
+                    object.min_score = options.json && !isFinite(message.min_score) ? String(message.min_score) : message.min_score;
+                    if (options.oneofs)
+                        object._min_score = "min_score";
+                }
+                if (message.return_scores != null && Object.hasOwnProperty.call(message, "return_scores"))
+                    object.return_scores = message.return_scores;
+                if (message.return_positions != null && Object.hasOwnProperty.call(message, "return_positions"))
+                    object.return_positions = message.return_positions;
+                if (message.return_objects != null && Object.hasOwnProperty.call(message, "return_objects"))
+                    object.return_objects = message.return_objects;
+                if (message.return_map_changes != null && Object.hasOwnProperty.call(message, "return_map_changes"))
+                    object.return_map_changes = message.return_map_changes;
+                if (message.independent != null && Object.hasOwnProperty.call(message, "independent"))
+                    object.independent = message.independent;
+                return object;
+            };
+
+            /**
+             * Converts this StreamOpen to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StreamOpen.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for StreamOpen
+             * @function getTypeUrl
+             * @memberof geoguide.v1.StreamOpen
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StreamOpen.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.StreamOpen";
+            };
+
+            return StreamOpen;
+        })();
+
+        v1.StreamScan = (function() {
+
+            /**
+             * Properties of a StreamScan.
+             * @memberof geoguide.v1
+             * @interface IStreamScan
+             * @property {geoguide.v1.IPointCloud|null} [cloud] StreamScan cloud
+             * @property {Array.<number>|null} [sensor_to_map] StreamScan sensor_to_map
+             * @property {number|null} [timestamp] StreamScan timestamp
+             */
+
+            /**
+             * Constructs a new StreamScan.
+             * @memberof geoguide.v1
+             * @classdesc Represents a StreamScan.
+             * @implements IStreamScan
+             * @constructor
+             * @param {geoguide.v1.IStreamScan=} [properties] Properties to set
+             */
+            function StreamScan(properties) {
+                this.sensor_to_map = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StreamScan cloud.
+             * @member {geoguide.v1.IPointCloud|null|undefined} cloud
+             * @memberof geoguide.v1.StreamScan
+             * @instance
+             */
+            StreamScan.prototype.cloud = null;
+
+            /**
+             * StreamScan sensor_to_map.
+             * @member {Array.<number>} sensor_to_map
+             * @memberof geoguide.v1.StreamScan
+             * @instance
+             */
+            StreamScan.prototype.sensor_to_map = $util.emptyArray;
+
+            /**
+             * StreamScan timestamp.
+             * @member {number} timestamp
+             * @memberof geoguide.v1.StreamScan
+             * @instance
+             */
+            StreamScan.prototype.timestamp = 0;
+
+            /**
+             * Creates a new StreamScan instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {geoguide.v1.IStreamScan=} [properties] Properties to set
+             * @returns {geoguide.v1.StreamScan} StreamScan instance
+             */
+            StreamScan.create = function create(properties) {
+                return new StreamScan(properties);
+            };
+
+            /**
+             * Encodes the specified StreamScan message. Does not implicitly {@link geoguide.v1.StreamScan.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {geoguide.v1.IStreamScan} message StreamScan message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamScan.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.cloud != null && Object.hasOwnProperty.call(message, "cloud"))
+                    $root.geoguide.v1.PointCloud.encode(message.cloud, writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                if (message.sensor_to_map != null && message.sensor_to_map.length) {
+                    writer.uint32(/* id 2, wireType 2 =*/18).fork();
+                    for (let i = 0; i < message.sensor_to_map.length; ++i)
+                        writer.double(message.sensor_to_map[i]);
+                    writer.ldelim();
+                }
+                if (message.timestamp != null && Object.hasOwnProperty.call(message, "timestamp"))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.timestamp);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StreamScan message, length delimited. Does not implicitly {@link geoguide.v1.StreamScan.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {geoguide.v1.IStreamScan} message StreamScan message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamScan.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a StreamScan message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.StreamScan} StreamScan
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamScan.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.StreamScan();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.cloud = $root.geoguide.v1.PointCloud.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 2: {
+                            if (!(message.sensor_to_map && message.sensor_to_map.length))
+                                message.sensor_to_map = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.sensor_to_map.push(reader.double());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.sensor_to_map.push(reader.double());
+                            break;
+                        }
+                    case 3: {
+                            message.timestamp = reader.double();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a StreamScan message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.StreamScan} StreamScan
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamScan.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a StreamScan message.
+             * @function verify
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StreamScan.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.cloud != null && Object.hasOwnProperty.call(message, "cloud")) {
+                    let error = $root.geoguide.v1.PointCloud.verify(message.cloud, long + 1);
+                    if (error)
+                        return "cloud." + error;
+                }
+                if (message.sensor_to_map != null && Object.hasOwnProperty.call(message, "sensor_to_map")) {
+                    if (!Array.isArray(message.sensor_to_map))
+                        return "sensor_to_map: array expected";
+                    for (let i = 0; i < message.sensor_to_map.length; ++i)
+                        if (typeof message.sensor_to_map[i] !== "number")
+                            return "sensor_to_map: number[] expected";
+                }
+                if (message.timestamp != null && Object.hasOwnProperty.call(message, "timestamp"))
+                    if (typeof message.timestamp !== "number")
+                        return "timestamp: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a StreamScan message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.StreamScan} StreamScan
+             */
+            StreamScan.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.StreamScan)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.StreamScan: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.StreamScan();
+                if (object.cloud != null) {
+                    if (!$util.isObject(object.cloud))
+                        throw TypeError(".geoguide.v1.StreamScan.cloud: object expected");
+                    message.cloud = $root.geoguide.v1.PointCloud.fromObject(object.cloud, long + 1);
+                }
+                if (object.sensor_to_map) {
+                    if (!Array.isArray(object.sensor_to_map))
+                        throw TypeError(".geoguide.v1.StreamScan.sensor_to_map: array expected");
+                    message.sensor_to_map = [];
+                    for (let i = 0; i < object.sensor_to_map.length; ++i)
+                        message.sensor_to_map[i] = Number(object.sensor_to_map[i]);
+                }
+                if (object.timestamp != null)
+                    message.timestamp = Number(object.timestamp);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StreamScan message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {geoguide.v1.StreamScan} message StreamScan
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StreamScan.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.sensor_to_map = [];
+                if (options.defaults) {
+                    object.cloud = null;
+                    object.timestamp = 0;
+                }
+                if (message.cloud != null && Object.hasOwnProperty.call(message, "cloud"))
+                    object.cloud = $root.geoguide.v1.PointCloud.toObject(message.cloud, options, q + 1);
+                if (message.sensor_to_map && message.sensor_to_map.length) {
+                    object.sensor_to_map = [];
+                    for (let j = 0; j < message.sensor_to_map.length; ++j)
+                        object.sensor_to_map[j] = options.json && !isFinite(message.sensor_to_map[j]) ? String(message.sensor_to_map[j]) : message.sensor_to_map[j];
+                }
+                if (message.timestamp != null && Object.hasOwnProperty.call(message, "timestamp"))
+                    object.timestamp = options.json && !isFinite(message.timestamp) ? String(message.timestamp) : message.timestamp;
+                return object;
+            };
+
+            /**
+             * Converts this StreamScan to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.StreamScan
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StreamScan.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for StreamScan
+             * @function getTypeUrl
+             * @memberof geoguide.v1.StreamScan
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StreamScan.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.StreamScan";
+            };
+
+            return StreamScan;
+        })();
+
+        v1.StreamLabels = (function() {
+
+            /**
+             * Properties of a StreamLabels.
+             * @memberof geoguide.v1
+             * @interface IStreamLabels
+             * @property {Array.<string>|null} [labels] StreamLabels labels
+             * @property {Array.<geoguide.v1.ILabelEmbedding>|null} [label_embeddings] StreamLabels label_embeddings
+             * @property {string|null} [prompt_template] StreamLabels prompt_template
+             */
+
+            /**
+             * Constructs a new StreamLabels.
+             * @memberof geoguide.v1
+             * @classdesc Represents a StreamLabels.
+             * @implements IStreamLabels
+             * @constructor
+             * @param {geoguide.v1.IStreamLabels=} [properties] Properties to set
+             */
+            function StreamLabels(properties) {
+                this.labels = [];
+                this.label_embeddings = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StreamLabels labels.
+             * @member {Array.<string>} labels
+             * @memberof geoguide.v1.StreamLabels
+             * @instance
+             */
+            StreamLabels.prototype.labels = $util.emptyArray;
+
+            /**
+             * StreamLabels label_embeddings.
+             * @member {Array.<geoguide.v1.ILabelEmbedding>} label_embeddings
+             * @memberof geoguide.v1.StreamLabels
+             * @instance
+             */
+            StreamLabels.prototype.label_embeddings = $util.emptyArray;
+
+            /**
+             * StreamLabels prompt_template.
+             * @member {string} prompt_template
+             * @memberof geoguide.v1.StreamLabels
+             * @instance
+             */
+            StreamLabels.prototype.prompt_template = "";
+
+            /**
+             * Creates a new StreamLabels instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {geoguide.v1.IStreamLabels=} [properties] Properties to set
+             * @returns {geoguide.v1.StreamLabels} StreamLabels instance
+             */
+            StreamLabels.create = function create(properties) {
+                return new StreamLabels(properties);
+            };
+
+            /**
+             * Encodes the specified StreamLabels message. Does not implicitly {@link geoguide.v1.StreamLabels.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {geoguide.v1.IStreamLabels} message StreamLabels message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamLabels.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.labels != null && message.labels.length)
+                    for (let i = 0; i < message.labels.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.labels[i]);
+                if (message.label_embeddings != null && message.label_embeddings.length)
+                    for (let i = 0; i < message.label_embeddings.length; ++i)
+                        $root.geoguide.v1.LabelEmbedding.encode(message.label_embeddings[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
+                if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.prompt_template);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StreamLabels message, length delimited. Does not implicitly {@link geoguide.v1.StreamLabels.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {geoguide.v1.IStreamLabels} message StreamLabels message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamLabels.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a StreamLabels message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.StreamLabels} StreamLabels
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamLabels.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.StreamLabels();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.labels && message.labels.length))
+                                message.labels = [];
+                            message.labels.push(reader.string());
+                            break;
+                        }
+                    case 2: {
+                            if (!(message.label_embeddings && message.label_embeddings.length))
+                                message.label_embeddings = [];
+                            message.label_embeddings.push($root.geoguide.v1.LabelEmbedding.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 3: {
+                            message.prompt_template = reader.string();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a StreamLabels message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.StreamLabels} StreamLabels
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamLabels.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a StreamLabels message.
+             * @function verify
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StreamLabels.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels")) {
+                    if (!Array.isArray(message.labels))
+                        return "labels: array expected";
+                    for (let i = 0; i < message.labels.length; ++i)
+                        if (!$util.isString(message.labels[i]))
+                            return "labels: string[] expected";
+                }
+                if (message.label_embeddings != null && Object.hasOwnProperty.call(message, "label_embeddings")) {
+                    if (!Array.isArray(message.label_embeddings))
+                        return "label_embeddings: array expected";
+                    for (let i = 0; i < message.label_embeddings.length; ++i) {
+                        let error = $root.geoguide.v1.LabelEmbedding.verify(message.label_embeddings[i], long + 1);
+                        if (error)
+                            return "label_embeddings." + error;
+                    }
+                }
+                if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
+                    if (!$util.isString(message.prompt_template))
+                        return "prompt_template: string expected";
+                return null;
+            };
+
+            /**
+             * Creates a StreamLabels message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.StreamLabels} StreamLabels
+             */
+            StreamLabels.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.StreamLabels)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.StreamLabels: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.StreamLabels();
+                if (object.labels) {
+                    if (!Array.isArray(object.labels))
+                        throw TypeError(".geoguide.v1.StreamLabels.labels: array expected");
+                    message.labels = [];
+                    for (let i = 0; i < object.labels.length; ++i)
+                        message.labels[i] = String(object.labels[i]);
+                }
+                if (object.label_embeddings) {
+                    if (!Array.isArray(object.label_embeddings))
+                        throw TypeError(".geoguide.v1.StreamLabels.label_embeddings: array expected");
+                    message.label_embeddings = [];
+                    for (let i = 0; i < object.label_embeddings.length; ++i) {
+                        if (!$util.isObject(object.label_embeddings[i]))
+                            throw TypeError(".geoguide.v1.StreamLabels.label_embeddings: object expected");
+                        message.label_embeddings[i] = $root.geoguide.v1.LabelEmbedding.fromObject(object.label_embeddings[i], long + 1);
+                    }
+                }
+                if (object.prompt_template != null)
+                    message.prompt_template = String(object.prompt_template);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StreamLabels message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {geoguide.v1.StreamLabels} message StreamLabels
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StreamLabels.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.labels = [];
+                    object.label_embeddings = [];
+                }
+                if (options.defaults)
+                    object.prompt_template = "";
+                if (message.labels && message.labels.length) {
+                    object.labels = [];
+                    for (let j = 0; j < message.labels.length; ++j)
+                        object.labels[j] = message.labels[j];
+                }
+                if (message.label_embeddings && message.label_embeddings.length) {
+                    object.label_embeddings = [];
+                    for (let j = 0; j < message.label_embeddings.length; ++j)
+                        object.label_embeddings[j] = $root.geoguide.v1.LabelEmbedding.toObject(message.label_embeddings[j], options, q + 1);
+                }
+                if (message.prompt_template != null && Object.hasOwnProperty.call(message, "prompt_template"))
+                    object.prompt_template = message.prompt_template;
+                return object;
+            };
+
+            /**
+             * Converts this StreamLabels to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.StreamLabels
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StreamLabels.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for StreamLabels
+             * @function getTypeUrl
+             * @memberof geoguide.v1.StreamLabels
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StreamLabels.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.StreamLabels";
+            };
+
+            return StreamLabels;
+        })();
+
+        v1.MapQuery = (function() {
+
+            /**
+             * Properties of a MapQuery.
+             * @memberof geoguide.v1
+             * @interface IMapQuery
+             * @property {Array.<string>|null} [labels] MapQuery labels
+             * @property {Array.<geoguide.v1.ILabelEmbedding>|null} [label_embeddings] MapQuery label_embeddings
+             * @property {number|null} [max_objects] MapQuery max_objects
+             * @property {number|null} [min_score] MapQuery min_score
+             */
+
+            /**
+             * Constructs a new MapQuery.
+             * @memberof geoguide.v1
+             * @classdesc Represents a MapQuery.
+             * @implements IMapQuery
+             * @constructor
+             * @param {geoguide.v1.IMapQuery=} [properties] Properties to set
+             */
+            function MapQuery(properties) {
+                this.labels = [];
+                this.label_embeddings = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * MapQuery labels.
+             * @member {Array.<string>} labels
+             * @memberof geoguide.v1.MapQuery
+             * @instance
+             */
+            MapQuery.prototype.labels = $util.emptyArray;
+
+            /**
+             * MapQuery label_embeddings.
+             * @member {Array.<geoguide.v1.ILabelEmbedding>} label_embeddings
+             * @memberof geoguide.v1.MapQuery
+             * @instance
+             */
+            MapQuery.prototype.label_embeddings = $util.emptyArray;
+
+            /**
+             * MapQuery max_objects.
+             * @member {number} max_objects
+             * @memberof geoguide.v1.MapQuery
+             * @instance
+             */
+            MapQuery.prototype.max_objects = 0;
+
+            /**
+             * MapQuery min_score.
+             * @member {number} min_score
+             * @memberof geoguide.v1.MapQuery
+             * @instance
+             */
+            MapQuery.prototype.min_score = 0;
+
+            /**
+             * Creates a new MapQuery instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {geoguide.v1.IMapQuery=} [properties] Properties to set
+             * @returns {geoguide.v1.MapQuery} MapQuery instance
+             */
+            MapQuery.create = function create(properties) {
+                return new MapQuery(properties);
+            };
+
+            /**
+             * Encodes the specified MapQuery message. Does not implicitly {@link geoguide.v1.MapQuery.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {geoguide.v1.IMapQuery} message MapQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MapQuery.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.labels != null && message.labels.length)
+                    for (let i = 0; i < message.labels.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.labels[i]);
+                if (message.label_embeddings != null && message.label_embeddings.length)
+                    for (let i = 0; i < message.label_embeddings.length; ++i)
+                        $root.geoguide.v1.LabelEmbedding.encode(message.label_embeddings[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
+                if (message.max_objects != null && Object.hasOwnProperty.call(message, "max_objects"))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.max_objects);
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    writer.uint32(/* id 4, wireType 5 =*/37).float(message.min_score);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified MapQuery message, length delimited. Does not implicitly {@link geoguide.v1.MapQuery.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {geoguide.v1.IMapQuery} message MapQuery message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MapQuery.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a MapQuery message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.MapQuery} MapQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MapQuery.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.MapQuery();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.labels && message.labels.length))
+                                message.labels = [];
+                            message.labels.push(reader.string());
+                            break;
+                        }
+                    case 2: {
+                            if (!(message.label_embeddings && message.label_embeddings.length))
+                                message.label_embeddings = [];
+                            message.label_embeddings.push($root.geoguide.v1.LabelEmbedding.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 3: {
+                            message.max_objects = reader.uint32();
+                            break;
+                        }
+                    case 4: {
+                            message.min_score = reader.float();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a MapQuery message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.MapQuery} MapQuery
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MapQuery.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a MapQuery message.
+             * @function verify
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            MapQuery.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels")) {
+                    if (!Array.isArray(message.labels))
+                        return "labels: array expected";
+                    for (let i = 0; i < message.labels.length; ++i)
+                        if (!$util.isString(message.labels[i]))
+                            return "labels: string[] expected";
+                }
+                if (message.label_embeddings != null && Object.hasOwnProperty.call(message, "label_embeddings")) {
+                    if (!Array.isArray(message.label_embeddings))
+                        return "label_embeddings: array expected";
+                    for (let i = 0; i < message.label_embeddings.length; ++i) {
+                        let error = $root.geoguide.v1.LabelEmbedding.verify(message.label_embeddings[i], long + 1);
+                        if (error)
+                            return "label_embeddings." + error;
+                    }
+                }
+                if (message.max_objects != null && Object.hasOwnProperty.call(message, "max_objects"))
+                    if (!$util.isInteger(message.max_objects))
+                        return "max_objects: integer expected";
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    if (typeof message.min_score !== "number")
+                        return "min_score: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a MapQuery message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.MapQuery} MapQuery
+             */
+            MapQuery.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.MapQuery)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.MapQuery: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.MapQuery();
+                if (object.labels) {
+                    if (!Array.isArray(object.labels))
+                        throw TypeError(".geoguide.v1.MapQuery.labels: array expected");
+                    message.labels = [];
+                    for (let i = 0; i < object.labels.length; ++i)
+                        message.labels[i] = String(object.labels[i]);
+                }
+                if (object.label_embeddings) {
+                    if (!Array.isArray(object.label_embeddings))
+                        throw TypeError(".geoguide.v1.MapQuery.label_embeddings: array expected");
+                    message.label_embeddings = [];
+                    for (let i = 0; i < object.label_embeddings.length; ++i) {
+                        if (!$util.isObject(object.label_embeddings[i]))
+                            throw TypeError(".geoguide.v1.MapQuery.label_embeddings: object expected");
+                        message.label_embeddings[i] = $root.geoguide.v1.LabelEmbedding.fromObject(object.label_embeddings[i], long + 1);
+                    }
+                }
+                if (object.max_objects != null)
+                    message.max_objects = object.max_objects >>> 0;
+                if (object.min_score != null)
+                    message.min_score = Number(object.min_score);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a MapQuery message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {geoguide.v1.MapQuery} message MapQuery
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            MapQuery.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.labels = [];
+                    object.label_embeddings = [];
+                }
+                if (options.defaults) {
+                    object.max_objects = 0;
+                    object.min_score = 0;
+                }
+                if (message.labels && message.labels.length) {
+                    object.labels = [];
+                    for (let j = 0; j < message.labels.length; ++j)
+                        object.labels[j] = message.labels[j];
+                }
+                if (message.label_embeddings && message.label_embeddings.length) {
+                    object.label_embeddings = [];
+                    for (let j = 0; j < message.label_embeddings.length; ++j)
+                        object.label_embeddings[j] = $root.geoguide.v1.LabelEmbedding.toObject(message.label_embeddings[j], options, q + 1);
+                }
+                if (message.max_objects != null && Object.hasOwnProperty.call(message, "max_objects"))
+                    object.max_objects = message.max_objects;
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    object.min_score = options.json && !isFinite(message.min_score) ? String(message.min_score) : message.min_score;
+                return object;
+            };
+
+            /**
+             * Converts this MapQuery to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.MapQuery
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            MapQuery.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for MapQuery
+             * @function getTypeUrl
+             * @memberof geoguide.v1.MapQuery
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            MapQuery.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.MapQuery";
+            };
+
+            return MapQuery;
+        })();
+
+        v1.StreamRequest = (function() {
+
+            /**
+             * Properties of a StreamRequest.
+             * @memberof geoguide.v1
+             * @interface IStreamRequest
+             * @property {geoguide.v1.IStreamOpen|null} [open] StreamRequest open
+             * @property {geoguide.v1.IStreamScan|null} [scan] StreamRequest scan
+             * @property {geoguide.v1.IStreamLabels|null} [labels] StreamRequest labels
+             * @property {geoguide.v1.IMapQuery|null} [query] StreamRequest query
+             */
+
+            /**
+             * Constructs a new StreamRequest.
+             * @memberof geoguide.v1
+             * @classdesc Represents a StreamRequest.
+             * @implements IStreamRequest
+             * @constructor
+             * @param {geoguide.v1.IStreamRequest=} [properties] Properties to set
+             */
+            function StreamRequest(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StreamRequest open.
+             * @member {geoguide.v1.IStreamOpen|null|undefined} open
+             * @memberof geoguide.v1.StreamRequest
+             * @instance
+             */
+            StreamRequest.prototype.open = null;
+
+            /**
+             * StreamRequest scan.
+             * @member {geoguide.v1.IStreamScan|null|undefined} scan
+             * @memberof geoguide.v1.StreamRequest
+             * @instance
+             */
+            StreamRequest.prototype.scan = null;
+
+            /**
+             * StreamRequest labels.
+             * @member {geoguide.v1.IStreamLabels|null|undefined} labels
+             * @memberof geoguide.v1.StreamRequest
+             * @instance
+             */
+            StreamRequest.prototype.labels = null;
+
+            /**
+             * StreamRequest query.
+             * @member {geoguide.v1.IMapQuery|null|undefined} query
+             * @memberof geoguide.v1.StreamRequest
+             * @instance
+             */
+            StreamRequest.prototype.query = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * StreamRequest msg.
+             * @member {"open"|"scan"|"labels"|"query"|undefined} msg
+             * @memberof geoguide.v1.StreamRequest
+             * @instance
+             */
+            Object.defineProperty(StreamRequest.prototype, "msg", {
+                get: $util.oneOfGetter($oneOfFields = ["open", "scan", "labels", "query"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new StreamRequest instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {geoguide.v1.IStreamRequest=} [properties] Properties to set
+             * @returns {geoguide.v1.StreamRequest} StreamRequest instance
+             */
+            StreamRequest.create = function create(properties) {
+                return new StreamRequest(properties);
+            };
+
+            /**
+             * Encodes the specified StreamRequest message. Does not implicitly {@link geoguide.v1.StreamRequest.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {geoguide.v1.IStreamRequest} message StreamRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamRequest.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.open != null && Object.hasOwnProperty.call(message, "open"))
+                    $root.geoguide.v1.StreamOpen.encode(message.open, writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                if (message.scan != null && Object.hasOwnProperty.call(message, "scan"))
+                    $root.geoguide.v1.StreamScan.encode(message.scan, writer.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
+                    $root.geoguide.v1.StreamLabels.encode(message.labels, writer.uint32(/* id 3, wireType 2 =*/26).fork(), q + 1).ldelim();
+                if (message.query != null && Object.hasOwnProperty.call(message, "query"))
+                    $root.geoguide.v1.MapQuery.encode(message.query, writer.uint32(/* id 4, wireType 2 =*/34).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StreamRequest message, length delimited. Does not implicitly {@link geoguide.v1.StreamRequest.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {geoguide.v1.IStreamRequest} message StreamRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamRequest.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a StreamRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.StreamRequest} StreamRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamRequest.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.StreamRequest();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.open = $root.geoguide.v1.StreamOpen.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 2: {
+                            message.scan = $root.geoguide.v1.StreamScan.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 3: {
+                            message.labels = $root.geoguide.v1.StreamLabels.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 4: {
+                            message.query = $root.geoguide.v1.MapQuery.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a StreamRequest message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.StreamRequest} StreamRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamRequest.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a StreamRequest message.
+             * @function verify
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StreamRequest.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                let properties = {};
+                if (message.open != null && Object.hasOwnProperty.call(message, "open")) {
+                    properties.msg = 1;
+                    {
+                        let error = $root.geoguide.v1.StreamOpen.verify(message.open, long + 1);
+                        if (error)
+                            return "open." + error;
+                    }
+                }
+                if (message.scan != null && Object.hasOwnProperty.call(message, "scan")) {
+                    if (properties.msg === 1)
+                        return "msg: multiple values";
+                    properties.msg = 1;
+                    {
+                        let error = $root.geoguide.v1.StreamScan.verify(message.scan, long + 1);
+                        if (error)
+                            return "scan." + error;
+                    }
+                }
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels")) {
+                    if (properties.msg === 1)
+                        return "msg: multiple values";
+                    properties.msg = 1;
+                    {
+                        let error = $root.geoguide.v1.StreamLabels.verify(message.labels, long + 1);
+                        if (error)
+                            return "labels." + error;
+                    }
+                }
+                if (message.query != null && Object.hasOwnProperty.call(message, "query")) {
+                    if (properties.msg === 1)
+                        return "msg: multiple values";
+                    properties.msg = 1;
+                    {
+                        let error = $root.geoguide.v1.MapQuery.verify(message.query, long + 1);
+                        if (error)
+                            return "query." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a StreamRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.StreamRequest} StreamRequest
+             */
+            StreamRequest.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.StreamRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.StreamRequest: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.StreamRequest();
+                if (object.open != null) {
+                    if (!$util.isObject(object.open))
+                        throw TypeError(".geoguide.v1.StreamRequest.open: object expected");
+                    message.open = $root.geoguide.v1.StreamOpen.fromObject(object.open, long + 1);
+                }
+                if (object.scan != null) {
+                    if (!$util.isObject(object.scan))
+                        throw TypeError(".geoguide.v1.StreamRequest.scan: object expected");
+                    message.scan = $root.geoguide.v1.StreamScan.fromObject(object.scan, long + 1);
+                }
+                if (object.labels != null) {
+                    if (!$util.isObject(object.labels))
+                        throw TypeError(".geoguide.v1.StreamRequest.labels: object expected");
+                    message.labels = $root.geoguide.v1.StreamLabels.fromObject(object.labels, long + 1);
+                }
+                if (object.query != null) {
+                    if (!$util.isObject(object.query))
+                        throw TypeError(".geoguide.v1.StreamRequest.query: object expected");
+                    message.query = $root.geoguide.v1.MapQuery.fromObject(object.query, long + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StreamRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {geoguide.v1.StreamRequest} message StreamRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StreamRequest.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (message.open != null && Object.hasOwnProperty.call(message, "open")) {
+                    object.open = $root.geoguide.v1.StreamOpen.toObject(message.open, options, q + 1);
+                    if (options.oneofs)
+                        object.msg = "open";
+                }
+                if (message.scan != null && Object.hasOwnProperty.call(message, "scan")) {
+                    object.scan = $root.geoguide.v1.StreamScan.toObject(message.scan, options, q + 1);
+                    if (options.oneofs)
+                        object.msg = "scan";
+                }
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels")) {
+                    object.labels = $root.geoguide.v1.StreamLabels.toObject(message.labels, options, q + 1);
+                    if (options.oneofs)
+                        object.msg = "labels";
+                }
+                if (message.query != null && Object.hasOwnProperty.call(message, "query")) {
+                    object.query = $root.geoguide.v1.MapQuery.toObject(message.query, options, q + 1);
+                    if (options.oneofs)
+                        object.msg = "query";
+                }
+                return object;
+            };
+
+            /**
+             * Converts this StreamRequest to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.StreamRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StreamRequest.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for StreamRequest
+             * @function getTypeUrl
+             * @memberof geoguide.v1.StreamRequest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StreamRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.StreamRequest";
+            };
+
+            return StreamRequest;
+        })();
+
+        v1.StreamOpened = (function() {
+
+            /**
+             * Properties of a StreamOpened.
+             * @memberof geoguide.v1
+             * @interface IStreamOpened
+             * @property {string|null} [session_id] StreamOpened session_id
+             * @property {string|null} [model] StreamOpened model
+             * @property {number|Long|null} [model_version] StreamOpened model_version
+             * @property {number|null} [voxel_size] StreamOpened voxel_size
+             * @property {number|null} [max_map_voxels] StreamOpened max_map_voxels
+             * @property {number|null} [map_radius] StreamOpened map_radius
+             * @property {number|null} [min_score] StreamOpened min_score
+             */
+
+            /**
+             * Constructs a new StreamOpened.
+             * @memberof geoguide.v1
+             * @classdesc Represents a StreamOpened.
+             * @implements IStreamOpened
+             * @constructor
+             * @param {geoguide.v1.IStreamOpened=} [properties] Properties to set
+             */
+            function StreamOpened(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StreamOpened session_id.
+             * @member {string} session_id
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             */
+            StreamOpened.prototype.session_id = "";
+
+            /**
+             * StreamOpened model.
+             * @member {string} model
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             */
+            StreamOpened.prototype.model = "";
+
+            /**
+             * StreamOpened model_version.
+             * @member {number|Long} model_version
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             */
+            StreamOpened.prototype.model_version = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * StreamOpened voxel_size.
+             * @member {number} voxel_size
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             */
+            StreamOpened.prototype.voxel_size = 0;
+
+            /**
+             * StreamOpened max_map_voxels.
+             * @member {number} max_map_voxels
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             */
+            StreamOpened.prototype.max_map_voxels = 0;
+
+            /**
+             * StreamOpened map_radius.
+             * @member {number} map_radius
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             */
+            StreamOpened.prototype.map_radius = 0;
+
+            /**
+             * StreamOpened min_score.
+             * @member {number} min_score
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             */
+            StreamOpened.prototype.min_score = 0;
+
+            /**
+             * Creates a new StreamOpened instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {geoguide.v1.IStreamOpened=} [properties] Properties to set
+             * @returns {geoguide.v1.StreamOpened} StreamOpened instance
+             */
+            StreamOpened.create = function create(properties) {
+                return new StreamOpened(properties);
+            };
+
+            /**
+             * Encodes the specified StreamOpened message. Does not implicitly {@link geoguide.v1.StreamOpened.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {geoguide.v1.IStreamOpened} message StreamOpened message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamOpened.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.session_id != null && Object.hasOwnProperty.call(message, "session_id"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.session_id);
+                if (message.model != null && Object.hasOwnProperty.call(message, "model"))
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.model);
+                if (message.model_version != null && Object.hasOwnProperty.call(message, "model_version"))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.model_version);
+                if (message.voxel_size != null && Object.hasOwnProperty.call(message, "voxel_size"))
+                    writer.uint32(/* id 4, wireType 5 =*/37).float(message.voxel_size);
+                if (message.max_map_voxels != null && Object.hasOwnProperty.call(message, "max_map_voxels"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.max_map_voxels);
+                if (message.map_radius != null && Object.hasOwnProperty.call(message, "map_radius"))
+                    writer.uint32(/* id 6, wireType 5 =*/53).float(message.map_radius);
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    writer.uint32(/* id 7, wireType 5 =*/61).float(message.min_score);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StreamOpened message, length delimited. Does not implicitly {@link geoguide.v1.StreamOpened.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {geoguide.v1.IStreamOpened} message StreamOpened message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamOpened.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a StreamOpened message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.StreamOpened} StreamOpened
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamOpened.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.StreamOpened();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.session_id = reader.string();
+                            break;
+                        }
+                    case 2: {
+                            message.model = reader.string();
+                            break;
+                        }
+                    case 3: {
+                            message.model_version = reader.int64();
+                            break;
+                        }
+                    case 4: {
+                            message.voxel_size = reader.float();
+                            break;
+                        }
+                    case 5: {
+                            message.max_map_voxels = reader.uint32();
+                            break;
+                        }
+                    case 6: {
+                            message.map_radius = reader.float();
+                            break;
+                        }
+                    case 7: {
+                            message.min_score = reader.float();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a StreamOpened message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.StreamOpened} StreamOpened
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamOpened.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a StreamOpened message.
+             * @function verify
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StreamOpened.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.session_id != null && Object.hasOwnProperty.call(message, "session_id"))
+                    if (!$util.isString(message.session_id))
+                        return "session_id: string expected";
+                if (message.model != null && Object.hasOwnProperty.call(message, "model"))
+                    if (!$util.isString(message.model))
+                        return "model: string expected";
+                if (message.model_version != null && Object.hasOwnProperty.call(message, "model_version"))
+                    if (!$util.isInteger(message.model_version) && !(message.model_version && $util.isInteger(message.model_version.low) && $util.isInteger(message.model_version.high)))
+                        return "model_version: integer|Long expected";
+                if (message.voxel_size != null && Object.hasOwnProperty.call(message, "voxel_size"))
+                    if (typeof message.voxel_size !== "number")
+                        return "voxel_size: number expected";
+                if (message.max_map_voxels != null && Object.hasOwnProperty.call(message, "max_map_voxels"))
+                    if (!$util.isInteger(message.max_map_voxels))
+                        return "max_map_voxels: integer expected";
+                if (message.map_radius != null && Object.hasOwnProperty.call(message, "map_radius"))
+                    if (typeof message.map_radius !== "number")
+                        return "map_radius: number expected";
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    if (typeof message.min_score !== "number")
+                        return "min_score: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a StreamOpened message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.StreamOpened} StreamOpened
+             */
+            StreamOpened.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.StreamOpened)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.StreamOpened: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.StreamOpened();
+                if (object.session_id != null)
+                    message.session_id = String(object.session_id);
+                if (object.model != null)
+                    message.model = String(object.model);
+                if (object.model_version != null)
+                    if ($util.Long)
+                        message.model_version = $util.Long.fromValue(object.model_version, false);
+                    else if (typeof object.model_version === "string")
+                        message.model_version = parseInt(object.model_version, 10);
+                    else if (typeof object.model_version === "number")
+                        message.model_version = object.model_version;
+                    else if (typeof object.model_version === "object")
+                        message.model_version = new $util.LongBits(object.model_version.low >>> 0, object.model_version.high >>> 0).toNumber();
+                if (object.voxel_size != null)
+                    message.voxel_size = Number(object.voxel_size);
+                if (object.max_map_voxels != null)
+                    message.max_map_voxels = object.max_map_voxels >>> 0;
+                if (object.map_radius != null)
+                    message.map_radius = Number(object.map_radius);
+                if (object.min_score != null)
+                    message.min_score = Number(object.min_score);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StreamOpened message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {geoguide.v1.StreamOpened} message StreamOpened
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StreamOpened.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.session_id = "";
+                    object.model = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.model_version = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                    } else
+                        object.model_version = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                    object.voxel_size = 0;
+                    object.max_map_voxels = 0;
+                    object.map_radius = 0;
+                    object.min_score = 0;
+                }
+                if (message.session_id != null && Object.hasOwnProperty.call(message, "session_id"))
+                    object.session_id = message.session_id;
+                if (message.model != null && Object.hasOwnProperty.call(message, "model"))
+                    object.model = message.model;
+                if (message.model_version != null && Object.hasOwnProperty.call(message, "model_version"))
+                    if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                        object.model_version = typeof message.model_version === "number" ? BigInt(message.model_version) : $util.Long.fromBits(message.model_version.low >>> 0, message.model_version.high >>> 0, false).toBigInt();
+                    else if (typeof message.model_version === "number")
+                        object.model_version = options.longs === String ? String(message.model_version) : message.model_version;
+                    else
+                        object.model_version = options.longs === String ? $util.Long.prototype.toString.call(message.model_version) : options.longs === Number ? new $util.LongBits(message.model_version.low >>> 0, message.model_version.high >>> 0).toNumber() : message.model_version;
+                if (message.voxel_size != null && Object.hasOwnProperty.call(message, "voxel_size"))
+                    object.voxel_size = options.json && !isFinite(message.voxel_size) ? String(message.voxel_size) : message.voxel_size;
+                if (message.max_map_voxels != null && Object.hasOwnProperty.call(message, "max_map_voxels"))
+                    object.max_map_voxels = message.max_map_voxels;
+                if (message.map_radius != null && Object.hasOwnProperty.call(message, "map_radius"))
+                    object.map_radius = options.json && !isFinite(message.map_radius) ? String(message.map_radius) : message.map_radius;
+                if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
+                    object.min_score = options.json && !isFinite(message.min_score) ? String(message.min_score) : message.min_score;
+                return object;
+            };
+
+            /**
+             * Converts this StreamOpened to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.StreamOpened
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StreamOpened.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for StreamOpened
+             * @function getTypeUrl
+             * @memberof geoguide.v1.StreamOpened
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StreamOpened.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.StreamOpened";
+            };
+
+            return StreamOpened;
+        })();
+
+        v1.MapChanges = (function() {
+
+            /**
+             * Properties of a MapChanges.
+             * @memberof geoguide.v1
+             * @interface IMapChanges
+             * @property {Uint8Array|null} [centers] MapChanges centers
+             * @property {Uint8Array|null} [labels] MapChanges labels
+             */
+
+            /**
+             * Constructs a new MapChanges.
+             * @memberof geoguide.v1
+             * @classdesc Represents a MapChanges.
+             * @implements IMapChanges
+             * @constructor
+             * @param {geoguide.v1.IMapChanges=} [properties] Properties to set
+             */
+            function MapChanges(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * MapChanges centers.
+             * @member {Uint8Array} centers
+             * @memberof geoguide.v1.MapChanges
+             * @instance
+             */
+            MapChanges.prototype.centers = $util.newBuffer([]);
+
+            /**
+             * MapChanges labels.
+             * @member {Uint8Array} labels
+             * @memberof geoguide.v1.MapChanges
+             * @instance
+             */
+            MapChanges.prototype.labels = $util.newBuffer([]);
+
+            /**
+             * Creates a new MapChanges instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {geoguide.v1.IMapChanges=} [properties] Properties to set
+             * @returns {geoguide.v1.MapChanges} MapChanges instance
+             */
+            MapChanges.create = function create(properties) {
+                return new MapChanges(properties);
+            };
+
+            /**
+             * Encodes the specified MapChanges message. Does not implicitly {@link geoguide.v1.MapChanges.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {geoguide.v1.IMapChanges} message MapChanges message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MapChanges.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.centers != null && Object.hasOwnProperty.call(message, "centers"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.centers);
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.labels);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified MapChanges message, length delimited. Does not implicitly {@link geoguide.v1.MapChanges.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {geoguide.v1.IMapChanges} message MapChanges message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MapChanges.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a MapChanges message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.MapChanges} MapChanges
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MapChanges.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.MapChanges();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.centers = reader.bytes();
+                            break;
+                        }
+                    case 2: {
+                            message.labels = reader.bytes();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a MapChanges message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.MapChanges} MapChanges
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MapChanges.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a MapChanges message.
+             * @function verify
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            MapChanges.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.centers != null && Object.hasOwnProperty.call(message, "centers"))
+                    if (!(message.centers && typeof message.centers.length === "number" || $util.isString(message.centers)))
+                        return "centers: buffer expected";
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
+                    if (!(message.labels && typeof message.labels.length === "number" || $util.isString(message.labels)))
+                        return "labels: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a MapChanges message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.MapChanges} MapChanges
+             */
+            MapChanges.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.MapChanges)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.MapChanges: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.MapChanges();
+                if (object.centers != null)
+                    if (typeof object.centers === "string")
+                        $util.base64.decode(object.centers, message.centers = $util.newBuffer($util.base64.length(object.centers)), 0);
+                    else if (object.centers.length >= 0)
+                        message.centers = object.centers;
+                if (object.labels != null)
+                    if (typeof object.labels === "string")
+                        $util.base64.decode(object.labels, message.labels = $util.newBuffer($util.base64.length(object.labels)), 0);
+                    else if (object.labels.length >= 0)
+                        message.labels = object.labels;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a MapChanges message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {geoguide.v1.MapChanges} message MapChanges
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            MapChanges.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if (options.bytes === String)
+                        object.centers = "";
+                    else {
+                        object.centers = [];
+                        if (options.bytes !== Array)
+                            object.centers = $util.newBuffer(object.centers);
+                    }
+                    if (options.bytes === String)
+                        object.labels = "";
+                    else {
+                        object.labels = [];
+                        if (options.bytes !== Array)
+                            object.labels = $util.newBuffer(object.labels);
+                    }
+                }
+                if (message.centers != null && Object.hasOwnProperty.call(message, "centers"))
+                    object.centers = options.bytes === String ? $util.base64.encode(message.centers, 0, message.centers.length) : options.bytes === Array ? Array.prototype.slice.call(message.centers) : message.centers;
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
+                    object.labels = options.bytes === String ? $util.base64.encode(message.labels, 0, message.labels.length) : options.bytes === Array ? Array.prototype.slice.call(message.labels) : message.labels;
+                return object;
+            };
+
+            /**
+             * Converts this MapChanges to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.MapChanges
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            MapChanges.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for MapChanges
+             * @function getTypeUrl
+             * @memberof geoguide.v1.MapChanges
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            MapChanges.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.MapChanges";
+            };
+
+            return MapChanges;
+        })();
+
+        v1.ScanResult = (function() {
+
+            /**
+             * Properties of a ScanResult.
+             * @memberof geoguide.v1
+             * @interface IScanResult
+             * @property {number|Long|null} [scan_index] ScanResult scan_index
+             * @property {number|null} [timestamp] ScanResult timestamp
+             * @property {Uint8Array|null} [labels] ScanResult labels
+             * @property {number|null} [point_count] ScanResult point_count
+             * @property {Uint8Array|null} [scores] ScanResult scores
+             * @property {Uint8Array|null} [positions] ScanResult positions
+             * @property {Array.<geoguide.v1.ILabelCount>|null} [summary] ScanResult summary
+             * @property {Array.<geoguide.v1.ISceneObject>|null} [objects] ScanResult objects
+             * @property {geoguide.v1.IMapChanges|null} [changes] ScanResult changes
+             * @property {geoguide.v1.ITiming|null} [timing] ScanResult timing
+             * @property {boolean|null} [fused] ScanResult fused
+             * @property {string|null} [warning] ScanResult warning
+             * @property {number|null} [map_voxels] ScanResult map_voxels
+             * @property {number|null} [evicted_voxels] ScanResult evicted_voxels
+             */
+
+            /**
+             * Constructs a new ScanResult.
+             * @memberof geoguide.v1
+             * @classdesc Represents a ScanResult.
+             * @implements IScanResult
+             * @constructor
+             * @param {geoguide.v1.IScanResult=} [properties] Properties to set
+             */
+            function ScanResult(properties) {
+                this.summary = [];
+                this.objects = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * ScanResult scan_index.
+             * @member {number|Long} scan_index
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.scan_index = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ScanResult timestamp.
+             * @member {number} timestamp
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.timestamp = 0;
+
+            /**
+             * ScanResult labels.
+             * @member {Uint8Array} labels
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.labels = $util.newBuffer([]);
+
+            /**
+             * ScanResult point_count.
+             * @member {number} point_count
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.point_count = 0;
+
+            /**
+             * ScanResult scores.
+             * @member {Uint8Array} scores
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.scores = $util.newBuffer([]);
+
+            /**
+             * ScanResult positions.
+             * @member {Uint8Array} positions
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.positions = $util.newBuffer([]);
+
+            /**
+             * ScanResult summary.
+             * @member {Array.<geoguide.v1.ILabelCount>} summary
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.summary = $util.emptyArray;
+
+            /**
+             * ScanResult objects.
+             * @member {Array.<geoguide.v1.ISceneObject>} objects
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.objects = $util.emptyArray;
+
+            /**
+             * ScanResult changes.
+             * @member {geoguide.v1.IMapChanges|null|undefined} changes
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.changes = null;
+
+            /**
+             * ScanResult timing.
+             * @member {geoguide.v1.ITiming|null|undefined} timing
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.timing = null;
+
+            /**
+             * ScanResult fused.
+             * @member {boolean} fused
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.fused = false;
+
+            /**
+             * ScanResult warning.
+             * @member {string} warning
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.warning = "";
+
+            /**
+             * ScanResult map_voxels.
+             * @member {number} map_voxels
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.map_voxels = 0;
+
+            /**
+             * ScanResult evicted_voxels.
+             * @member {number} evicted_voxels
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.evicted_voxels = 0;
+
+            /**
+             * Creates a new ScanResult instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {geoguide.v1.IScanResult=} [properties] Properties to set
+             * @returns {geoguide.v1.ScanResult} ScanResult instance
+             */
+            ScanResult.create = function create(properties) {
+                return new ScanResult(properties);
+            };
+
+            /**
+             * Encodes the specified ScanResult message. Does not implicitly {@link geoguide.v1.ScanResult.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {geoguide.v1.IScanResult} message ScanResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ScanResult.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.scan_index != null && Object.hasOwnProperty.call(message, "scan_index"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.scan_index);
+                if (message.timestamp != null && Object.hasOwnProperty.call(message, "timestamp"))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.timestamp);
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.labels);
+                if (message.point_count != null && Object.hasOwnProperty.call(message, "point_count"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.point_count);
+                if (message.scores != null && Object.hasOwnProperty.call(message, "scores"))
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.scores);
+                if (message.positions != null && Object.hasOwnProperty.call(message, "positions"))
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.positions);
+                if (message.summary != null && message.summary.length)
+                    for (let i = 0; i < message.summary.length; ++i)
+                        $root.geoguide.v1.LabelCount.encode(message.summary[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), q + 1).ldelim();
+                if (message.objects != null && message.objects.length)
+                    for (let i = 0; i < message.objects.length; ++i)
+                        $root.geoguide.v1.SceneObject.encode(message.objects[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), q + 1).ldelim();
+                if (message.changes != null && Object.hasOwnProperty.call(message, "changes"))
+                    $root.geoguide.v1.MapChanges.encode(message.changes, writer.uint32(/* id 9, wireType 2 =*/74).fork(), q + 1).ldelim();
+                if (message.timing != null && Object.hasOwnProperty.call(message, "timing"))
+                    $root.geoguide.v1.Timing.encode(message.timing, writer.uint32(/* id 10, wireType 2 =*/82).fork(), q + 1).ldelim();
+                if (message.fused != null && Object.hasOwnProperty.call(message, "fused"))
+                    writer.uint32(/* id 11, wireType 0 =*/88).bool(message.fused);
+                if (message.warning != null && Object.hasOwnProperty.call(message, "warning"))
+                    writer.uint32(/* id 12, wireType 2 =*/98).string(message.warning);
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.map_voxels);
+                if (message.evicted_voxels != null && Object.hasOwnProperty.call(message, "evicted_voxels"))
+                    writer.uint32(/* id 14, wireType 0 =*/112).uint32(message.evicted_voxels);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ScanResult message, length delimited. Does not implicitly {@link geoguide.v1.ScanResult.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {geoguide.v1.IScanResult} message ScanResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ScanResult.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a ScanResult message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.ScanResult} ScanResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ScanResult.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.ScanResult();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.scan_index = reader.uint64();
+                            break;
+                        }
+                    case 2: {
+                            message.timestamp = reader.double();
+                            break;
+                        }
+                    case 3: {
+                            message.labels = reader.bytes();
+                            break;
+                        }
+                    case 4: {
+                            message.point_count = reader.uint32();
+                            break;
+                        }
+                    case 5: {
+                            message.scores = reader.bytes();
+                            break;
+                        }
+                    case 6: {
+                            message.positions = reader.bytes();
+                            break;
+                        }
+                    case 7: {
+                            if (!(message.summary && message.summary.length))
+                                message.summary = [];
+                            message.summary.push($root.geoguide.v1.LabelCount.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 8: {
+                            if (!(message.objects && message.objects.length))
+                                message.objects = [];
+                            message.objects.push($root.geoguide.v1.SceneObject.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 9: {
+                            message.changes = $root.geoguide.v1.MapChanges.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 10: {
+                            message.timing = $root.geoguide.v1.Timing.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 11: {
+                            message.fused = reader.bool();
+                            break;
+                        }
+                    case 12: {
+                            message.warning = reader.string();
+                            break;
+                        }
+                    case 13: {
+                            message.map_voxels = reader.uint32();
+                            break;
+                        }
+                    case 14: {
+                            message.evicted_voxels = reader.uint32();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a ScanResult message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.ScanResult} ScanResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ScanResult.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a ScanResult message.
+             * @function verify
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ScanResult.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.scan_index != null && Object.hasOwnProperty.call(message, "scan_index"))
+                    if (!$util.isInteger(message.scan_index) && !(message.scan_index && $util.isInteger(message.scan_index.low) && $util.isInteger(message.scan_index.high)))
+                        return "scan_index: integer|Long expected";
+                if (message.timestamp != null && Object.hasOwnProperty.call(message, "timestamp"))
+                    if (typeof message.timestamp !== "number")
+                        return "timestamp: number expected";
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
+                    if (!(message.labels && typeof message.labels.length === "number" || $util.isString(message.labels)))
+                        return "labels: buffer expected";
+                if (message.point_count != null && Object.hasOwnProperty.call(message, "point_count"))
+                    if (!$util.isInteger(message.point_count))
+                        return "point_count: integer expected";
+                if (message.scores != null && Object.hasOwnProperty.call(message, "scores"))
+                    if (!(message.scores && typeof message.scores.length === "number" || $util.isString(message.scores)))
+                        return "scores: buffer expected";
+                if (message.positions != null && Object.hasOwnProperty.call(message, "positions"))
+                    if (!(message.positions && typeof message.positions.length === "number" || $util.isString(message.positions)))
+                        return "positions: buffer expected";
+                if (message.summary != null && Object.hasOwnProperty.call(message, "summary")) {
+                    if (!Array.isArray(message.summary))
+                        return "summary: array expected";
+                    for (let i = 0; i < message.summary.length; ++i) {
+                        let error = $root.geoguide.v1.LabelCount.verify(message.summary[i], long + 1);
+                        if (error)
+                            return "summary." + error;
+                    }
+                }
+                if (message.objects != null && Object.hasOwnProperty.call(message, "objects")) {
+                    if (!Array.isArray(message.objects))
+                        return "objects: array expected";
+                    for (let i = 0; i < message.objects.length; ++i) {
+                        let error = $root.geoguide.v1.SceneObject.verify(message.objects[i], long + 1);
+                        if (error)
+                            return "objects." + error;
+                    }
+                }
+                if (message.changes != null && Object.hasOwnProperty.call(message, "changes")) {
+                    let error = $root.geoguide.v1.MapChanges.verify(message.changes, long + 1);
+                    if (error)
+                        return "changes." + error;
+                }
+                if (message.timing != null && Object.hasOwnProperty.call(message, "timing")) {
+                    let error = $root.geoguide.v1.Timing.verify(message.timing, long + 1);
+                    if (error)
+                        return "timing." + error;
+                }
+                if (message.fused != null && Object.hasOwnProperty.call(message, "fused"))
+                    if (typeof message.fused !== "boolean")
+                        return "fused: boolean expected";
+                if (message.warning != null && Object.hasOwnProperty.call(message, "warning"))
+                    if (!$util.isString(message.warning))
+                        return "warning: string expected";
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    if (!$util.isInteger(message.map_voxels))
+                        return "map_voxels: integer expected";
+                if (message.evicted_voxels != null && Object.hasOwnProperty.call(message, "evicted_voxels"))
+                    if (!$util.isInteger(message.evicted_voxels))
+                        return "evicted_voxels: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a ScanResult message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.ScanResult} ScanResult
+             */
+            ScanResult.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.ScanResult)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.ScanResult: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.ScanResult();
+                if (object.scan_index != null)
+                    if ($util.Long)
+                        message.scan_index = $util.Long.fromValue(object.scan_index, true);
+                    else if (typeof object.scan_index === "string")
+                        message.scan_index = parseInt(object.scan_index, 10);
+                    else if (typeof object.scan_index === "number")
+                        message.scan_index = object.scan_index;
+                    else if (typeof object.scan_index === "object")
+                        message.scan_index = new $util.LongBits(object.scan_index.low >>> 0, object.scan_index.high >>> 0).toNumber(true);
+                if (object.timestamp != null)
+                    message.timestamp = Number(object.timestamp);
+                if (object.labels != null)
+                    if (typeof object.labels === "string")
+                        $util.base64.decode(object.labels, message.labels = $util.newBuffer($util.base64.length(object.labels)), 0);
+                    else if (object.labels.length >= 0)
+                        message.labels = object.labels;
+                if (object.point_count != null)
+                    message.point_count = object.point_count >>> 0;
+                if (object.scores != null)
+                    if (typeof object.scores === "string")
+                        $util.base64.decode(object.scores, message.scores = $util.newBuffer($util.base64.length(object.scores)), 0);
+                    else if (object.scores.length >= 0)
+                        message.scores = object.scores;
+                if (object.positions != null)
+                    if (typeof object.positions === "string")
+                        $util.base64.decode(object.positions, message.positions = $util.newBuffer($util.base64.length(object.positions)), 0);
+                    else if (object.positions.length >= 0)
+                        message.positions = object.positions;
+                if (object.summary) {
+                    if (!Array.isArray(object.summary))
+                        throw TypeError(".geoguide.v1.ScanResult.summary: array expected");
+                    message.summary = [];
+                    for (let i = 0; i < object.summary.length; ++i) {
+                        if (!$util.isObject(object.summary[i]))
+                            throw TypeError(".geoguide.v1.ScanResult.summary: object expected");
+                        message.summary[i] = $root.geoguide.v1.LabelCount.fromObject(object.summary[i], long + 1);
+                    }
+                }
+                if (object.objects) {
+                    if (!Array.isArray(object.objects))
+                        throw TypeError(".geoguide.v1.ScanResult.objects: array expected");
+                    message.objects = [];
+                    for (let i = 0; i < object.objects.length; ++i) {
+                        if (!$util.isObject(object.objects[i]))
+                            throw TypeError(".geoguide.v1.ScanResult.objects: object expected");
+                        message.objects[i] = $root.geoguide.v1.SceneObject.fromObject(object.objects[i], long + 1);
+                    }
+                }
+                if (object.changes != null) {
+                    if (!$util.isObject(object.changes))
+                        throw TypeError(".geoguide.v1.ScanResult.changes: object expected");
+                    message.changes = $root.geoguide.v1.MapChanges.fromObject(object.changes, long + 1);
+                }
+                if (object.timing != null) {
+                    if (!$util.isObject(object.timing))
+                        throw TypeError(".geoguide.v1.ScanResult.timing: object expected");
+                    message.timing = $root.geoguide.v1.Timing.fromObject(object.timing, long + 1);
+                }
+                if (object.fused != null)
+                    message.fused = Boolean(object.fused);
+                if (object.warning != null)
+                    message.warning = String(object.warning);
+                if (object.map_voxels != null)
+                    message.map_voxels = object.map_voxels >>> 0;
+                if (object.evicted_voxels != null)
+                    message.evicted_voxels = object.evicted_voxels >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ScanResult message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {geoguide.v1.ScanResult} message ScanResult
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ScanResult.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.summary = [];
+                    object.objects = [];
+                }
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.scan_index = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                    } else
+                        object.scan_index = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                    object.timestamp = 0;
+                    if (options.bytes === String)
+                        object.labels = "";
+                    else {
+                        object.labels = [];
+                        if (options.bytes !== Array)
+                            object.labels = $util.newBuffer(object.labels);
+                    }
+                    object.point_count = 0;
+                    if (options.bytes === String)
+                        object.scores = "";
+                    else {
+                        object.scores = [];
+                        if (options.bytes !== Array)
+                            object.scores = $util.newBuffer(object.scores);
+                    }
+                    if (options.bytes === String)
+                        object.positions = "";
+                    else {
+                        object.positions = [];
+                        if (options.bytes !== Array)
+                            object.positions = $util.newBuffer(object.positions);
+                    }
+                    object.changes = null;
+                    object.timing = null;
+                    object.fused = false;
+                    object.warning = "";
+                    object.map_voxels = 0;
+                    object.evicted_voxels = 0;
+                }
+                if (message.scan_index != null && Object.hasOwnProperty.call(message, "scan_index"))
+                    if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                        object.scan_index = typeof message.scan_index === "number" ? BigInt(message.scan_index) : $util.Long.fromBits(message.scan_index.low >>> 0, message.scan_index.high >>> 0, true).toBigInt();
+                    else if (typeof message.scan_index === "number")
+                        object.scan_index = options.longs === String ? String(message.scan_index) : message.scan_index;
+                    else
+                        object.scan_index = options.longs === String ? $util.Long.prototype.toString.call(message.scan_index) : options.longs === Number ? new $util.LongBits(message.scan_index.low >>> 0, message.scan_index.high >>> 0).toNumber(true) : message.scan_index;
+                if (message.timestamp != null && Object.hasOwnProperty.call(message, "timestamp"))
+                    object.timestamp = options.json && !isFinite(message.timestamp) ? String(message.timestamp) : message.timestamp;
+                if (message.labels != null && Object.hasOwnProperty.call(message, "labels"))
+                    object.labels = options.bytes === String ? $util.base64.encode(message.labels, 0, message.labels.length) : options.bytes === Array ? Array.prototype.slice.call(message.labels) : message.labels;
+                if (message.point_count != null && Object.hasOwnProperty.call(message, "point_count"))
+                    object.point_count = message.point_count;
+                if (message.scores != null && Object.hasOwnProperty.call(message, "scores"))
+                    object.scores = options.bytes === String ? $util.base64.encode(message.scores, 0, message.scores.length) : options.bytes === Array ? Array.prototype.slice.call(message.scores) : message.scores;
+                if (message.positions != null && Object.hasOwnProperty.call(message, "positions"))
+                    object.positions = options.bytes === String ? $util.base64.encode(message.positions, 0, message.positions.length) : options.bytes === Array ? Array.prototype.slice.call(message.positions) : message.positions;
+                if (message.summary && message.summary.length) {
+                    object.summary = [];
+                    for (let j = 0; j < message.summary.length; ++j)
+                        object.summary[j] = $root.geoguide.v1.LabelCount.toObject(message.summary[j], options, q + 1);
+                }
+                if (message.objects && message.objects.length) {
+                    object.objects = [];
+                    for (let j = 0; j < message.objects.length; ++j)
+                        object.objects[j] = $root.geoguide.v1.SceneObject.toObject(message.objects[j], options, q + 1);
+                }
+                if (message.changes != null && Object.hasOwnProperty.call(message, "changes"))
+                    object.changes = $root.geoguide.v1.MapChanges.toObject(message.changes, options, q + 1);
+                if (message.timing != null && Object.hasOwnProperty.call(message, "timing"))
+                    object.timing = $root.geoguide.v1.Timing.toObject(message.timing, options, q + 1);
+                if (message.fused != null && Object.hasOwnProperty.call(message, "fused"))
+                    object.fused = message.fused;
+                if (message.warning != null && Object.hasOwnProperty.call(message, "warning"))
+                    object.warning = message.warning;
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    object.map_voxels = message.map_voxels;
+                if (message.evicted_voxels != null && Object.hasOwnProperty.call(message, "evicted_voxels"))
+                    object.evicted_voxels = message.evicted_voxels;
+                return object;
+            };
+
+            /**
+             * Converts this ScanResult to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ScanResult.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for ScanResult
+             * @function getTypeUrl
+             * @memberof geoguide.v1.ScanResult
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ScanResult.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.ScanResult";
+            };
+
+            return ScanResult;
+        })();
+
+        v1.QueryResult = (function() {
+
+            /**
+             * Properties of a QueryResult.
+             * @memberof geoguide.v1
+             * @interface IQueryResult
+             * @property {Array.<geoguide.v1.ISceneObject>|null} [objects] QueryResult objects
+             * @property {number|null} [map_voxels] QueryResult map_voxels
+             */
+
+            /**
+             * Constructs a new QueryResult.
+             * @memberof geoguide.v1
+             * @classdesc Represents a QueryResult.
+             * @implements IQueryResult
+             * @constructor
+             * @param {geoguide.v1.IQueryResult=} [properties] Properties to set
+             */
+            function QueryResult(properties) {
+                this.objects = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * QueryResult objects.
+             * @member {Array.<geoguide.v1.ISceneObject>} objects
+             * @memberof geoguide.v1.QueryResult
+             * @instance
+             */
+            QueryResult.prototype.objects = $util.emptyArray;
+
+            /**
+             * QueryResult map_voxels.
+             * @member {number} map_voxels
+             * @memberof geoguide.v1.QueryResult
+             * @instance
+             */
+            QueryResult.prototype.map_voxels = 0;
+
+            /**
+             * Creates a new QueryResult instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {geoguide.v1.IQueryResult=} [properties] Properties to set
+             * @returns {geoguide.v1.QueryResult} QueryResult instance
+             */
+            QueryResult.create = function create(properties) {
+                return new QueryResult(properties);
+            };
+
+            /**
+             * Encodes the specified QueryResult message. Does not implicitly {@link geoguide.v1.QueryResult.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {geoguide.v1.IQueryResult} message QueryResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            QueryResult.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.objects != null && message.objects.length)
+                    for (let i = 0; i < message.objects.length; ++i)
+                        $root.geoguide.v1.SceneObject.encode(message.objects[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.map_voxels);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified QueryResult message, length delimited. Does not implicitly {@link geoguide.v1.QueryResult.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {geoguide.v1.IQueryResult} message QueryResult message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            QueryResult.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a QueryResult message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.QueryResult} QueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            QueryResult.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.QueryResult();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.objects && message.objects.length))
+                                message.objects = [];
+                            message.objects.push($root.geoguide.v1.SceneObject.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 2: {
+                            message.map_voxels = reader.uint32();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a QueryResult message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.QueryResult} QueryResult
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            QueryResult.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a QueryResult message.
+             * @function verify
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            QueryResult.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.objects != null && Object.hasOwnProperty.call(message, "objects")) {
+                    if (!Array.isArray(message.objects))
+                        return "objects: array expected";
+                    for (let i = 0; i < message.objects.length; ++i) {
+                        let error = $root.geoguide.v1.SceneObject.verify(message.objects[i], long + 1);
+                        if (error)
+                            return "objects." + error;
+                    }
+                }
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    if (!$util.isInteger(message.map_voxels))
+                        return "map_voxels: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a QueryResult message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.QueryResult} QueryResult
+             */
+            QueryResult.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.QueryResult)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.QueryResult: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.QueryResult();
+                if (object.objects) {
+                    if (!Array.isArray(object.objects))
+                        throw TypeError(".geoguide.v1.QueryResult.objects: array expected");
+                    message.objects = [];
+                    for (let i = 0; i < object.objects.length; ++i) {
+                        if (!$util.isObject(object.objects[i]))
+                            throw TypeError(".geoguide.v1.QueryResult.objects: object expected");
+                        message.objects[i] = $root.geoguide.v1.SceneObject.fromObject(object.objects[i], long + 1);
+                    }
+                }
+                if (object.map_voxels != null)
+                    message.map_voxels = object.map_voxels >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a QueryResult message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {geoguide.v1.QueryResult} message QueryResult
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            QueryResult.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.objects = [];
+                if (options.defaults)
+                    object.map_voxels = 0;
+                if (message.objects && message.objects.length) {
+                    object.objects = [];
+                    for (let j = 0; j < message.objects.length; ++j)
+                        object.objects[j] = $root.geoguide.v1.SceneObject.toObject(message.objects[j], options, q + 1);
+                }
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    object.map_voxels = message.map_voxels;
+                return object;
+            };
+
+            /**
+             * Converts this QueryResult to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.QueryResult
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            QueryResult.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for QueryResult
+             * @function getTypeUrl
+             * @memberof geoguide.v1.QueryResult
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            QueryResult.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.QueryResult";
+            };
+
+            return QueryResult;
+        })();
+
+        v1.StreamResponse = (function() {
+
+            /**
+             * Properties of a StreamResponse.
+             * @memberof geoguide.v1
+             * @interface IStreamResponse
+             * @property {geoguide.v1.IStreamOpened|null} [opened] StreamResponse opened
+             * @property {geoguide.v1.IScanResult|null} [scan] StreamResponse scan
+             * @property {geoguide.v1.IQueryResult|null} [query] StreamResponse query
+             */
+
+            /**
+             * Constructs a new StreamResponse.
+             * @memberof geoguide.v1
+             * @classdesc Represents a StreamResponse.
+             * @implements IStreamResponse
+             * @constructor
+             * @param {geoguide.v1.IStreamResponse=} [properties] Properties to set
+             */
+            function StreamResponse(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * StreamResponse opened.
+             * @member {geoguide.v1.IStreamOpened|null|undefined} opened
+             * @memberof geoguide.v1.StreamResponse
+             * @instance
+             */
+            StreamResponse.prototype.opened = null;
+
+            /**
+             * StreamResponse scan.
+             * @member {geoguide.v1.IScanResult|null|undefined} scan
+             * @memberof geoguide.v1.StreamResponse
+             * @instance
+             */
+            StreamResponse.prototype.scan = null;
+
+            /**
+             * StreamResponse query.
+             * @member {geoguide.v1.IQueryResult|null|undefined} query
+             * @memberof geoguide.v1.StreamResponse
+             * @instance
+             */
+            StreamResponse.prototype.query = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * StreamResponse msg.
+             * @member {"opened"|"scan"|"query"|undefined} msg
+             * @memberof geoguide.v1.StreamResponse
+             * @instance
+             */
+            Object.defineProperty(StreamResponse.prototype, "msg", {
+                get: $util.oneOfGetter($oneOfFields = ["opened", "scan", "query"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new StreamResponse instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {geoguide.v1.IStreamResponse=} [properties] Properties to set
+             * @returns {geoguide.v1.StreamResponse} StreamResponse instance
+             */
+            StreamResponse.create = function create(properties) {
+                return new StreamResponse(properties);
+            };
+
+            /**
+             * Encodes the specified StreamResponse message. Does not implicitly {@link geoguide.v1.StreamResponse.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {geoguide.v1.IStreamResponse} message StreamResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamResponse.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.opened != null && Object.hasOwnProperty.call(message, "opened"))
+                    $root.geoguide.v1.StreamOpened.encode(message.opened, writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                if (message.scan != null && Object.hasOwnProperty.call(message, "scan"))
+                    $root.geoguide.v1.ScanResult.encode(message.scan, writer.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
+                if (message.query != null && Object.hasOwnProperty.call(message, "query"))
+                    $root.geoguide.v1.QueryResult.encode(message.query, writer.uint32(/* id 3, wireType 2 =*/26).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StreamResponse message, length delimited. Does not implicitly {@link geoguide.v1.StreamResponse.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {geoguide.v1.IStreamResponse} message StreamResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StreamResponse.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a StreamResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.StreamResponse} StreamResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamResponse.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.StreamResponse();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.opened = $root.geoguide.v1.StreamOpened.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 2: {
+                            message.scan = $root.geoguide.v1.ScanResult.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    case 3: {
+                            message.query = $root.geoguide.v1.QueryResult.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a StreamResponse message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.StreamResponse} StreamResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StreamResponse.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a StreamResponse message.
+             * @function verify
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StreamResponse.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                let properties = {};
+                if (message.opened != null && Object.hasOwnProperty.call(message, "opened")) {
+                    properties.msg = 1;
+                    {
+                        let error = $root.geoguide.v1.StreamOpened.verify(message.opened, long + 1);
+                        if (error)
+                            return "opened." + error;
+                    }
+                }
+                if (message.scan != null && Object.hasOwnProperty.call(message, "scan")) {
+                    if (properties.msg === 1)
+                        return "msg: multiple values";
+                    properties.msg = 1;
+                    {
+                        let error = $root.geoguide.v1.ScanResult.verify(message.scan, long + 1);
+                        if (error)
+                            return "scan." + error;
+                    }
+                }
+                if (message.query != null && Object.hasOwnProperty.call(message, "query")) {
+                    if (properties.msg === 1)
+                        return "msg: multiple values";
+                    properties.msg = 1;
+                    {
+                        let error = $root.geoguide.v1.QueryResult.verify(message.query, long + 1);
+                        if (error)
+                            return "query." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a StreamResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.StreamResponse} StreamResponse
+             */
+            StreamResponse.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.StreamResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.StreamResponse: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.StreamResponse();
+                if (object.opened != null) {
+                    if (!$util.isObject(object.opened))
+                        throw TypeError(".geoguide.v1.StreamResponse.opened: object expected");
+                    message.opened = $root.geoguide.v1.StreamOpened.fromObject(object.opened, long + 1);
+                }
+                if (object.scan != null) {
+                    if (!$util.isObject(object.scan))
+                        throw TypeError(".geoguide.v1.StreamResponse.scan: object expected");
+                    message.scan = $root.geoguide.v1.ScanResult.fromObject(object.scan, long + 1);
+                }
+                if (object.query != null) {
+                    if (!$util.isObject(object.query))
+                        throw TypeError(".geoguide.v1.StreamResponse.query: object expected");
+                    message.query = $root.geoguide.v1.QueryResult.fromObject(object.query, long + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StreamResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {geoguide.v1.StreamResponse} message StreamResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StreamResponse.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (message.opened != null && Object.hasOwnProperty.call(message, "opened")) {
+                    object.opened = $root.geoguide.v1.StreamOpened.toObject(message.opened, options, q + 1);
+                    if (options.oneofs)
+                        object.msg = "opened";
+                }
+                if (message.scan != null && Object.hasOwnProperty.call(message, "scan")) {
+                    object.scan = $root.geoguide.v1.ScanResult.toObject(message.scan, options, q + 1);
+                    if (options.oneofs)
+                        object.msg = "scan";
+                }
+                if (message.query != null && Object.hasOwnProperty.call(message, "query")) {
+                    object.query = $root.geoguide.v1.QueryResult.toObject(message.query, options, q + 1);
+                    if (options.oneofs)
+                        object.msg = "query";
+                }
+                return object;
+            };
+
+            /**
+             * Converts this StreamResponse to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.StreamResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StreamResponse.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for StreamResponse
+             * @function getTypeUrl
+             * @memberof geoguide.v1.StreamResponse
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            StreamResponse.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.StreamResponse";
+            };
+
+            return StreamResponse;
+        })();
+
+        v1.QueryMapRequest = (function() {
+
+            /**
+             * Properties of a QueryMapRequest.
+             * @memberof geoguide.v1
+             * @interface IQueryMapRequest
+             * @property {string|null} [session_id] QueryMapRequest session_id
+             * @property {geoguide.v1.IMapQuery|null} [query] QueryMapRequest query
+             */
+
+            /**
+             * Constructs a new QueryMapRequest.
+             * @memberof geoguide.v1
+             * @classdesc Represents a QueryMapRequest.
+             * @implements IQueryMapRequest
+             * @constructor
+             * @param {geoguide.v1.IQueryMapRequest=} [properties] Properties to set
+             */
+            function QueryMapRequest(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * QueryMapRequest session_id.
+             * @member {string} session_id
+             * @memberof geoguide.v1.QueryMapRequest
+             * @instance
+             */
+            QueryMapRequest.prototype.session_id = "";
+
+            /**
+             * QueryMapRequest query.
+             * @member {geoguide.v1.IMapQuery|null|undefined} query
+             * @memberof geoguide.v1.QueryMapRequest
+             * @instance
+             */
+            QueryMapRequest.prototype.query = null;
+
+            /**
+             * Creates a new QueryMapRequest instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {geoguide.v1.IQueryMapRequest=} [properties] Properties to set
+             * @returns {geoguide.v1.QueryMapRequest} QueryMapRequest instance
+             */
+            QueryMapRequest.create = function create(properties) {
+                return new QueryMapRequest(properties);
+            };
+
+            /**
+             * Encodes the specified QueryMapRequest message. Does not implicitly {@link geoguide.v1.QueryMapRequest.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {geoguide.v1.IQueryMapRequest} message QueryMapRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            QueryMapRequest.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.session_id != null && Object.hasOwnProperty.call(message, "session_id"))
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.session_id);
+                if (message.query != null && Object.hasOwnProperty.call(message, "query"))
+                    $root.geoguide.v1.MapQuery.encode(message.query, writer.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            /**
+             * Encodes the specified QueryMapRequest message, length delimited. Does not implicitly {@link geoguide.v1.QueryMapRequest.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {geoguide.v1.IQueryMapRequest} message QueryMapRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            QueryMapRequest.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a QueryMapRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.QueryMapRequest} QueryMapRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            QueryMapRequest.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.QueryMapRequest();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.session_id = reader.string();
+                            break;
+                        }
+                    case 2: {
+                            message.query = $root.geoguide.v1.MapQuery.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a QueryMapRequest message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.QueryMapRequest} QueryMapRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            QueryMapRequest.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a QueryMapRequest message.
+             * @function verify
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            QueryMapRequest.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.session_id != null && Object.hasOwnProperty.call(message, "session_id"))
+                    if (!$util.isString(message.session_id))
+                        return "session_id: string expected";
+                if (message.query != null && Object.hasOwnProperty.call(message, "query")) {
+                    let error = $root.geoguide.v1.MapQuery.verify(message.query, long + 1);
+                    if (error)
+                        return "query." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a QueryMapRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.QueryMapRequest} QueryMapRequest
+             */
+            QueryMapRequest.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.QueryMapRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.QueryMapRequest: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.QueryMapRequest();
+                if (object.session_id != null)
+                    message.session_id = String(object.session_id);
+                if (object.query != null) {
+                    if (!$util.isObject(object.query))
+                        throw TypeError(".geoguide.v1.QueryMapRequest.query: object expected");
+                    message.query = $root.geoguide.v1.MapQuery.fromObject(object.query, long + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a QueryMapRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {geoguide.v1.QueryMapRequest} message QueryMapRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            QueryMapRequest.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.session_id = "";
+                    object.query = null;
+                }
+                if (message.session_id != null && Object.hasOwnProperty.call(message, "session_id"))
+                    object.session_id = message.session_id;
+                if (message.query != null && Object.hasOwnProperty.call(message, "query"))
+                    object.query = $root.geoguide.v1.MapQuery.toObject(message.query, options, q + 1);
+                return object;
+            };
+
+            /**
+             * Converts this QueryMapRequest to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.QueryMapRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            QueryMapRequest.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for QueryMapRequest
+             * @function getTypeUrl
+             * @memberof geoguide.v1.QueryMapRequest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            QueryMapRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.QueryMapRequest";
+            };
+
+            return QueryMapRequest;
+        })();
+
+        v1.QueryMapResponse = (function() {
+
+            /**
+             * Properties of a QueryMapResponse.
+             * @memberof geoguide.v1
+             * @interface IQueryMapResponse
+             * @property {Array.<geoguide.v1.ISceneObject>|null} [objects] QueryMapResponse objects
+             * @property {number|null} [map_voxels] QueryMapResponse map_voxels
+             */
+
+            /**
+             * Constructs a new QueryMapResponse.
+             * @memberof geoguide.v1
+             * @classdesc Represents a QueryMapResponse.
+             * @implements IQueryMapResponse
+             * @constructor
+             * @param {geoguide.v1.IQueryMapResponse=} [properties] Properties to set
+             */
+            function QueryMapResponse(properties) {
+                this.objects = [];
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * QueryMapResponse objects.
+             * @member {Array.<geoguide.v1.ISceneObject>} objects
+             * @memberof geoguide.v1.QueryMapResponse
+             * @instance
+             */
+            QueryMapResponse.prototype.objects = $util.emptyArray;
+
+            /**
+             * QueryMapResponse map_voxels.
+             * @member {number} map_voxels
+             * @memberof geoguide.v1.QueryMapResponse
+             * @instance
+             */
+            QueryMapResponse.prototype.map_voxels = 0;
+
+            /**
+             * Creates a new QueryMapResponse instance using the specified properties.
+             * @function create
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {geoguide.v1.IQueryMapResponse=} [properties] Properties to set
+             * @returns {geoguide.v1.QueryMapResponse} QueryMapResponse instance
+             */
+            QueryMapResponse.create = function create(properties) {
+                return new QueryMapResponse(properties);
+            };
+
+            /**
+             * Encodes the specified QueryMapResponse message. Does not implicitly {@link geoguide.v1.QueryMapResponse.verify|verify} messages.
+             * @function encode
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {geoguide.v1.IQueryMapResponse} message QueryMapResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            QueryMapResponse.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.objects != null && message.objects.length)
+                    for (let i = 0; i < message.objects.length; ++i)
+                        $root.geoguide.v1.SceneObject.encode(message.objects[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), q + 1).ldelim();
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.map_voxels);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified QueryMapResponse message, length delimited. Does not implicitly {@link geoguide.v1.QueryMapResponse.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {geoguide.v1.IQueryMapResponse} message QueryMapResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            QueryMapResponse.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a QueryMapResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {geoguide.v1.QueryMapResponse} QueryMapResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            QueryMapResponse.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.geoguide.v1.QueryMapResponse();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            if (!(message.objects && message.objects.length))
+                                message.objects = [];
+                            message.objects.push($root.geoguide.v1.SceneObject.decode(reader, reader.uint32(), undefined, long + 1));
+                            break;
+                        }
+                    case 2: {
+                            message.map_voxels = reader.uint32();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            /**
+             * Decodes a QueryMapResponse message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {geoguide.v1.QueryMapResponse} QueryMapResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            QueryMapResponse.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a QueryMapResponse message.
+             * @function verify
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            QueryMapResponse.verify = function verify(message, long) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (message.objects != null && Object.hasOwnProperty.call(message, "objects")) {
+                    if (!Array.isArray(message.objects))
+                        return "objects: array expected";
+                    for (let i = 0; i < message.objects.length; ++i) {
+                        let error = $root.geoguide.v1.SceneObject.verify(message.objects[i], long + 1);
+                        if (error)
+                            return "objects." + error;
+                    }
+                }
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    if (!$util.isInteger(message.map_voxels))
+                        return "map_voxels: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a QueryMapResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {geoguide.v1.QueryMapResponse} QueryMapResponse
+             */
+            QueryMapResponse.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.geoguide.v1.QueryMapResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".geoguide.v1.QueryMapResponse: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.geoguide.v1.QueryMapResponse();
+                if (object.objects) {
+                    if (!Array.isArray(object.objects))
+                        throw TypeError(".geoguide.v1.QueryMapResponse.objects: array expected");
+                    message.objects = [];
+                    for (let i = 0; i < object.objects.length; ++i) {
+                        if (!$util.isObject(object.objects[i]))
+                            throw TypeError(".geoguide.v1.QueryMapResponse.objects: object expected");
+                        message.objects[i] = $root.geoguide.v1.SceneObject.fromObject(object.objects[i], long + 1);
+                    }
+                }
+                if (object.map_voxels != null)
+                    message.map_voxels = object.map_voxels >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a QueryMapResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {geoguide.v1.QueryMapResponse} message QueryMapResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            QueryMapResponse.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.objects = [];
+                if (options.defaults)
+                    object.map_voxels = 0;
+                if (message.objects && message.objects.length) {
+                    object.objects = [];
+                    for (let j = 0; j < message.objects.length; ++j)
+                        object.objects[j] = $root.geoguide.v1.SceneObject.toObject(message.objects[j], options, q + 1);
+                }
+                if (message.map_voxels != null && Object.hasOwnProperty.call(message, "map_voxels"))
+                    object.map_voxels = message.map_voxels;
+                return object;
+            };
+
+            /**
+             * Converts this QueryMapResponse to JSON.
+             * @function toJSON
+             * @memberof geoguide.v1.QueryMapResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            QueryMapResponse.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for QueryMapResponse
+             * @function getTypeUrl
+             * @memberof geoguide.v1.QueryMapResponse
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            QueryMapResponse.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/geoguide.v1.QueryMapResponse";
+            };
+
+            return QueryMapResponse;
         })();
 
         v1.Training = (function() {

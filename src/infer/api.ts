@@ -35,8 +35,11 @@ export interface SegmentInput {
   readonly model: string;
   /** Model version; 0 = the latest. */
   readonly version: number;
-  /** Points whose best score (cosine) is below this get label −1. */
-  readonly minScore: number;
+  /**
+   * Points whose best score (cosine) is below this get label −1; undefined = the model
+   * version's calibrated threshold (`manifest.calibration.min_score`), else 0.
+   */
+  readonly minScore?: number;
   /** Whether to return the best score of every point. */
   readonly returnScores: boolean;
   /** Whether to return the decoded positions. */
@@ -53,6 +56,28 @@ export interface SegmentInput {
    * estimated, and used only when confident and over 10° from +z (`gravity.ts`).
    */
   readonly up?: readonly [number, number, number];
+  /** Whether to return the objects found (instance proposals labelled by their points). */
+  readonly returnObjects?: boolean;
+}
+
+/** One object of a cloud or a stream's map (an instance proposal with a label). */
+export interface SceneObjectOutput {
+  /** Id: stable over the scans of one stream; 1..K by score in a Segment result. */
+  readonly id: number;
+  /** Index into the labels asked for. */
+  readonly label: number;
+  /** Mean best score (cosine) of its points for `label`. */
+  readonly score: number;
+  /** Points (clouds, scans) or map voxels (map queries). */
+  readonly pointCount: number;
+  /** Mean position, metres, [x, y, z]. */
+  readonly centroid: readonly [number, number, number];
+  /** Axis-aligned box, metres: [minX, minY, minZ, maxX, maxY, maxZ]. */
+  readonly box: readonly number[];
+  /** Yaw-aligned box: [cx, cy, cz, sizeX, sizeY, sizeZ, yaw radians about +z]. */
+  readonly yawBox: readonly number[];
+  /** Uint32Array of its point indices in decoded order (absent for map objects). */
+  readonly pointIndices?: Uint32Array;
 }
 
 /** Points per label in one result. */
@@ -109,6 +134,10 @@ export interface SegmentOutput {
   readonly timing: TimingMs;
   /** How the cloud was gravity-aligned (absent from services that do not say). */
   readonly gravity?: GravityOutput;
+  /** Objects, best score first, when asked. */
+  readonly objects?: readonly SceneObjectOutput[];
+  /** The min_score applied (the request's or the model's calibrated one). */
+  readonly minScore?: number;
 }
 
 /** What `ListModels` reports about one model (described by the model catalog). */

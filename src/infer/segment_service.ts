@@ -201,10 +201,8 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         const tText = performance.now();
         const embeddings = await embedder.embed(model, input);
         const text = performance.now() - tText;
-        const res = await segmentCloud(model, aligned.cloud, embeddings, {
-          minScore: input.minScore,
-          signal,
-        });
+        const minScore = input.minScore ?? model.manifest.calibration?.min_score ?? 0;
+        const res = await segmentCloud(model, aligned.cloud, embeddings, { minScore, signal });
         return {
           labels: res.labels,
           scores: input.returnScores ? res.scores : undefined,
@@ -212,6 +210,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
           summary: summarizeLabels(res.labels, res.scores, input.labels),
           model: model.name,
           version: model.version,
+          minScore,
           gravity: {
             up: aligned.up,
             source: aligned.source,

@@ -142,6 +142,19 @@ export interface TrainingRecord {
   loss_curve?: readonly object[];
 }
 
+/** A reject threshold chosen on validation data (`calibration` of a manifest). */
+export interface ManifestCalibration {
+  /** Best-cosine threshold: points scoring below it get −1 ("unknown"). */
+  min_score: number;
+  /** Share of the wrong labels on the validation points that the threshold turns into −1. */
+  wrong_rejected: number;
+  /** Share of the right labels on the validation points kept (not turned into −1). */
+  right_kept: number;
+  /** Points it was measured on, and where they came from (a dataset folder, free text). */
+  points: number;
+  data: string;
+}
+
 /** `manifest.json` of one model version, parsed and with every default filled in. */
 export interface ModelManifest {
   /** Model name (the registry folder). */
@@ -166,6 +179,11 @@ export interface ModelManifest {
   voxel_size: number;
   /** Training configuration and metrics (null for hand-made models). */
   training: TrainingRecord | null;
+  /**
+   * The reject threshold chosen on validation data (null when none was chosen): Segment
+   * and SegmentStream use `min_score` when the client sets none.
+   */
+  calibration: ManifestCalibration | null;
   /** sha256 (hex) of every file of the version but manifest.json, by "/"-separated relative path. */
   files: Record<string, string>;
 }
@@ -192,6 +210,8 @@ export interface ManifestDraft {
   prompt_template?: string;
   voxel_size?: number;
   training: TrainingRecord | null;
+  /** The reject threshold measured on validation data (default none). */
+  calibration?: ManifestCalibration | null;
 }
 
 /** The label of a version in messages: `model "name" version 3`. */

@@ -16,6 +16,7 @@ import {
   DEFAULT_PROMPT_TEMPLATE,
   DEFAULT_VOXEL_SIZE,
   MANIFEST_FILE,
+  type ManifestCalibration,
   type ManifestAdapter,
   type ManifestBackbone,
   type ManifestDims,
@@ -178,6 +179,8 @@ export function parseManifest(json: unknown, options: ParseManifestOptions): Mod
     if (tr.loss_curve !== undefined) training.loss_curve = tr.loss_curve as Obj[];
   }
 
+  const calibration = parseCalibration(o.calibration, bad);
+
   return {
     name: o.name,
     version,
@@ -190,7 +193,31 @@ export function parseManifest(json: unknown, options: ParseManifestOptions): Mod
     prompt_template,
     voxel_size,
     training,
+    calibration,
     files,
+  };
+}
+
+/** `calibration`: absent or null, or the threshold with the shares it was measured at. */
+function parseCalibration(v: unknown, bad: (what: string) => GeoError): ManifestCalibration | null {
+  if (v === undefined || v === null) return null;
+  const share = (x: unknown) => typeof x === "number" && x >= 0 && x <= 1;
+  if (
+    !isObj(v) || typeof v.min_score !== "number" || !Number.isFinite(v.min_score) ||
+    !share(v.wrong_rejected) || !share(v.right_kept) ||
+    !(Number.isInteger(v.points) && (v.points as number) >= 0) || typeof v.data !== "string"
+  ) {
+    throw bad(
+      "field 'calibration' must be null or { min_score: finite, wrong_rejected: [0,1], " +
+        "right_kept: [0,1], points: integer ≥ 0, data: string }",
+    );
+  }
+  return {
+    min_score: v.min_score,
+    wrong_rejected: v.wrong_rejected as number,
+    right_kept: v.right_kept as number,
+    points: v.points as number,
+    data: v.data,
   };
 }
 
@@ -264,7 +291,9 @@ export function manifestJson(m: ModelManifest): string {
     prompt_template: m.prompt_template,
     voxel_size: m.voxel_size,
     training: m.training,
+    // Omitted when null, so versions without one keep the bytes they always had.
+    ...(m.calibration ? { calibration: m.calibration } : {}),
     files: m.files,
-  };
+  } as ModelManifest;
   return JSON.stringify(ordered, null, 2) + "\n";
 }

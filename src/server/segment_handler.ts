@@ -9,11 +9,22 @@
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { checkPointLimit, rawPointCount } from "../features/cloud_input.ts";
 import type { CloudInput } from "../features/cloud_input.ts";
-import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "../infer/api.ts";
+import type {
+  ModelInfo,
+  SceneObjectOutput,
+  SegmentInput,
+  SegmentOutput,
+  SegmentService,
+} from "../infer/api.ts";
 import { bytesToFloat32, typedToBytes } from "../io/typed_bytes.ts";
 import { checkTemplate } from "../text/text_encoder.ts";
 import { checkBearer } from "./auth.ts";
-import type { ListModelsResponseMsg, SegmentRequestMsg, SegmentResponseMsg } from "./wire.ts";
+import type {
+  ListModelsResponseMsg,
+  SceneObjectMsg,
+  SegmentRequestMsg,
+  SegmentResponseMsg,
+} from "./wire.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
 import type { SegmentLane } from "../runtime/admission.ts";
@@ -162,8 +173,11 @@ export function segmentInputFromMsg(
     throw invalid(`request.model is over ${MODEL_NAME_BYTES} bytes: no model has such a name`);
   }
   checkModelKnown(deps.service.listModels(), model, version);
-  const minScore = req.min_score ?? 0;
-  if (!Number.isFinite(minScore)) throw invalid("request.min_score is not a finite number");
+  // proto3 `optional`: absent when the client did not set it (the model's calibrated value).
+  const minScore = req.min_score ?? undefined;
+  if (minScore !== undefined && !Number.isFinite(minScore)) {
+    throw invalid("request.min_score is not a finite number");
+  }
   const sent = req.label_embeddings ?? [];
   checkLabelLimits(sent.map((e) => e.label ?? ""), limits, "request.label_embeddings");
   const embeddings = sent.map((e, i) => {
@@ -197,8 +211,9 @@ export function segmentInputFromMsg(
     labels,
     model: req.model ?? "",
     version,
-    minScore,
+    ...(minScore !== undefined ? { minScore } : {}),
     returnScores: Boolean(req.return_scores),
+    returnObjects: Boolean(req.return_objects),
     returnPositions: Boolean(req.return_positions),
     labelEmbeddings: embeddings,
     promptTemplate: template,
@@ -240,6 +255,23 @@ export function segmentResponseToMsg(out: SegmentOutput, input: SegmentInput): S
     up: out.gravity ? [...out.gravity.up] : [],
     up_source: out.gravity?.source ?? "",
     up_confidence: out.gravity?.confidence ?? 0,
+    objects: (out.objects ?? []).map(sceneObjectToMsg),
+    min_score: out.minScore ?? input.minScore ?? 0,
+  };
+}
+
+/** Translates one object to the wire. */
+export function sceneObjectToMsg(o: SceneObjectOutput): SceneObjectMsg {
+  return {
+    id: o.id,
+    label: o.label,
+    label_text: "",
+    score: o.score,
+    point_count: o.pointCount,
+    centroid: [...o.centroid],
+    box: [...o.box],
+    yaw_box: [...o.yawBox],
+    point_indices: o.pointIndices ? typedToBytes(o.pointIndices) : new Uint8Array(0),
   };
 }
 

@@ -88,6 +88,8 @@ export type SegmentRequestMsg = With<Loose<v1.ISegmentRequest>, {
 export type LabelCountMsg = Full<v1.ILabelCount>;
 /** geoguide.v1.Timing (milliseconds) */
 export type TimingMsg = Full<v1.ITiming>;
+/** geoguide.v1.SceneObject */
+export type SceneObjectMsg = Full<v1.ISceneObject>;
 /** geoguide.v1.SegmentResponse */
 export type SegmentResponseMsg = Full<v1.ISegmentResponse>;
 /** geoguide.v1.ModelInfo */
