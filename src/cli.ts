@@ -29,6 +29,10 @@ export const COMMANDS: Record<string, string> = {
   pretrain:
     "pretrain --data DIR --out BACKBONE_DIR [--steps N] [--seed S] ...  pre-train the geonet backbone without labels",
   eval: "eval --model MODEL_DIR --data DIR  per-class IoU table, last line mIoU=.. mAcc=..",
+  calibrate:
+    "calibrate --model MODEL_DIR --data DIR [--reject-wrong Q] [--out MODEL_DIR]  reject threshold (calibrated min_score)",
+  stream:
+    "stream FILE_OR_DIR --labels a,b,c [--server host:port]  replay scans against SegmentStream",
   objective: "objective --case CASE.json  print the GeoGuide losses and gradients as JSON",
 };
 

@@ -23,6 +23,8 @@ const EXPECTED: Record<string, RegExp> = {
   synth: /--scenes N .*default 1/,
   train: /--steps N .*default 1000/,
   eval: /--model/,
+  calibrate: /--reject-wrong Q .*default 0\.5/,
+  stream: /--period S .*default 0\.2/,
   objective: /--case/,
   pretrain: /--steps N .*default 3000/,
 };

@@ -131,7 +131,8 @@ Deno.test({
       try {
         await local.whenStarted();
         const out = await local.segment(
-          segmentInput({ kind: "draco", bytes: drc }, LABELS),
+          // No min_score, like the gRPC request: both take the model's calibrated one.
+          segmentInput({ kind: "draco", bytes: drc }, LABELS, { minScore: undefined }),
           new AbortController().signal,
         );
         let same = 0;

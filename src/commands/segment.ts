@@ -149,6 +149,9 @@ export function parseSegmentArgs(
   };
 }
 
+/** The inputs a cloud file becomes (never a ROS message). */
+type FileCloudInput = Exclude<CloudInput, { kind: "ros" }>;
+
 /** What either path returns. */
 interface Result {
   labels: Int16Array;
@@ -160,7 +163,7 @@ interface Result {
   timing: Record<string, number>;
 }
 
-async function cloudInput(path: string): Promise<{ input: CloudInput; cloud?: PointCloud }> {
+async function cloudInput(path: string): Promise<{ input: FileCloudInput; cloud?: PointCloud }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -217,7 +220,7 @@ async function segmentLocal(a: SegmentArgs, input: CloudInput): Promise<Result> 
   }
 }
 
-async function segmentRemote(a: SegmentArgs, input: CloudInput): Promise<Result> {
+async function segmentRemote(a: SegmentArgs, input: FileCloudInput): Promise<Result> {
   const client = new GeoguideClient(a.server!, {
     token: a.token,
     tls: a.ca ? { caFile: a.ca } : undefined,

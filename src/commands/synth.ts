@@ -17,6 +17,18 @@
  * class-agnostic proposals instead of using ground-truth instances).
  * Every scene folder gets scene.json and preview.png (ground truth | teacher
  * argmax from above); `--ply` adds gt.ply, teacher.ply and rgb.ply.
+ *
+ * `synth --out DIR --sequence [--scenes N] [--seed S] [--scans 300] [--period 0.2]
+ * [--points 30000] [--pose-noise 0.01,0.2] [--scale 0.4] [--views 1] [--world 1|2]`:
+ * instead of fused scenes, N streaming sequences (`synth/scan_sequence.ts`): a robot
+ * drives through one room each (room types in turn, seeded from S) and its depth
+ * sensor sends a partial scan every `--period` seconds, at most `--points` points in
+ * the sensor frame with the reported (odometry, drifting by `--pose-noise` metres and
+ * degrees per scan; `0,0` = exact) and the true sensor-to-map pose. Each goes to
+ * DIR/seq_000, DIR/seq_001, … as a sequence folder (`io/sequence_folder.ts`) with
+ * preview.png (the route over the scanned room, from above; `--no-pictures` leaves it
+ * out). `--views` is then the number of views per scan, `--scale` defaults to 0.4.
+ *
  * stdout: one JSON summary; progress on stderr.
  *
  * @module
@@ -35,6 +47,8 @@ import { generateDataset, type SceneSpec } from "../synth/generate_dataset.ts";
 import { ROOM_TYPES } from "../synth/layout.ts";
 import { randomEmbeddings } from "../synth/teacher_quality.ts";
 import { isSplitName, SPLITS } from "../synth/splits.ts";
+import { SequenceWriter } from "../io/sequence_folder.ts";
+import { generateSequence, type PoseNoise } from "../synth/scan_sequence.ts";
 
 /** Usage of `synth` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [
@@ -54,9 +68,117 @@ export const USAGE = [
   "  --ply              also write gt.ply, teacher.ply, rgb.ply; default off",
   "  --no-pictures      no preview pictures; default pictures on",
   "  --no-instances     leave instance.npy out; default instances on",
+  "  --sequence         write streaming scan sequences (DIR/seq_NNN) instead of scenes:",
+  "    --scans N        scans per sequence; default 300",
+  "    --period S       seconds between scans; default 0.2",
+  "    --points P       points per scan at most; default 30000",
+  "    --pose-noise T,Y odometry drift per scan, metres and degrees; default 0.01,0.2",
+  "                     (--views = views per scan, default 1; --scale default 0.4)",
 ].join("\n");
 
-const BOOLEAN = new Set(["--frames", "--ply", "--no-pictures", "--no-instances"]);
+const BOOLEAN = new Set(["--frames", "--ply", "--no-pictures", "--no-instances", "--sequence"]);
+
+function fmtDuration(s: number): string {
+  const t = Math.max(0, Math.round(s)), m = Math.floor(t / 60);
+  return m > 0 ? `${m}m${String(t % 60).padStart(2, "0")}s` : `${t}s`;
+}
+
+function positive(m: Map<string, string>, flag: string, def: number): number {
+  const v = Number(m.get(flag) ?? def);
+  if (!(v > 0 && Number.isFinite(v))) {
+    throw new GeoError(
+      "invalid_argument",
+      `${flag} must be a positive number, got '${m.get(flag)}'`,
+    );
+  }
+  return v;
+}
+
+/** `--pose-noise T,Y` (metres, degrees per scan) as a PoseNoise in metres and radians, or 0. */
+function poseNoiseFlag(text: string | undefined): PoseNoise | 0 {
+  const parts = (text ?? "0.01,0.2").split(",").map((x) => Number(x));
+  if (parts.length !== 2 || parts.some((x) => !(x >= 0 && Number.isFinite(x)))) {
+    throw new GeoError(
+      "invalid_argument",
+      `--pose-noise must be T,Y (metres, degrees per scan, ≥ 0), got '${text}'`,
+    );
+  }
+  return parts[0] === 0 && parts[1] === 0
+    ? 0
+    : { translation: parts[0], yaw: (parts[1] * Math.PI) / 180 };
+}
+
+/** Sequence mode: one sequence folder per room, progress on stderr; returns the summary. */
+async function runSequences(out: string, m: Map<string, string>): Promise<Record<string, unknown>> {
+  const seed = int(m, "--seed", 0), n = int(m, "--scenes", 1), scans = int(m, "--scans", 300);
+  const points = int(m, "--points", 30000), views = int(m, "--views", 1);
+  const period = positive(m, "--period", 0.2), scale = positive(m, "--scale", 0.4);
+  const world = int(m, "--world", 1);
+  if (n < 1 || scans < 1 || points < 1 || views < 1 || scale > 1 || (world !== 1 && world !== 2)) {
+    throw new GeoError(
+      "invalid_argument",
+      "--scenes, --scans, --points and --views must be ≥ 1, --scale in (0, 1], --world 1 or 2",
+    );
+  }
+  const poseNoise = poseNoiseFlag(m.get("--pose-noise")), t0 = performance.now();
+  const results: Record<string, unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const type = ROOM_TYPES[i % ROOM_TYPES.length], name = `seq_${String(i).padStart(3, "0")}`;
+    const writer = await SequenceWriter.create(join(out, name), [...SCANNET20]);
+    let lastLog = performance.now(), total = 0;
+    try {
+      const seq = await generateSequence({ name, type, seed: seed * 100003 + i }, {
+        scans,
+        period,
+        points,
+        scale,
+        views,
+        poseNoise,
+        realism: world === 2 ? REALISTIC_WORLD : undefined,
+        keepScans: false,
+        preview: !m.has("--no-pictures"),
+      }, async (scan, k, count) => {
+        await writer.add(scan);
+        total += scan.segment.length;
+        const now = performance.now();
+        if (now - lastLog < 5000 && k + 1 < count) return;
+        lastLog = now;
+        const done = i + (k + 1) / count, el = (now - t0) / 1000;
+        console.error(
+          `synth: ${name} ${k + 1}/${count} scans | ${((done * count) / el).toFixed(1)} ` +
+            `scans/s, ETA ${fmtDuration((el / done) * (n - done))}`,
+        );
+      });
+      await writer.finish({
+        room: seq.record,
+        files: seq.preview ? { "preview.png": seq.preview } : undefined,
+      });
+      results.push({
+        name,
+        type,
+        mode: seq.path.mode,
+        scans,
+        points: total,
+        lapLength: Math.round(seq.path.length * 100) / 100,
+        driftMetres: Math.round(seq.drift.translation * 1000) / 1000,
+        driftDegrees: Math.round((seq.drift.yaw * 180) / Math.PI * 100) / 100,
+        seconds: Math.round(seq.seconds * 10) / 10,
+      });
+      console.error(
+        `synth: ${
+          i + 1
+        }/${n} ${name} (${type}, ${seq.path.mode}) ${scans} scans, ${total} points ` +
+          `in ${seq.seconds.toFixed(1)} s | ETA ${
+            fmtDuration(((performance.now() - t0) / 1000 / (i + 1)) * (n - i - 1))
+          }`,
+      );
+    } catch (e) {
+      await writer.abort();
+      throw e;
+    }
+  }
+  return { seconds: Math.round((performance.now() - t0) / 100) / 10, sequences: results };
+}
 
 function int(m: Map<string, string>, flag: string, def: number): number {
   const v = m.get(flag);
@@ -110,15 +232,31 @@ export async function run(args: string[]): Promise<number> {
     "--dim",
     "--teacher",
     "--world",
+    "--scans",
+    "--period",
+    "--points",
+    "--pose-noise",
   ];
   const bad = [...m.keys()].find((k) => !known.includes(k) && !BOOLEAN.has(k));
   const out = m.get("--out");
   const split = m.get("--split");
-  if (bad || !out || (split && !isSplitName(split))) {
-    console.error(bad ? `synth: unknown flag ${bad}\n${USAGE}` : USAGE);
+  const sequence = m.has("--sequence");
+  const seqOnly = ["--scans", "--period", "--points", "--pose-noise"].find((f) => m.has(f));
+  if (bad || !out || (split && (!isSplitName(split) || sequence)) || (seqOnly && !sequence)) {
+    console.error(
+      bad
+        ? `synth: unknown flag ${bad}\n${USAGE}`
+        : seqOnly && !sequence
+        ? `synth: ${seqOnly} needs --sequence\n${USAGE}`
+        : USAGE,
+    );
     return 2;
   }
   try {
+    if (sequence) {
+      console.log(JSON.stringify(await runSequences(out, m)));
+      return 0;
+    }
     const seed = int(m, "--seed", 0), views = int(m, "--views", 30), dim = int(m, "--dim", 64);
     const scale = Number(m.get("--scale") ?? 0.5);
     if (!(scale > 0 && scale <= 1)) {

@@ -2,9 +2,10 @@
  * `train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]
  * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
  * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
- * [--crop N] [--cache DIR|none] [--backbone geodesc-1|…|geodesc-4|DIR]`: trains the GeoGuide
- * adapter on a dataset folder and publishes it. `--data` and `--val` take several folders separated by commas (rooms of two
- * synthetic worlds, scans of several buildings): their labels.txt must agree.
+ * [--crop N] [--cache DIR|none] [--backbone geodesc-1|…|geodesc-4|DIR] [--reject-wrong Q]`:
+ * trains the GeoGuide adapter on a dataset folder and publishes it. `--data` and `--val` take
+ * several folders separated by commas (rooms of two synthetic worlds, scans of several
+ * buildings): their labels.txt must agree.
  *
  * `--out` is the model folder of a registry (e.g. `models/default`): the new version is
  * published under it as the next number. `--base` is a version folder
@@ -14,9 +15,13 @@
  * version (default geodesc-4) or a backbone folder (`backbone.json` + `backbone.onnx`, e.g.
  * written by `pretrain`), whose network is published with the version; a base model's own
  * backbone wins. `--val` scores a held-out dataset (manifest `test_miou`),
- * else the training scenes with ground truth are scored (`train_miou`). A checkpoint is
- * kept in `<out>/.train-checkpoint.bin` every `--checkpoint-every` steps; `--resume`
- * continues from it (same data and settings). Ctrl-C cancels: nothing is published.
+ * else the training scenes with ground truth are scored (`train_miou`). With `--val`, the
+ * final weights are also calibrated on it: the reject threshold that turns the share
+ * `--reject-wrong` of the wrong labels into −1 becomes the manifest's `calibration`, the
+ * `min_score` served when a client sets none (`train/calibrate.ts`; 0 = no calibration).
+ * A checkpoint is kept in `<out>/.train-checkpoint.bin` every `--checkpoint-every` steps;
+ * `--resume` continues from it (same data and settings). Ctrl-C cancels: nothing is
+ * published.
  *
  * stdout: one JSON object (model, version, folder, metrics); progress on stderr.
  *
@@ -31,6 +36,7 @@ import { loadBackbone } from "../features/backbones/load.ts";
 import { readDatasets } from "../io/dataset.ts";
 import { type BaseModel, baseRef, loadBaseFolder, trainFromBase } from "../train/base_model.ts";
 import { parseLambda, resolveTrainConfig, type TrainConfig } from "../train/config.ts";
+import { calibrateScenes, DEFAULT_REJECT_WRONG } from "../train/calibrate.ts";
 import { datasetEmbeddings, loadUnionScenes } from "../train/dataset_scenes.ts";
 import type { ValidationSet } from "../train/loop.ts";
 import { metricsRecord, publishTrained, registryTarget } from "../train/publish.ts";
@@ -58,6 +64,8 @@ export const USAGE = [
   "  --cache DIR|none      feature cache folder; default the user cache folder",
   "  --no-usd-weights      no reliability weights; default on",
   "  --no-usd              no USD term; default on",
+  "  --reject-wrong Q      with --val: calibrate min_score to reject share Q of the wrong labels",
+  "                        (manifest calibration; 0 = none); default 0.5",
 ].join("\n");
 
 /** Flag parsing, re-exported for the commands and benchmarks that import it from here. */
@@ -82,6 +90,7 @@ const KNOWN = new Set([
   "--cache",
   "--crop",
   "--backbone",
+  "--reject-wrong",
 ]);
 
 /** The training config of the flags (base model sizes win over --hidden). */
@@ -170,6 +179,17 @@ async function trainWith(
     validation,
     checkpoint,
   });
+  const q = numberFlag(m, "--reject-wrong") ?? DEFAULT_REJECT_WRONG;
+  const calibration = m.has("--val")
+    ? await calibrateScenes(validation, { dims, weights: outcome.adapter }, q, m.get("--val")!)
+    : null;
+  if (calibration) {
+    log(
+      `calibration: min_score ${calibration.min_score.toFixed(4)} rejects ${
+        (100 * calibration.wrong_rejected).toFixed(1)
+      }% of the wrong labels, keeps ${(100 * calibration.right_kept).toFixed(1)}% of the right`,
+    );
+  }
   const { root, name } = registryTarget(out);
   const manifest = await publishTrained({
     root,
@@ -186,6 +206,7 @@ async function trainWith(
       base: baseRef(base),
     },
     signal,
+    calibration,
   }, metricsRecord(outcome.final, split));
   await rm(checkpoint.path, { force: true });
   const metrics = manifest.training?.metrics ?? {};
@@ -218,6 +239,16 @@ export async function run(args: string[]): Promise<number> {
     if (unknown.length > 0) throw new GeoError("invalid_argument", `Unknown flag ${unknown[0]}`);
     if (!m.has("--data") || !m.has("--out")) {
       throw new GeoError("invalid_argument", "--data and --out are required");
+    }
+    const q = numberFlag(m, "--reject-wrong");
+    if (q !== undefined && !(q >= 0 && q <= 1)) {
+      throw new GeoError("invalid_argument", `--reject-wrong must be in [0, 1], got ${q}`);
+    }
+    if (q !== undefined && !m.has("--val")) {
+      throw new GeoError(
+        "invalid_argument",
+        "--reject-wrong needs --val (the data it is measured on)",
+      );
     }
   } catch (e) {
     console.error(`train: ${(e as Error).message}\n${USAGE}`);

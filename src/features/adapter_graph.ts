@@ -138,3 +138,27 @@ export function buildAdapterInferenceGraph(
   g.output(io.score, G.div(best, G.squeeze(G.rowNorm(f), [1])));
   return g;
 }
+
+/** Input and output names of the semantic-feature graph ({@link buildAdapterFeatureGraph}). */
+export const FEATURE_IO = {
+  /** geometric features, float32 N×Dg */
+  geometric: "geometric",
+  /** unit semantic features F_sem / |F_sem|, float32 N×C */
+  semantic: "semantic",
+} as const;
+
+/**
+ * The adapter alone: input `geometric` (float32 N×Dg), output `semantic` (float32 N×C,
+ * the adapter output F_sem divided by max(|F_sem|, 1e-8)), weights as initializers.
+ * What streaming fuses per voxel: its cosine against the unit label embeddings is
+ * exactly the score of {@link buildAdapterInferenceGraph}.
+ */
+export function buildAdapterFeatureGraph(
+  options: AdapterDims & { weights: AdapterWeights },
+): G.Graph {
+  const g = new G.Graph({ float: "float32", name: "geoguide_adapter_features" });
+  const geo = g.input(FEATURE_IO.geometric, ["N", options.dg]);
+  const f = adapterForward(geo, adapterConstants(g, options, options.weights));
+  g.output(FEATURE_IO.semantic, G.l2Normalize(f));
+  return g;
+}

@@ -1,5 +1,6 @@
 /**
- * Wire clouds (`CloudInput`: Draco bytes, raw arrays or a cloud file) → `PointCloud`.
+ * Wire clouds (`CloudInput`: Draco bytes, raw arrays, a cloud file or a ROS PointCloud2) →
+ * `PointCloud`.
  *
  * @module
  */
@@ -9,6 +10,14 @@ import { type PointCloud, validateCloud } from "../kernels/point_cloud.ts";
 import { decodeDraco } from "../io/draco.ts";
 import { decodeCloud } from "../io/read_cloud.ts";
 import { bytesToFloat32 } from "../io/typed_bytes.ts";
+import {
+  checkPointCloud2,
+  type DecodedCloud,
+  decodePointCloud2,
+  type PointCloud2Input,
+} from "../io/pointcloud2.ts";
+
+export type { DecodedCloud, PointCloud2Input };
 
 /** A cloud as it arrived on the wire; decoding it (off the main thread) is the pipeline's job. */
 export type CloudInput =
@@ -30,7 +39,60 @@ export type CloudInput =
     readonly bytes: Uint8Array;
     /** File name, only its extension is used. */
     readonly name: string;
+  }
+  | {
+    /**
+     * A ROS sensor_msgs/PointCloud2 body: points with a non-finite x, y or z are left out
+     * of the decoded cloud and their places kept (see `io/pointcloud2.ts`).
+     */
+    readonly kind: "ros";
+    readonly message: PointCloud2Input;
   };
+
+/** A PointCloud2 body as the wire names it (snake_case; unset fields absent or null). */
+export interface RosCloudFields {
+  readonly height?: number | null;
+  readonly width?: number | null;
+  readonly fields?:
+    | readonly {
+      name?: string | null;
+      offset?: number | null;
+      datatype?: number | null;
+      count?: number | null;
+    }[]
+    | null;
+  readonly is_bigendian?: boolean | null;
+  readonly point_step?: number | null;
+  readonly row_step?: number | null;
+  readonly data?: Uint8Array | null;
+  readonly is_dense?: boolean | null;
+}
+
+/**
+ * The `ros` CloudInput of a wire PointCloud2 (unset numbers read as 0, unset data as
+ * empty), checked without reading a point (cost: its fields): sizes, fields and the
+ * point limit, as `checkPointCloud2` words them (resource_exhausted over `maxPoints`,
+ * invalid_argument otherwise).
+ */
+export function rosCloudInput(r: RosCloudFields, source: string, maxPoints: number): CloudInput {
+  const message: PointCloud2Input = {
+    height: r.height ?? 0,
+    width: r.width ?? 0,
+    fields: (r.fields ?? []).map((f) => ({
+      name: f.name ?? "",
+      offset: f.offset ?? 0,
+      datatype: f.datatype ?? 0,
+      count: f.count ?? 0,
+    })),
+    isBigendian: Boolean(r.is_bigendian),
+    pointStep: r.point_step ?? 0,
+    rowStep: r.row_step ?? 0,
+    data: r.data ?? new Uint8Array(0),
+    isDense: Boolean(r.is_dense),
+  };
+  checkPointCloud2(message, source, maxPoints);
+  return { kind: "ros", message };
+}
 
 /** Raw point arrays as bytes: xyz float32 LE N×3, rgb uint8 N×3, normal float32 LE N×3. */
 export interface RawPointBytes {
@@ -78,29 +140,51 @@ export function rawPointsToCloud(raw: RawPointBytes, source: string): PointCloud
 }
 
 /**
- * Decodes a wire cloud (Draco, raw or a file) and enforces `maxPoints`
- * (resource_exhausted beyond it, checked before decoding wherever the input
- * declares its size). Errors name `source`.
+ * Decodes a wire cloud of any kind and enforces `maxPoints` (resource_exhausted beyond
+ * it, checked before decoding wherever the input declares its size). A PointCloud2 may
+ * lose points with non-finite coordinates: then `kept` lists the input index of every
+ * decoded point, and the cloud may even be empty (every point dropped). Other kinds
+ * keep every point (`total` = `cloud.count`, no `kept`). Errors name `source`.
+ */
+export async function decodeCloudInputKeeping(
+  input: CloudInput,
+  source: string,
+  maxPoints: number,
+): Promise<DecodedCloud> {
+  if (input.kind === "ros") return decodePointCloud2(input.message, source, maxPoints);
+  let cloud: PointCloud;
+  if (input.kind === "raw") {
+    const n = rawPointCount(input.xyz, source);
+    checkPointLimit(n, maxPoints, source);
+    cloud = rawPointsToCloud(input, source);
+  } else if (input.kind === "file") {
+    if (input.bytes.byteLength === 0) throw invalid(`${source}: the cloud file is empty`);
+    cloud = await decodeCloud(input.bytes, input.name, { maxPoints });
+  } else {
+    if (input.bytes.byteLength === 0) throw invalid(`${source}: the Draco buffer is empty`);
+    cloud = await decodeDraco(input.bytes, source, { maxPoints });
+  }
+  checkPointLimit(cloud.count, maxPoints, source);
+  return { cloud, total: cloud.count };
+}
+
+/**
+ * Decodes a wire cloud like {@link decodeCloudInputKeeping} for callers that need every
+ * point: throws invalid_argument naming `source` when a PointCloud2 has points with a
+ * non-finite x, y or z.
  */
 export async function decodeCloudInput(
   input: CloudInput,
   source: string,
   maxPoints: number,
 ): Promise<PointCloud> {
-  if (input.kind === "raw") {
-    const n = rawPointCount(input.xyz, source);
-    checkPointLimit(n, maxPoints, source);
-    return rawPointsToCloud(input, source);
+  const { cloud, total, kept } = await decodeCloudInputKeeping(input, source, maxPoints);
+  if (kept) {
+    throw invalid(
+      `${source}: ${total - cloud.count} of ${total} points have a non-finite x, y or z, ` +
+        "and this call needs every point finite",
+    );
   }
-  if (input.kind === "file") {
-    if (input.bytes.byteLength === 0) throw invalid(`${source}: the cloud file is empty`);
-    const cloud = await decodeCloud(input.bytes, input.name, { maxPoints });
-    checkPointLimit(cloud.count, maxPoints, source);
-    return cloud;
-  }
-  if (input.bytes.byteLength === 0) throw invalid(`${source}: the Draco buffer is empty`);
-  const cloud = await decodeDraco(input.bytes, source, { maxPoints });
-  checkPointLimit(cloud.count, maxPoints, source);
   return cloud;
 }
 

@@ -140,6 +140,74 @@ export interface SegmentOutput {
   readonly minScore?: number;
 }
 
+/** One scan of a stream, for the pipeline (decode → features; the map is fused elsewhere). */
+export interface ScanInput {
+  /** The scan, still encoded. */
+  readonly cloud: CloudInput;
+  /** Model name; "" = the default model. */
+  readonly model: string;
+  /** Model version; 0 = the latest. */
+  readonly version: number;
+  /** Limits to enforce while decoding. */
+  readonly limits: SegmentLimits;
+  /**
+   * Sensor-to-map pose, Float64Array 16 row-major (map frame z up): points are moved into
+   * the map frame before features. Absent: features on the scan as sent, gravity-aligned
+   * like Segment.
+   */
+  readonly pose?: Float64Array;
+  /** Whether to compute instance proposals (objects). */
+  readonly proposals: boolean;
+}
+
+/** Per-voxel features of one scan (`infer/scan_features.ts`). */
+export interface ScanOutput {
+  /** Model name actually used. */
+  readonly model: string;
+  /** Model version actually used. */
+  readonly version: number;
+  /** Points of the scan as decoded, N (points without finite coordinates included). */
+  readonly count: number;
+  /** Float32Array N×3, metres: map frame when posed, else as decoded (NaN rows kept). */
+  readonly positions: Float32Array;
+  /** Int32Array N: voxel of each point, −1 for points without finite coordinates. */
+  readonly voxelOf: Int32Array;
+  /** Float32Array V×3 voxel centroids, metres, in the frame of `positions`. */
+  readonly voxelCenter: Float32Array;
+  /** Float32Array V×C unit semantic features (adapter output / its norm). */
+  readonly semantic: Float32Array;
+  /** Int32Array V: instance proposal of each voxel (−1 none); empty when not asked. */
+  readonly proposal: Int32Array;
+  /** The model version's calibrated min_score (absent: none). */
+  readonly calibratedMinScore?: number;
+  /** Milliseconds: decode, features (voxels + geometry + backbone + proposals), adapter. */
+  readonly timing: Pick<TimingMs, "decode" | "features" | "adapter">;
+}
+
+/** Labels to embed with a model's text encoder (or to take as sent). */
+export interface EmbedInput {
+  /** Model name; "" = the default model. */
+  readonly model: string;
+  /** Model version; 0 = the latest. */
+  readonly version: number;
+  /** The labels, at least one. */
+  readonly labels: readonly string[];
+  /** Client-supplied embeddings, used instead of the text encoder when non-empty. */
+  readonly labelEmbeddings: readonly LabelEmbeddingInput[];
+  /** Prompt around each label; "" = the model's default. */
+  readonly promptTemplate: string;
+}
+
+/** Label embeddings of a model. */
+export interface EmbedOutput {
+  /** Model name actually used. */
+  readonly model: string;
+  /** Model version actually used. */
+  readonly version: number;
+  /** Float32Array L×C unit rows. */
+  readonly embeddings: Float32Array;
+}
+
 /** What `ListModels` reports about one model (described by the model catalog). */
 export type ModelInfo = ModelDescription;
 
@@ -154,4 +222,8 @@ export interface SegmentService {
   listModels(): ModelInfo[];
   /** True once the default model is loaded and requests can be served. */
   ready(): boolean;
+  /** Per-voxel features of one scan (SegmentStream); absent in services that cannot. */
+  scan?(input: ScanInput, signal: AbortSignal): Promise<ScanOutput>;
+  /** Unit label embeddings of a model (SegmentStream); absent in services that cannot. */
+  embedLabels?(input: EmbedInput, signal: AbortSignal): Promise<EmbedOutput>;
 }

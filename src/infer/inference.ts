@@ -10,6 +10,7 @@
 import { GeoError } from "../kernels/errors.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
 import { radixArgsort } from "../kernels/radix_argsort.ts";
+import { instanceProposals } from "../kernels/instance_proposals.ts";
 import { type VoxelGrid, voxelGrid } from "../kernels/voxel_grid.ts";
 import type { Backbone } from "../features/backbones/backbone.ts";
 import type { LoadedModel } from "../models/bundle.ts";
@@ -142,6 +143,8 @@ export interface SegmentCloudOptions {
   minScore?: number;
   /** Stops between stages when aborted. */
   signal?: AbortSignal;
+  /** Also compute the instance proposals of the voxels (objects). */
+  proposals?: boolean;
 }
 
 /** Result of {@link segmentCloud}. */
@@ -154,6 +157,10 @@ export interface SegmentCloudResult {
   voxels: number;
   /** Milliseconds: voxels + geometry + backbone (`features`), adapter + mapping (`adapter`). */
   timing: { features: number; adapter: number };
+  /** Int32Array N: voxel of each point. */
+  voxelOf: Int32Array;
+  /** Int32Array V: instance proposal of each voxel (−1 none); empty unless asked. */
+  proposal: Int32Array;
 }
 
 /**
@@ -180,6 +187,7 @@ export async function segmentCloud(
   const t0 = performance.now();
   const vf = await voxelFeatures(cloud, model, options.signal);
   throwIfAborted(options.signal);
+  const proposal = options.proposals ? voxelProposals(vf.geometry) : new Int32Array(0);
   const t1 = performance.now();
   const { label, score } = await model.classify(vf.features, embeddings);
   throwIfAborted(options.signal);
@@ -195,7 +203,30 @@ export async function segmentCloud(
     labels[i] = s >= minScore ? label[v] : -1;
   }
   const t2 = performance.now();
-  return { labels, scores, voxels: vf.grid.count, timing: { features: t1 - t0, adapter: t2 - t1 } };
+  return {
+    labels,
+    scores,
+    voxels: vf.grid.count,
+    timing: { features: t1 - t0, adapter: t2 - t1 },
+    voxelOf,
+    proposal,
+  };
+}
+
+/**
+ * Class-agnostic instance proposals of a voxel cloud (`kernels/instance_proposals.ts`
+ * with the floor of its geometry).
+ *
+ * @returns Int32Array V: proposal per voxel, −1 none
+ */
+export function voxelProposals(g: SceneGeometry): Int32Array {
+  return instanceProposals({
+    coord: g.cloud.coord,
+    normal: g.normal,
+    curvature: g.curvature,
+    neighbors: g.neighbors,
+    superpoints: g.superpoints,
+  }, { floor: g.floor.floor }).ids;
 }
 
 /**

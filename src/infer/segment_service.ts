@@ -16,7 +16,8 @@
 
 import { GeoError } from "../kernels/errors.ts";
 import type { SessionOptions } from "../onnx/session.ts";
-import { decodeCloudInput } from "../features/cloud_input.ts";
+import { decodeCloudInputKeeping } from "../features/cloud_input.ts";
+import { expandKept } from "./expand_kept.ts";
 import { segmentCloud, summarizeLabels, throwIfAborted } from "./inference.ts";
 import { alignToGravity } from "./gravity.ts";
 import { LabelEmbedder } from "./label_embeddings.ts";
@@ -24,7 +25,30 @@ import { describeRegistry } from "../models/catalog.ts";
 import { CLIENT_EMBEDDINGS_ENCODER, type LoadedModel, loadModel } from "../models/bundle.ts";
 import { listModels, resolveDefaultModel } from "../models/registry.ts";
 import { resolveModel } from "../models/resolve.ts";
-import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "./api.ts";
+import type {
+  EmbedInput,
+  EmbedOutput,
+  ModelInfo,
+  ScanInput,
+  ScanOutput,
+  SegmentInput,
+  SegmentOutput,
+  SegmentService,
+} from "./api.ts";
+import { scanFeatures } from "./scan_features.ts";
+import { labelledObjects } from "./objects.ts";
+
+/** Rows of `m` (R×dim) divided by their norms (zero rows stay zero); a new array. */
+function unitRows(m: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < m.length; r += dim) {
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += m[r + c] * m[r + c];
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let c = 0; c < dim; c++) out[r + c] = m[r + c] * inv;
+  }
+  return out;
+}
 
 /** Options of {@link createSegmentService}. */
 export interface SegmentServiceOptions {
@@ -52,6 +76,10 @@ export interface SegmentServiceOptions {
 
 /** A running inference service. */
 export interface SegmentServiceHandle extends SegmentService {
+  /** Per-voxel features of one scan (SegmentStream). */
+  scan(input: ScanInput, signal: AbortSignal): Promise<ScanOutput>;
+  /** Unit label embeddings of a model (SegmentStream). */
+  embedLabels(input: EmbedInput, signal: AbortSignal): Promise<EmbedOutput>;
   /** Resolves once the first registry read and default-model load finished (or failed). */
   whenStarted(): Promise<void>;
   /** Re-reads the registry now (what the server's registry watcher calls on a change). */
@@ -190,9 +218,42 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
       return await withModel(name, input.version, async (model) => {
         throwIfAborted(signal);
         const tDecode = performance.now();
-        const cloud = await decodeCloudInput(input.cloud, "request", input.limits.maxPoints);
+        const { cloud, total, kept } = await decodeCloudInputKeeping(
+          input.cloud,
+          "request",
+          input.limits.maxPoints,
+        );
         const decode = performance.now() - tDecode;
         throwIfAborted(signal);
+        if (cloud.count === 0) {
+          // Every point was dropped (a PointCloud2 of NaN points): all unknown, no model run.
+          // The labels are embedded all the same, so that bad labels fail alike.
+          const tText = performance.now();
+          await embedder.embed(model, input);
+          const text = performance.now() - tText;
+          const none = new Float32Array(0);
+          return expandKept(
+            {
+              labels: new Int16Array(0),
+              scores: input.returnScores ? none : undefined,
+              positions: input.returnPositions ? none : undefined,
+              summary: [],
+              model: model.name,
+              version: model.version,
+              minScore: input.minScore ?? model.manifest.calibration?.min_score ?? 0,
+              timing: {
+                queue: 0,
+                decode,
+                features: 0,
+                adapter: 0,
+                text,
+                total: performance.now() - t0,
+              },
+            },
+            kept ?? new Int32Array(0),
+            total,
+          );
+        }
         // Features assume z up: turn the cloud (positions returned stay as decoded).
         const tAlign = performance.now();
         const aligned = alignToGravity(cloud, input.up);
@@ -202,8 +263,15 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         const embeddings = await embedder.embed(model, input);
         const text = performance.now() - tText;
         const minScore = input.minScore ?? model.manifest.calibration?.min_score ?? 0;
-        const res = await segmentCloud(model, aligned.cloud, embeddings, { minScore, signal });
-        return {
+        const res = await segmentCloud(model, aligned.cloud, embeddings, {
+          minScore,
+          signal,
+          proposals: input.returnObjects,
+        });
+        const objects = input.returnObjects
+          ? labelledObjects({ ...res, positions: cloud.coord })
+          : undefined;
+        const out: SegmentOutput = {
           labels: res.labels,
           scores: input.returnScores ? res.scores : undefined,
           positions: input.returnPositions ? cloud.coord : undefined,
@@ -211,6 +279,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
           model: model.name,
           version: model.version,
           minScore,
+          ...(objects ? { objects } : {}),
           gravity: {
             up: aligned.up,
             source: aligned.source,
@@ -225,7 +294,46 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
             total: performance.now() - t0,
           },
         };
+        // A PointCloud2's points without finite coordinates come back in place, as −1.
+        return kept ? expandKept(out, kept, total) : out;
       });
+    },
+    async scan(input: ScanInput, signal: AbortSignal): Promise<ScanOutput> {
+      throwIfAborted(signal);
+      const name = input.model || defaultName;
+      if (!name) throw new GeoError("unavailable", "No default model is loaded on this server");
+      return await withModel(name, input.version, async (model) => {
+        const tDecode = performance.now();
+        const d = await decodeCloudInputKeeping(input.cloud, "scan", input.limits.maxPoints);
+        const decode = performance.now() - tDecode;
+        throwIfAborted(signal);
+        const f = await scanFeatures(model, d.cloud, {
+          pose: input.pose,
+          proposals: input.proposals,
+          kept: d.kept,
+          total: d.total,
+          signal,
+        });
+        const calibrated = model.manifest.calibration?.min_score;
+        return {
+          model: model.name,
+          version: model.version,
+          count: d.total,
+          ...f,
+          ...(calibrated !== undefined ? { calibratedMinScore: calibrated } : {}),
+          timing: { decode, ...f.timing },
+        };
+      });
+    },
+    async embedLabels(input: EmbedInput, signal: AbortSignal): Promise<EmbedOutput> {
+      throwIfAborted(signal);
+      const name = input.model || defaultName;
+      if (!name) throw new GeoError("unavailable", "No default model is loaded on this server");
+      return await withModel(name, input.version, async (model) => ({
+        model: model.name,
+        version: model.version,
+        embeddings: unitRows(await embedder.embed(model, input), model.dims.dim),
+      }));
     },
     listModels: () => models,
     ready: () =>

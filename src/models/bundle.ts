@@ -20,9 +20,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import { DESCRIPTOR_VERSION } from "../kernels/geometric_descriptor.ts";
-import { Rng } from "../kernels/random.ts";
 import { describeModel, encodeModel } from "../onnx/onnx_proto.ts";
-import { createSession, type Session, type SessionOptions } from "../onnx/session.ts";
+import { createSession, type SessionOptions } from "../onnx/session.ts";
 import { GLOVE_SG_100D_ID } from "../text/glove_convert.ts";
 import {
   type AdapterDims,
@@ -43,8 +42,16 @@ import {
   type ManifestDraft,
   type ModelManifest,
 } from "./manifest.ts";
-import { analyzeScene } from "../features/scene_geometry.ts";
 import { decodeAdapterWeights, encodeAdapterWeights } from "./adapter_weights.ts";
+import {
+  type Classification,
+  classifyWith,
+  type SemanticHead,
+  semanticHead,
+  warmUp,
+} from "./adapter_session.ts";
+
+export type { Classification } from "./adapter_session.ts";
 
 /** The `adapter.bin` codec, re-exported for the importers of this module. */
 export { decodeAdapterWeights, encodeAdapterWeights } from "./adapter_weights.ts";
@@ -244,14 +251,6 @@ export async function readAdapterWeights(
   return { dims, weights: decodeAdapterWeights(bytes, dims, `${loaded.manifest.name}: ${rel}`) };
 }
 
-/** Best label and score per row, as the adapter graph returns them. */
-export interface Classification {
-  /** Int32Array N: index of the best label. */
-  label: Int32Array;
-  /** Float32Array N: cosine of the best label. */
-  score: Float32Array;
-}
-
 /** A model version ready to serve: verified files, backbone and a warm adapter session. */
 export interface LoadedModel {
   /** Model name. */
@@ -277,6 +276,14 @@ export interface LoadedModel {
    * @param embeddings Float32Array L×C label embeddings (normalised inside the graph)
    */
   classify(geometric: Float32Array, embeddings: Float32Array): Promise<Classification>;
+  /**
+   * The adapter's unit semantic features (`buildAdapterFeatureGraph`; its session is made
+   * from `adapter.bin` on first use).
+   *
+   * @param geometric Float32Array N×Dg backbone features
+   * @returns Float32Array N×C unit rows
+   */
+  semantic(geometric: Float32Array): Promise<Float32Array>;
   /** Frees the native sessions. */
   release(): Promise<void>;
 }
@@ -322,8 +329,10 @@ export async function loadModel(
     );
   }
   const session = await createSession(files.file(m.adapter.file), options.session);
+  let semantic: Promise<SemanticHead> | undefined;
   const release = async () => {
     await session.release();
+    if (semantic) await semantic.then((h) => h.release(), () => {});
     await (backbone as { release?: () => Promise<void> }).release?.();
   };
   const model: LoadedModel = {
@@ -337,6 +346,10 @@ export async function loadModel(
     backbone,
     classify: (geometric, embeddings) =>
       classifyWith(session, m.adapter.io, dims, geometric, embeddings),
+    semantic: (geometric) => {
+      semantic ??= semanticHead(dims, readAdapterWeights(files).then((r) => r.weights), options);
+      return semantic.then((h) => h.run(geometric));
+    },
     release,
   };
   if (!options.skipWarmUp) {
@@ -348,49 +361,4 @@ export async function loadModel(
     }
   }
   return model;
-}
-
-async function classifyWith(
-  session: Session,
-  io: InferenceIo,
-  dims: AdapterDims,
-  geometric: Float32Array,
-  embeddings: Float32Array,
-): Promise<Classification> {
-  if (
-    geometric.length % dims.dg !== 0 || embeddings.length % dims.dim !== 0 ||
-    embeddings.length === 0
-  ) {
-    throw new GeoError(
-      "internal",
-      `Adapter input shapes do not match Dg ${dims.dg}, C ${dims.dim}`,
-    );
-  }
-  const n = geometric.length / dims.dg;
-  if (n === 0) return { label: new Int32Array(0), score: new Float32Array(0) };
-  const out = await session.run({
-    [io.geometric]: { data: geometric, dims: [n, dims.dg] },
-    [io.labels]: { data: embeddings, dims: [embeddings.length / dims.dim, dims.dim] },
-  }, [io.label, io.score]);
-  const raw = out[io.label].data;
-  const label = new Int32Array(n);
-  for (let i = 0; i < n; i++) label[i] = Number(raw[i]);
-  return { label, score: out[io.score].data as Float32Array };
-}
-
-/** One run of backbone + adapter on a small seeded synthetic scene (a noisy box corner). */
-async function warmUp(model: LoadedModel): Promise<void> {
-  const rng = new Rng(1);
-  const n = 96;
-  const coord = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    const face = i % 3;
-    for (let d = 0; d < 3; d++) {
-      coord[3 * i + d] = d === face ? rng.uniform(0, 0.01) : rng.uniform(0, 1);
-    }
-  }
-  const geometry = analyzeScene({ count: n, coord });
-  const features = await model.backbone.features(geometry);
-  const emb = new Float32Array(2 * model.dims.dim).map(() => rng.uniform(-1, 1));
-  await model.classify(features, emb);
 }

@@ -32,13 +32,16 @@ import { GeoError } from "../kernels/errors.ts";
 import { throwIfAborted } from "../infer/inference.ts";
 import { SegmentLoad } from "./segment_load.ts";
 import type { SegmentExecutorSlots } from "./admission.ts";
-import type { ModelInfo, SegmentInput, SegmentOutput, SegmentService } from "../infer/api.ts";
+import type { ModelInfo, SegmentService } from "../infer/api.ts";
 import {
   errorFromWire,
   errorToWire,
   forTransfer,
   type FromSegmentWorker,
   fromTransfer,
+  type JobMessage,
+  type Packed,
+  type SegmentJobs,
   type SegmentWorkerData,
   type TestAction,
   type ToSegmentWorker,
@@ -235,7 +238,12 @@ export async function startSegmentWorkers(
     return slot;
   };
 
-  const segment = async (input: SegmentInput, signal: AbortSignal): Promise<SegmentOutput> => {
+  /** Runs one job on an idle worker (cancellation forwarded). */
+  const run = async <K extends keyof SegmentJobs>(
+    type: K,
+    input: SegmentJobs[K]["input"],
+    signal: AbortSignal,
+  ): Promise<SegmentJobs[K]["output"]> => {
     throwIfAborted(signal);
     const slot = take();
     load.enter();
@@ -246,9 +254,10 @@ export async function startSegmentWorkers(
       signal.addEventListener("abort", cancel, { once: true });
       try {
         const sent = forTransfer(input, false);
-        const reply = await call(slot, { type: "segment", id, input: sent.value }, sent.transfer);
+        const job = { type, id, input: sent.value } as JobMessage;
+        const reply = await call(slot, job, sent.transfer);
         if (!reply.output) throw new GeoError("internal", "The Segment worker returned nothing");
-        return fromTransfer(reply.output);
+        return fromTransfer(reply.output as Packed<SegmentJobs[K]["output"]>);
       } finally {
         signal.removeEventListener("abort", cancel);
       }
@@ -269,7 +278,9 @@ export async function startSegmentWorkers(
 
   return {
     load,
-    segment,
+    segment: (input, signal) => run("segment", input, signal),
+    scan: (input, signal) => run("scan", input, signal),
+    embedLabels: (input, signal) => run("embed", input, signal),
     listModels: () => models,
     ready: () => !closed && anyReady(),
     workerCount: () => live().length,

@@ -12,7 +12,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import { GeoError } from "../kernels/errors.ts";
 import { SegmentLoad } from "./segment_load.ts";
 import { createSegmentService } from "../infer/segment_service.ts";
-import type { SegmentInput } from "../infer/api.ts";
 import type { TrainEventOutput } from "../train/api.ts";
 import { createTrainService } from "../train/service.ts";
 import {
@@ -22,8 +21,8 @@ import {
   type FromSegmentWorker,
   type FromTrainWorker,
   fromTransfer,
+  type JobMessage,
   type LogMessage,
-  type Packed,
   type SegmentWorkerData,
   type ToSegmentWorker,
   type ToTrainWorker,
@@ -71,13 +70,17 @@ function serveSegment(data: SegmentWorkerData): void {
       post({ type: "held", id });
     });
   };
-  const segment = async (id: number, packed: Packed<SegmentInput>) => {
+  const runJob = async (job: JobMessage) => {
+    const { id } = job;
     const ac = new AbortController();
     running.set(id, ac);
     try {
-      const input = fromTransfer(packed);
       await hold(id, ac.signal);
-      const output = await service.segment(input, ac.signal);
+      const output = job.type === "segment"
+        ? await service.segment(fromTransfer(job.input), ac.signal)
+        : job.type === "scan"
+        ? await service.scan(fromTransfer(job.input), ac.signal)
+        : await service.embedLabels(fromTransfer(job.input), ac.signal);
       const moved = forTransfer(output, true);
       post({ type: "done", id, output: moved.value }, moved.transfer);
     } catch (e) {
@@ -94,7 +97,9 @@ function serveSegment(data: SegmentWorkerData): void {
   port.on("message", (m: ToSegmentWorker) => {
     switch (m.type) {
       case "segment":
-        return void segment(m.id, m.input);
+      case "scan":
+      case "embed":
+        return void runJob(m);
       case "cancel":
         return running.get(m.id)?.abort(errorFromWire(m.reason));
       case "refresh":

@@ -8,7 +8,15 @@
 
 import { ERROR_KINDS, type ErrorKind, GeoError } from "../kernels/errors.ts";
 import type { SegmentServiceOptions } from "../infer/segment_service.ts";
-import type { ModelInfo, SegmentInput, SegmentOutput } from "../infer/api.ts";
+import type {
+  EmbedInput,
+  EmbedOutput,
+  ModelInfo,
+  ScanInput,
+  ScanOutput,
+  SegmentInput,
+  SegmentOutput,
+} from "../infer/api.ts";
 import type {
   TrainConfigInput,
   TrainEventOutput,
@@ -53,9 +61,28 @@ export interface TrainWorkerData {
 /** Actions of a Segment worker's test hooks. */
 export type TestAction = "hold" | "release" | "crash";
 
+/** The jobs a Segment worker runs, by message type: what goes in and what comes back. */
+export interface SegmentJobs {
+  /** `SegmentService.segment` */
+  segment: { input: SegmentInput; output: SegmentOutput };
+  /** `SegmentService.scan` (one scan of a stream) */
+  scan: { input: ScanInput; output: ScanOutput };
+  /** `SegmentService.embedLabels` */
+  embed: { input: EmbedInput; output: EmbedOutput };
+}
+
+/** A job message to a Segment worker. */
+export type JobMessage = {
+  [K in keyof SegmentJobs]: {
+    readonly type: K;
+    readonly id: number;
+    readonly input: Packed<SegmentJobs[K]["input"]>;
+  };
+}[keyof SegmentJobs];
+
 /** Messages to a Segment worker. */
 export type ToSegmentWorker =
-  | { readonly type: "segment"; readonly id: number; readonly input: Packed<SegmentInput> }
+  | JobMessage
   | { readonly type: "cancel"; readonly id: number; readonly reason: WireError }
   | { readonly type: "refresh"; readonly id: number }
   | { readonly type: "close"; readonly id: number }
@@ -69,7 +96,7 @@ export type FromSegmentWorker =
     readonly ready: boolean;
     readonly models: ModelInfo[];
   }
-  | { readonly type: "done"; readonly id: number; readonly output?: Packed<SegmentOutput> }
+  | { readonly type: "done"; readonly id: number; readonly output?: Packed<unknown> }
   | { readonly type: "failed"; readonly id: number; readonly error: WireError }
   | { readonly type: "held"; readonly id: number }
   | LogMessage;

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { GeoError } from "../kernels/errors.ts";
 import { errorFromWire, errorToWire, forTransfer, fromTransfer } from "./worker_messages.ts";
+import { decodeCloudInputKeeping } from "../features/cloud_input.ts";
+import { segmentInput } from "../infer/segment_input.ts";
 
 Deno.test("forTransfer / fromTransfer: typed arrays travel as whole buffers and come back typed", () => {
   const big = new Uint8Array(64).map((_, i) => i);
@@ -44,4 +46,39 @@ Deno.test("errorToWire / errorFromWire: kind and message survive, other errors b
   const wire = errorToWire(new TypeError("boom"));
   assert.deepEqual([wire.kind, wire.detail], ["internal", "boom"]);
   assert.equal(errorFromWire({ ...wire, kind: "bogus" as never }).kind, "internal");
+});
+
+Deno.test("forTransfer / fromTransfer: a ROS PointCloud2 input crosses threads and decodes the same", async () => {
+  // x, y, z float32 big-endian at offsets 0, 4, 8 and an ignored byte; point 1 is NaN.
+  const coord = [1, 2, 3, NaN, 0, 0, -4, 5.5, 6];
+  const wire = Buffer.alloc(7 + 3 * 16); // the body as a view into a bigger buffer
+  coord.forEach((v, i) => wire.writeFloatBE(v, 7 + 16 * Math.floor(i / 3) + 4 * (i % 3)));
+  const input = segmentInput({
+    kind: "ros",
+    message: {
+      height: 1,
+      width: 3,
+      fields: ["x", "y", "z"].map((name, i) => ({ name, offset: 4 * i, datatype: 7, count: 1 })),
+      isBigendian: true,
+      pointStep: 16,
+      rowStep: 48,
+      data: wire.subarray(7),
+      isDense: false,
+    },
+  }, ["a"]);
+  const packed = forTransfer(input, true);
+  const back = fromTransfer(structuredClone(packed.value, { transfer: packed.transfer }));
+  assert.ok(back.cloud.kind === "ros" && input.cloud.kind === "ros");
+  const { data, ...rest } = back.cloud.message;
+  const { data: sent, ...sentRest } = input.cloud.message;
+  assert.deepEqual(rest, sentRest);
+  assert.ok(data instanceof Uint8Array && !(data instanceof Buffer));
+  assert.deepEqual(data, new Uint8Array(sent));
+  assert.deepEqual(back.labels, ["a"]);
+  const [a, b] = await Promise.all(
+    [input, back].map((i) => decodeCloudInputKeeping(i.cloud, "req", 10)),
+  );
+  assert.deepEqual(b, a);
+  assert.deepEqual(b.kept, new Int32Array([0, 2]));
+  assert.deepEqual(b.cloud.coord, new Float32Array([1, 2, 3, -4, 5.5, 6]));
 });

@@ -53,6 +53,14 @@ export const DEFAULT_MAX_TRAIN_STEPS = 20_000;
 export const DEFAULT_MAX_TRAIN_SECONDS = 7200;
 /** Default longest silence between two messages of a Train stream, ms. */
 export const DEFAULT_TRAIN_IDLE_MS = 60_000;
+/** Default most SegmentStream sessions open at once on the server. */
+export const DEFAULT_MAX_SEGMENT_STREAMS = 16;
+/** Default map voxels of a SegmentStream session that asks for none. */
+export const DEFAULT_STREAM_MAP_VOXELS = 100_000;
+/** Default most map voxels a SegmentStream session may ask for. */
+export const DEFAULT_MAX_STREAM_MAP_VOXELS = 1_000_000;
+/** Default longest silence of a SegmentStream before it is closed, ms. */
+export const DEFAULT_STREAM_IDLE_MS = 60_000;
 /** Default most Train streams open at once on the server (uploading, waiting or training). */
 export const DEFAULT_MAX_TRAIN_STREAMS = 4;
 /** Default most concurrent HTTP/2 streams per gRPC connection. */
@@ -136,6 +144,14 @@ export interface ServerConfig {
   maxTrainStreams: number;
   /** Most concurrent HTTP/2 streams per gRPC connection. */
   maxConcurrentStreams: number;
+  /** Most SegmentStream sessions open at once; more = RESOURCE_EXHAUSTED. */
+  maxSegmentStreams: number;
+  /** Map voxels of a SegmentStream session that asks for none (about 4C + 60 bytes each). */
+  streamMapVoxels: number;
+  /** Most map voxels one SegmentStream session may ask for. */
+  maxStreamMapVoxels: number;
+  /** Longest silence of a SegmentStream before it is closed, ms. */
+  streamIdleMs: number;
 }
 
 /** Settings, their flag (`--grpc-port`) and environment variable (`GEOGUIDE_GRPC_PORT`). */
@@ -183,6 +199,14 @@ export const SETTINGS: readonly { key: keyof ServerConfig; flag: string; env: st
     flag: "max-concurrent-streams",
     env: "GEOGUIDE_MAX_CONCURRENT_STREAMS",
   },
+  { key: "maxSegmentStreams", flag: "max-segment-streams", env: "GEOGUIDE_MAX_SEGMENT_STREAMS" },
+  { key: "streamMapVoxels", flag: "stream-map-voxels", env: "GEOGUIDE_STREAM_MAP_VOXELS" },
+  {
+    key: "maxStreamMapVoxels",
+    flag: "max-stream-map-voxels",
+    env: "GEOGUIDE_MAX_STREAM_MAP_VOXELS",
+  },
+  { key: "streamIdleMs", flag: "stream-idle-ms", env: "GEOGUIDE_STREAM_IDLE_MS" },
 ];
 
 /** The defaults of every setting. */
@@ -219,6 +243,10 @@ export function defaultServerConfig(): ServerConfig {
     trainIdleMs: DEFAULT_TRAIN_IDLE_MS,
     maxTrainStreams: DEFAULT_MAX_TRAIN_STREAMS,
     maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS,
+    maxSegmentStreams: DEFAULT_MAX_SEGMENT_STREAMS,
+    streamMapVoxels: DEFAULT_STREAM_MAP_VOXELS,
+    maxStreamMapVoxels: DEFAULT_MAX_STREAM_MAP_VOXELS,
+    streamIdleMs: DEFAULT_STREAM_IDLE_MS,
   };
 }
 

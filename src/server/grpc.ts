@@ -36,6 +36,7 @@ import { fileURLToPath } from "node:url";
 import { GeoError } from "../kernels/errors.ts";
 import {
   type CallOptions,
+  type ClientStream,
   type GeoguideClientOptions,
   type GrpcHandlers,
   type GrpcServerHandle,
@@ -52,8 +53,12 @@ import {
 } from "./rpc_context.ts";
 import {
   type ListModelsResponseMsg,
+  type QueryMapRequestMsg,
+  type QueryMapResponseMsg,
   type SegmentRequestMsg,
   type SegmentResponseMsg,
+  type StreamRequestMsg,
+  type StreamResponseMsg,
   type TrainEventMsg,
   type TrainRequestMsg,
   WIRE_OBJECT_OPTIONS,
@@ -160,6 +165,8 @@ export async function startGrpcServer(
   server.addService(geoguideService(pkgDef, SERVICE_NAMES.segmentation), {
     Segment: wrapUnary(handlers.segment, shutdownAc.signal),
     ListModels: wrapUnary(handlers.listModels, shutdownAc.signal),
+    SegmentStream: wrapBidi(handlers.segmentStream, shutdownAc.signal),
+    QueryMap: wrapUnary(handlers.queryMap, shutdownAc.signal),
   });
   server.addService(geoguideService(pkgDef, SERVICE_NAMES.training), {
     Train: wrapBidi(handlers.train, shutdownAc.signal),
@@ -284,6 +291,47 @@ export class GeoguideClient {
   /** Segmentation.ListModels */
   listModels(opts: CallOptions = {}): Promise<ListModelsResponseMsg> {
     return this.#unary(this.#segmentation, "ListModels", {}, opts);
+  }
+
+  /** Segmentation.QueryMap */
+  queryMap(request: QueryMapRequestMsg, opts: CallOptions = {}): Promise<QueryMapResponseMsg> {
+    return this.#unary(this.#segmentation, "QueryMap", request, opts);
+  }
+
+  /**
+   * Segmentation.SegmentStream: `send` writes one message (resolving once the channel
+   * took it: back-pressure), `end` half-closes, `responses` yields the answers in order
+   * and throws the call's error status as an RpcError.
+   */
+  segmentStream(opts: CallOptions = {}): ClientStream<StreamRequestMsg, StreamResponseMsg> {
+    const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+    const call = this.#segmentation.SegmentStream(this.#meta(opts), { deadline });
+    opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+    const queue: StreamResponseMsg[] = [];
+    let failed: RpcError | null = null, ended = false, wake: (() => void) | null = null;
+    const poke = () => (wake?.(), wake = null);
+    call.on("data", (m: StreamResponseMsg) => (queue.push(m), poke()));
+    call.on("error", (err: Dyn) => {
+      failed = new RpcError(err.code ?? 2, err.details ?? String(err.message));
+      poke();
+    });
+    call.on("end", () => (ended = true, poke()));
+    return {
+      send: (m) =>
+        new Promise<void>((resolve) => call.write(m) ? resolve() : call.once("drain", resolve)),
+      end: () => call.end(),
+      cancel: () => call.cancel(),
+      responses: {
+        async *[Symbol.asyncIterator]() {
+          while (true) {
+            if (queue.length > 0) yield queue.shift()!;
+            else if (failed) throw failed;
+            else if (ended) return;
+            else await new Promise<void>((r) => (wake = r));
+          }
+        },
+      },
+    };
   }
 
   /**

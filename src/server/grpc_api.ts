@@ -11,8 +11,12 @@ import type { BidiHandler, UnaryHandler } from "./rpc_context.ts";
 import { kindOfGrpcCode } from "./status.ts";
 import type {
   ListModelsResponseMsg,
+  QueryMapRequestMsg,
+  QueryMapResponseMsg,
   SegmentRequestMsg,
   SegmentResponseMsg,
+  StreamRequestMsg,
+  StreamResponseMsg,
   TrainEventMsg,
   TrainRequestMsg,
 } from "./wire.ts";
@@ -29,6 +33,10 @@ export interface GrpcHandlers {
   readonly segment: UnaryHandler<SegmentRequestMsg, SegmentResponseMsg>;
   /** Segmentation.ListModels */
   readonly listModels: UnaryHandler<Record<string, never>, ListModelsResponseMsg>;
+  /** Segmentation.SegmentStream */
+  readonly segmentStream: BidiHandler<StreamRequestMsg, StreamResponseMsg>;
+  /** Segmentation.QueryMap */
+  readonly queryMap: UnaryHandler<QueryMapRequestMsg, QueryMapResponseMsg>;
   /** Training.Train */
   readonly train: BidiHandler<TrainRequestMsg, TrainEventMsg>;
 }
@@ -95,6 +103,18 @@ export interface GeoguideClientOptions {
 }
 
 /** Per-call client options. */
+export interface ClientStream<Req, Res> {
+  /** Writes one message; resolves once the channel took it (back-pressure). */
+  send(message: Req): Promise<void>;
+  /** Half-closes: no more messages. */
+  end(): void;
+  /** Cancels the call. */
+  cancel(): void;
+  /** The server's messages in order; throws the final error status as an RpcError. */
+  readonly responses: AsyncIterable<Res>;
+}
+
+/** Options of one client call. */
 export interface CallOptions {
   /** Deadline relative to now, ms. */
   readonly timeoutMs?: number;

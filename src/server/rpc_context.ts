@@ -13,11 +13,15 @@ import { toClientStatus } from "./status.ts";
 /** A unary handler; a thrown error becomes the call's status via `toClientStatus`. */
 export type UnaryHandler<Req, Res> = (request: Req, ctx: RpcContext) => Promise<Res>;
 
-/** A bidirectional-stream handler: reads `input` until half-close, writes with `write`. */
+/**
+ * A bidirectional-stream handler: reads `input` until half-close, writes with `write`
+ * (its promise resolves once the message is accepted by the transport's buffer: awaiting
+ * it gives back-pressure from a slow reader).
+ */
 export type BidiHandler<Req, Res> = (
   input: AsyncIterable<Req>,
   ctx: RpcContext,
-  write: (message: Res) => void,
+  write: (message: Res) => Promise<void>,
 ) => Promise<void>;
 
 /** A unary server call, as @grpc/grpc-js hands it over. */
@@ -29,7 +33,11 @@ export interface UnaryCallLike<Req> extends CallLike {
 export interface DuplexCallLike<Req, Res> extends Omit<CallLike, "on"> {
   on(event: "data", cb: (m: Req) => void): unknown;
   on(event: "end" | "cancelled", cb: () => void): unknown;
+  /** Returns false when the outgoing buffer is full ("drain" follows). */
   write(message: Res): unknown;
+  once?(event: "drain", cb: () => void): unknown;
+  pause?(): unknown;
+  resume?(): unknown;
   end(): unknown;
   emit(event: "error", status: { code: number; details: string }): unknown;
 }
@@ -112,11 +120,26 @@ export function makeContext(
 export interface StreamLike<T> {
   on(event: "data", cb: (m: T) => void): unknown;
   on(event: "end" | "cancelled", cb: () => void): unknown;
+  /** Stops "data" events (HTTP/2 flow control then holds the client back). */
+  pause?(): unknown;
+  /** Restarts "data" events. */
+  resume?(): unknown;
 }
 
-/** Reads a server-side duplex stream as an async iterable without destroying it on early exit. */
-export function readStream<T>(call: StreamLike<T>): AsyncIterable<T> {
+/** Messages `readStream` buffers before it pauses the call. */
+export const READ_HIGH_WATER_MARK = 4;
+
+/**
+ * Reads a server-side duplex stream as an async iterable without destroying it on early
+ * exit. At most about `highWaterMark` messages wait unread: past it the call is paused
+ * (the client's writes then block on flow control) until the handler catches up.
+ */
+export function readStream<T>(
+  call: StreamLike<T>,
+  highWaterMark = READ_HIGH_WATER_MARK,
+): AsyncIterable<T> {
   const buffer: T[] = [];
+  let paused = false;
   let ended = false;
   let failed: unknown = null;
   let wake: (() => void) | null = null;
@@ -126,6 +149,10 @@ export function readStream<T>(call: StreamLike<T>): AsyncIterable<T> {
   };
   call.on("data", (m: T) => {
     buffer.push(m);
+    if (buffer.length >= highWaterMark && call.pause && !paused) {
+      paused = true;
+      call.pause();
+    }
     poke();
   });
   call.on("end", () => {
@@ -139,8 +166,14 @@ export function readStream<T>(call: StreamLike<T>): AsyncIterable<T> {
   return {
     async *[Symbol.asyncIterator]() {
       while (true) {
-        if (buffer.length > 0) yield buffer.shift()!;
-        else if (failed) throw failed;
+        if (buffer.length > 0) {
+          const m = buffer.shift()!;
+          if (paused && buffer.length < highWaterMark) {
+            paused = false;
+            call.resume?.();
+          }
+          yield m;
+        } else if (failed) throw failed;
         else if (ended) return;
         else await new Promise<void>((r) => (wake = r));
       }
@@ -177,8 +210,16 @@ export function wrapBidi<Req, Res>(
 ): (call: DuplexCallLike<Req, Res>) => void {
   return (call) => {
     const { ctx, done } = makeContext(call, shutdown);
-    const write = (m: Res) => {
-      if (!ctx.signal.aborted) call.write(m);
+    const write = (m: Res): Promise<void> => {
+      if (ctx.signal.aborted || call.write(m) !== false || !call.once) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        ctx.signal.addEventListener("abort", stop, { once: true });
+        call.once!("drain", () => {
+          ctx.signal.removeEventListener("abort", stop);
+          resolve();
+        });
+      });
     };
     handler(readStream(call), ctx, write).then(
       () => call.end(),

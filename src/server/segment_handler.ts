@@ -7,7 +7,7 @@
  */
 
 import { GeoError, invalid } from "../kernels/errors.ts";
-import { checkPointLimit, rawPointCount } from "../features/cloud_input.ts";
+import { checkPointLimit, rawPointCount, rosCloudInput } from "../features/cloud_input.ts";
 import type { CloudInput } from "../features/cloud_input.ts";
 import type {
   ModelInfo,
@@ -116,7 +116,13 @@ export function cloudFromMsg(
     if (name.length > 255) throw invalid(`${source}: cloud.file.name is over 255 characters`);
     return { kind: "file", bytes: msg.file.data, name };
   }
-  throw invalid(`${source}: cloud is missing (set cloud.draco, cloud.raw or cloud.file)`);
+  if (msg?.data === "ros" && msg.ros) {
+    // Sizes, fields and the point limit (no point is read here; cost: the fields).
+    return rosCloudInput(msg.ros, source, maxPoints);
+  }
+  throw invalid(
+    `${source}: cloud is missing (set cloud.draco, cloud.raw, cloud.file or cloud.ros)`,
+  );
 }
 
 /**
@@ -153,70 +159,107 @@ export function upFromMsg(
   return [v[0], v[1], v[2]];
 }
 
+/** Labels, embeddings and prompt of a request, checked. */
+export interface LabelSpec {
+  labels: string[];
+  labelEmbeddings: { label: string; vector: Float32Array }[];
+  promptTemplate: string;
+}
+
+/**
+ * Translates and checks labels, label embeddings and prompt template (`field` names the
+ * message in errors, e.g. "request").
+ */
+export function labelSpecFromMsg(
+  msg: {
+    labels?: string[] | null;
+    label_embeddings?: { label?: string | null; vector?: Uint8Array | null }[] | null;
+    prompt_template?: string | null;
+  },
+  limits: SegmentLimits,
+  field: string,
+): LabelSpec {
+  const labels = msg.labels ?? [];
+  if (labels.length === 0) throw invalid(`${field}.labels is empty: send at least one label`);
+  checkLabelLimits(labels, limits, `${field}.labels`);
+  const blank = labels.findIndex((l) => l.trim() === "");
+  if (blank >= 0) throw invalid(`${field}.labels[${blank}] is blank`);
+  const sent = msg.label_embeddings ?? [];
+  checkLabelLimits(sent.map((e) => e.label ?? ""), limits, `${field}.label_embeddings`);
+  const embeddings = sent.map((e, i) => {
+    const at = `${field}.label_embeddings[${i}].vector`;
+    if ((e.vector?.byteLength ?? 0) > 4 * MAX_EMBEDDING_DIM) {
+      throw invalid(`${at} is over ${MAX_EMBEDDING_DIM} float32 values`);
+    }
+    return { label: e.label ?? "", vector: bytesToFloat32(e.vector ?? new Uint8Array(0), at) };
+  });
+  const dims = new Set(embeddings.map((e) => e.vector.length));
+  if (dims.size > 1 || dims.has(0)) {
+    throw invalid(
+      `${field}.label_embeddings vectors must be non-empty and of one length, got ${
+        [...dims].slice(0, 4)
+      }`,
+    );
+  }
+  const template = msg.prompt_template ?? "";
+  if (template) {
+    const over = utf8Over(template, limits.maxPromptBytes);
+    if (over >= 0) {
+      throw invalid(
+        `${field}.prompt_template is ${over} bytes long, over the limit of ${limits.maxPromptBytes} (--max-prompt-bytes)`,
+      );
+    }
+    checkTemplate(template);
+  }
+  return { labels, labelEmbeddings: embeddings, promptTemplate: template };
+}
+
+/** Checks a model name and version of a message (`field` names it in errors). */
+export function modelFromMsg(
+  msg: { model?: string | null; model_version?: number | null },
+  service: SegmentService,
+  field: string,
+): { model: string; version: number } {
+  const version = Number(msg.model_version ?? 0);
+  if (!Number.isInteger(version) || version < 0) {
+    throw invalid(`${field}.model_version must be 0 (latest) or a version number, got ${version}`);
+  }
+  const model = msg.model ?? "";
+  if (utf8Over(model, MODEL_NAME_BYTES) >= 0) {
+    throw invalid(`${field}.model is over ${MODEL_NAME_BYTES} bytes: no model has such a name`);
+  }
+  checkModelKnown(service.listModels(), model, version);
+  return { model, version };
+}
+
+/** A min_score as sent: undefined when absent (proto3 `optional`), else finite. */
+export function minScoreFromMsg(v: number | null | undefined, field: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Number.isFinite(v)) throw invalid(`${field}.min_score is not a finite number`);
+  return v;
+}
+
 /** Translates and checks a SegmentRequest (everything but decoding). */
 export function segmentInputFromMsg(
   req: SegmentRequestMsg,
   deps: SegmentHandlerDeps,
 ): SegmentInput {
   const { limits } = deps;
-  const labels = req.labels ?? [];
-  if (labels.length === 0) throw invalid("request.labels is empty: send at least one label");
-  checkLabelLimits(labels, limits, "request.labels");
-  const blank = labels.findIndex((l) => l.trim() === "");
-  if (blank >= 0) throw invalid(`request.labels[${blank}] is blank`);
-  const version = Number(req.model_version ?? 0);
-  if (!Number.isInteger(version) || version < 0) {
-    throw invalid(`request.model_version must be 0 (latest) or a version number, got ${version}`);
-  }
-  const model = req.model ?? "";
-  if (utf8Over(model, MODEL_NAME_BYTES) >= 0) {
-    throw invalid(`request.model is over ${MODEL_NAME_BYTES} bytes: no model has such a name`);
-  }
-  checkModelKnown(deps.service.listModels(), model, version);
-  // proto3 `optional`: absent when the client did not set it (the model's calibrated value).
-  const minScore = req.min_score ?? undefined;
-  if (minScore !== undefined && !Number.isFinite(minScore)) {
-    throw invalid("request.min_score is not a finite number");
-  }
-  const sent = req.label_embeddings ?? [];
-  checkLabelLimits(sent.map((e) => e.label ?? ""), limits, "request.label_embeddings");
-  const embeddings = sent.map((e, i) => {
-    const field = `request.label_embeddings[${i}].vector`;
-    if ((e.vector?.byteLength ?? 0) > 4 * MAX_EMBEDDING_DIM) {
-      throw invalid(`${field} is over ${MAX_EMBEDDING_DIM} float32 values`);
-    }
-    return { label: e.label, vector: bytesToFloat32(e.vector, field) };
-  });
-  const dims = new Set(embeddings.map((e) => e.vector.length));
-  if (dims.size > 1 || dims.has(0)) {
-    throw invalid(
-      `request.label_embeddings vectors must be non-empty and of one length, got ${
-        [...dims].slice(0, 4)
-      }`,
-    );
-  }
-  const template = req.prompt_template ?? "";
-  if (template) {
-    const over = utf8Over(template, limits.maxPromptBytes);
-    if (over >= 0) {
-      throw invalid(
-        `request.prompt_template is ${over} bytes long, over the limit of ${limits.maxPromptBytes} (--max-prompt-bytes)`,
-      );
-    }
-    checkTemplate(template);
-  }
+  const spec = labelSpecFromMsg(req, limits, "request");
+  const { model, version } = modelFromMsg(req, deps.service, "request");
+  const minScore = minScoreFromMsg(req.min_score, "request");
   const up = upFromMsg(req.up, req.sensor_to_world, "request");
   return {
     cloud: cloudFromMsg(req.cloud, limits.maxPoints, "request"),
-    labels,
-    model: req.model ?? "",
+    labels: spec.labels,
+    model,
     version,
     ...(minScore !== undefined ? { minScore } : {}),
     returnScores: Boolean(req.return_scores),
     returnObjects: Boolean(req.return_objects),
     returnPositions: Boolean(req.return_positions),
-    labelEmbeddings: embeddings,
-    promptTemplate: template,
+    labelEmbeddings: spec.labelEmbeddings,
+    promptTemplate: spec.promptTemplate,
     limits: { maxPoints: limits.maxPoints },
     ...(up ? { up } : {}),
   };

@@ -17,13 +17,23 @@ import type { Services } from "../runtime/services.ts";
 import { defaultServerConfig, type ServerConfig } from "./config.ts";
 import { type BidiHandler, startGrpcServer } from "./grpc.ts";
 import type { GrpcServerHandle } from "./grpc_api.ts";
-import type { TrainEventMsg, TrainRequestMsg } from "./wire.ts";
+import type {
+  StreamRequestMsg,
+  StreamResponseMsg,
+  TrainEventMsg,
+  TrainRequestMsg,
+} from "./wire.ts";
 import { type HttpServerHandle, startHttpServer } from "./http.ts";
 import { httpApi } from "./http_api.ts";
 import { Logger, newRequestId } from "./log.ts";
 import { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
 import { makeListModelsHandler, makeSegmentHandler } from "./segment_handler.ts";
+import {
+  makeQueryMapHandler,
+  makeSegmentStreamHandler,
+  type OpenStream,
+} from "./stream_handler.ts";
 import { toClientStatus } from "./status.ts";
 import { makeTrainHandler } from "./train_handler.ts";
 
@@ -135,6 +145,20 @@ export async function startServer(
   };
   const segment = observed("Segment", makeSegmentHandler(segDeps), env);
   const listModels = observed("ListModels", makeListModelsHandler(segDeps), env);
+  const streamDeps = {
+    ...segDeps,
+    sessions: new Map<string, OpenStream>(),
+    streamLimits: {
+      maxStreams: cfg.maxSegmentStreams,
+      defaultMapVoxels: cfg.streamMapVoxels,
+      maxMapVoxels: cfg.maxStreamMapVoxels,
+      idleMs: cfg.streamIdleMs,
+    },
+  };
+  const queryMap = observed("QueryMap", makeQueryMapHandler(streamDeps), env);
+  const stream = makeSegmentStreamHandler(streamDeps);
+  const segmentStream: BidiHandler<StreamRequestMsg, StreamResponseMsg> = (input, ctx, write) =>
+    observed("SegmentStream", (_: null, c: RpcContext) => stream(input, c, write), env)(null, ctx);
   const train = makeTrainHandler({
     service: trainService,
     token: cfg.trainToken,
@@ -168,6 +192,8 @@ export async function startServer(
   }, {
     segment,
     listModels,
+    segmentStream,
+    queryMap,
     train: observedTrain,
   });
   let http: HttpServerHandle | null = null;

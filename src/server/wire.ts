@@ -70,11 +70,14 @@ export type ObjectiveName = keyof typeof v1.Objective;
 export type RawPointsMsg = Need<Loose<v1.IRawPoints>, "xyz">;
 /** geoguide.v1.CloudFile */
 export type CloudFileMsg = Need<Loose<v1.ICloudFile>, "data">;
+/** geoguide.v1.RosPointCloud2 (a sensor_msgs/PointCloud2 body; every field optional). */
+export type RosPointCloud2Msg = Loose<v1.IRosPointCloud2>;
 /** geoguide.v1.PointCloud */
 export type PointCloudMsg =
   & With<Loose<v1.IPointCloud>, {
     raw?: RawPointsMsg | null;
     file?: CloudFileMsg | null;
+    ros?: RosPointCloud2Msg | null;
   }>
   & { data?: Oneof<v1.PointCloud, "data"> };
 /** geoguide.v1.LabelEmbedding */
@@ -96,6 +99,36 @@ export type SegmentResponseMsg = Full<v1.ISegmentResponse>;
 export type ModelInfoMsg = Full<v1.IModelInfo>;
 /** geoguide.v1.ListModelsResponse */
 export type ListModelsResponseMsg = Full<v1.IListModelsResponse>;
+
+/** geoguide.v1.StreamOpen */
+export type StreamOpenMsg = With<Loose<v1.IStreamOpen>, { label_embeddings?: LabelEmbeddingMsg[] }>;
+/** geoguide.v1.StreamScan */
+export type StreamScanMsg = With<Loose<v1.IStreamScan>, { cloud?: PointCloudMsg | null }>;
+/** geoguide.v1.StreamLabels */
+export type StreamLabelsMsg = With<Loose<v1.IStreamLabels>, {
+  label_embeddings?: LabelEmbeddingMsg[];
+}>;
+/** geoguide.v1.MapQuery */
+export type MapQueryMsg = With<Loose<v1.IMapQuery>, { label_embeddings?: LabelEmbeddingMsg[] }>;
+/** geoguide.v1.StreamRequest */
+export type StreamRequestMsg =
+  & With<Loose<v1.IStreamRequest>, {
+    open?: StreamOpenMsg | null;
+    scan?: StreamScanMsg | null;
+    labels?: StreamLabelsMsg | null;
+    query?: MapQueryMsg | null;
+  }>
+  & { msg?: Oneof<v1.StreamRequest, "msg"> };
+/** geoguide.v1.ScanResult */
+export type ScanResultMsg = Full<v1.IScanResult>;
+/** geoguide.v1.StreamResponse: one of its members is set. */
+export type StreamResponseMsg = Partial<Full<v1.IStreamResponse>> & {
+  msg?: Oneof<v1.StreamResponse, "msg">;
+};
+/** geoguide.v1.QueryMapRequest */
+export type QueryMapRequestMsg = With<Loose<v1.IQueryMapRequest>, { query?: MapQueryMsg | null }>;
+/** geoguide.v1.QueryMapResponse */
+export type QueryMapResponseMsg = Full<v1.IQueryMapResponse>;
 
 /** geoguide.v1.TrainConfig */
 export type TrainConfigMsg = With<Loose<v1.ITrainConfig>, {

@@ -1,8 +1,8 @@
 /**
  * Publishing a trained adapter as a model version (`models/bundle.ts` layout, atomic
- * `publishVersion`): the manifest records the config, the metrics and the (binned) loss
- * curve, and `loss_curve.png` pictures it; an ONNX backbone travels with the version as
- * `backbone.onnx`.
+ * `publishVersion`): the manifest records the config, the metrics, the (binned) loss
+ * curve and the reject threshold when one was measured, and `loss_curve.png` pictures the
+ * curve; an ONNX backbone travels with the version as `backbone.onnx`.
  *
  * Output folder convention: `--out MODEL_DIR` names the model folder of a registry, e.g.
  * `models/default`; the new version is published under it as the next number
@@ -18,6 +18,7 @@ import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
 import type { AdapterDims } from "../features/adapter_graph.ts";
 import type { Backbone, OnnxBackboneBundle } from "../features/backbones/backbone.ts";
 import { bundleManifestDraft, writeBundleFiles } from "../models/bundle.ts";
+import type { ManifestCalibration } from "../models/manifest.ts";
 import { listVersions, type ModelManifest, publishVersion } from "../models/registry.ts";
 import type { TrainResult } from "./api.ts";
 import { configRecord, type TrainConfig } from "./config.ts";
@@ -55,6 +56,8 @@ export interface PublishTrainedOptions {
   provenance?: Record<string, unknown>;
   /** publishing stops (nothing published) when this aborts first */
   signal?: AbortSignal;
+  /** the reject threshold measured on validation data (manifest `calibration`; default none) */
+  calibration?: ManifestCalibration | null;
 }
 
 /** Metric fields of the manifest: `<split>_miou`, `<split>_macc`, teacher_* and per-class IoU. */
@@ -130,6 +133,7 @@ export async function publishTrained(
       loss_curve: binLossCurve(outcome.lossCurve, MANIFEST_CURVE_POINTS),
     },
   });
+  if (o.calibration) draft.calibration = o.calibration;
   return await publishVersion(o.root, o.name, async (dir) => {
     check();
     await writeBundleFiles(dir, {

@@ -4,7 +4,9 @@
  * features when those are sent instead, fine-tunes the adapter from `base_model` /
  * `base_version` (or, when none is named, from the registry's default model; from a
  * seeded initialisation when the registry is empty), streams progress and validation
- * events, and publishes the result atomically as the next version of `site` when asked.
+ * events, and publishes the result atomically as the next version of `site` when asked,
+ * with the reject threshold calibrated on the scenes that carry ground truth when they
+ * can be validated (`calibrate.ts`; the summary repeats it).
  * Cancelling stops the run within a step and publishes nothing. Calls run at once and side
  * by side: limiting them is the job of the server's admission (`runtime/admission.ts`). A
  * `requestId` is recorded in the published manifest, and `replay` finds it again.
@@ -19,6 +21,7 @@ import type { Backbone } from "../features/backbones/backbone.ts";
 import { loadBackbone } from "../features/backbones/load.ts";
 import { sharedGloveEncoder } from "../infer/label_embeddings.ts";
 import { CLIENT_EMBEDDINGS_ENCODER } from "../models/bundle.ts";
+import type { ManifestCalibration } from "../models/manifest.ts";
 import { listModels, resolveDefaultModel } from "../models/registry.ts";
 import type {
   TrainConfigInput,
@@ -29,6 +32,7 @@ import type {
 } from "./api.ts";
 import { type BaseModel, baseRef, loadBaseModel, trainFromBase } from "./base_model.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
+import { calibrateScenes, DEFAULT_REJECT_WRONG } from "./calibrate.ts";
 import type { ValidationSet } from "./loop.ts";
 import { findPublishedRun, metricsRecord, publishTrained, REQUEST_ID_FIELD } from "./publish.ts";
 import { decodeTrainScenes } from "./request_scenes.ts";
@@ -53,6 +57,12 @@ export interface TrainServiceOptions {
   /** awaited before every optimiser step (see `TrainLoopOptions.beforeStep`) */
   beforeStep?: () => Promise<void>;
   /**
+   * Share in [0, 1] of the wrong labels that the published version's calibrated
+   * `min_score` rejects, measured on the request's scenes with ground truth (the
+   * validation scenes); default 0.5, 0 = no calibration.
+   */
+  rejectWrong?: number;
+  /**
    * A shared cell (Int32Array over a SharedArrayBuffer, survives `workerData`): once
    * non-zero, every call of this service is cancelled. Read before every step and
    * scene, so a cancel set by another thread reaches the loop within one step even
@@ -62,6 +72,9 @@ export interface TrainServiceOptions {
 }
 
 const cancelled = () => new GeoError("cancelled", "Training was cancelled");
+
+/** `calibration.data` of a version published by the Train RPC (its scenes with gt_labels). */
+export const CALIBRATION_DATA = "Train RPC: the request's scenes with gt_labels";
 
 /** The run's config from the request (undefined numbers take the defaults). */
 function configOf(
@@ -214,7 +227,18 @@ async function trainWithBackbone(
   const metrics = metricsRecord(outcome.final, "train");
   const baseVersion = baseRef(base);
   let version = 0;
+  let calibration: ManifestCalibration | null = null;
   if (request.config.publish) {
+    calibration = validation
+      ? await calibrateScenes(
+        validation,
+        { dims, weights: outcome.adapter },
+        o.rejectWrong ?? DEFAULT_REJECT_WRONG,
+        CALIBRATION_DATA,
+      )
+      : null;
+    call.poll?.();
+    if (signal.aborted) throw cancelled();
     const manifest = await publishTrained({
       root: o.modelsDir,
       name: request.config.site,
@@ -233,6 +257,7 @@ async function trainWithBackbone(
         ...(request.config.requestId ? { [REQUEST_ID_FIELD]: request.config.requestId } : {}),
       },
       signal,
+      calibration,
     }, metrics);
     version = manifest.version;
   }
@@ -249,6 +274,7 @@ async function trainWithBackbone(
       final_loss: last ?? null,
       points_per_second: Math.round(outcome.pointsPerSecond),
       ...metrics,
+      ...(calibration ? { calibration } : {}),
     },
   };
 }

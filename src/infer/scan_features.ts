@@ -1,0 +1,116 @@
+/**
+ * One scan of a stream → per-voxel unit semantic features in the map frame: pose
+ * applied (or gravity-aligned like Segment when there is none) → the model's voxel
+ * grid → geometry → backbone → the adapter's semantic head; plus, when asked, the
+ * class-agnostic instance proposals of the voxels (objects). The map itself is fused
+ * by the stream session (`stream_session.ts`), not here.
+ *
+ * @module
+ */
+
+import type { PointCloud } from "../kernels/point_cloud.ts";
+import { transformPoints, withoutTranslation } from "../kernels/rigid_transform.ts";
+import type { LoadedModel } from "../models/bundle.ts";
+import { throwIfAborted, voxelFeatures, voxelProposals } from "./inference.ts";
+import { alignToGravity } from "./gravity.ts";
+
+/** Options of {@link scanFeatures}. */
+export interface ScanFeatureOptions {
+  /** Sensor-to-map pose, 16 numbers row-major (checked by the caller); absent = as sent. */
+  pose?: ArrayLike<number>;
+  /** Whether to compute instance proposals of the voxels. */
+  proposals?: boolean;
+  /** Indices of the cloud's points among `total` decoded ones (absent: all). */
+  kept?: Int32Array;
+  /** Points decoded (default `cloud.count`). */
+  total?: number;
+  /** Stops between stages. */
+  signal?: AbortSignal;
+}
+
+/** What {@link scanFeatures} returns (see `ScanOutput` in api.ts for the fields). */
+export interface ScanFeatures {
+  /** Float32Array total×3, metres, map frame when posed (NaN rows for dropped points). */
+  positions: Float32Array;
+  /** Int32Array total: voxel per point, −1 for dropped points. */
+  voxelOf: Int32Array;
+  /** Float32Array V×3 voxel centroids, metres, frame of `positions`. */
+  voxelCenter: Float32Array;
+  /** Float32Array V×C unit semantic features. */
+  semantic: Float32Array;
+  /** Int32Array V instance proposal per voxel (−1 none); empty unless asked. */
+  proposal: Int32Array;
+  /** Milliseconds: features (pose, voxels, geometry, backbone, proposals), adapter. */
+  timing: { features: number; adapter: number };
+}
+
+/**
+ * Computes the per-voxel features of one scan.
+ *
+ * @param model a loaded model
+ * @param cloud the scan's points with finite coordinates, N ≥ 0, metres, sensor frame
+ * @param options pose, proposals, dropped points (see {@link ScanFeatureOptions})
+ */
+export async function scanFeatures(
+  model: LoadedModel,
+  cloud: PointCloud,
+  options: ScanFeatureOptions = {},
+): Promise<ScanFeatures> {
+  const t0 = performance.now();
+  const total = options.total ?? cloud.count;
+  let frame: PointCloud;
+  let positions: Float32Array;
+  if (options.pose) {
+    const coord = transformPoints(cloud.coord, options.pose);
+    // Normals turn with the points; the translation must not move them.
+    const normal = cloud.normal
+      ? transformPoints(cloud.normal, withoutTranslation(options.pose))
+      : undefined;
+    frame = { ...cloud, coord, normal };
+    positions = coord;
+  } else {
+    frame = alignToGravity(cloud).cloud;
+    positions = cloud.coord;
+  }
+  throwIfAborted(options.signal);
+  const voxelOfKept = new Int32Array(cloud.count);
+  let voxelCenter: Float32Array = new Float32Array(0), semantic: Float32Array = new Float32Array(0);
+  let proposal: Int32Array = new Int32Array(0);
+  let adapter = 0;
+  if (cloud.count > 0) {
+    const vf = await voxelFeatures(frame, model, options.signal);
+    voxelOfKept.set(vf.grid.voxelOf);
+    voxelCenter = vf.grid.centroid;
+    if (options.proposals) proposal = voxelProposals(vf.geometry);
+    throwIfAborted(options.signal);
+    const t1 = performance.now();
+    semantic = await model.semantic(vf.features);
+    adapter = performance.now() - t1;
+  }
+  const features = performance.now() - t0 - adapter;
+  if (!options.kept) {
+    return {
+      positions,
+      voxelOf: voxelOfKept,
+      voxelCenter,
+      semantic,
+      proposal,
+      timing: { features, adapter },
+    };
+  }
+  const allPositions = new Float32Array(3 * total).fill(NaN);
+  const voxelOf = new Int32Array(total).fill(-1);
+  for (let j = 0; j < options.kept.length; j++) {
+    const i = options.kept[j];
+    voxelOf[i] = voxelOfKept[j];
+    allPositions.set(positions.subarray(3 * j, 3 * j + 3), 3 * i);
+  }
+  return {
+    positions: allPositions,
+    voxelOf,
+    voxelCenter,
+    semantic,
+    proposal,
+    timing: { features, adapter },
+  };
+}
