@@ -12,6 +12,8 @@
  * `--up` gives the cloud's up direction (opposite gravity) in its own frame; without it
  * the up direction is estimated (the cloud is turned only when that is confident and
  * over 10° from +z).
+ * Without `--min-score` no threshold is sent (in-process: none is set), so the model
+ * version's calibrated threshold (`calibration.min_score` in its manifest) applies, else 0.
  *
  * @module
  */
@@ -37,7 +39,7 @@ export const USAGE = [
   "  --server HOST:PORT send to a GeoGuide server's Segment RPC; default in-process",
   '  --model M          model name; default "" (the default model)',
   "  --version V        model version; default 0 (latest)",
-  "  --min-score S      best score below S = unknown; default 0",
+  "  --min-score S      best score below S = unknown; default the model's calibrated threshold, else 0",
   '  --template T       prompt template; default "" (the model\'s)',
   "  --models DIR       registry folder (in-process); default $GEOGUIDE_MODELS, else models",
   "  --token T          bearer token for --server; default $GEOGUIDE_SEGMENT_TOKEN",
@@ -73,8 +75,8 @@ export interface SegmentArgs {
   model: string;
   /** Model version (0 = latest). */
   version: number;
-  /** Minimum best score, below it → unknown. */
-  minScore: number;
+  /** Minimum best score, below it → unknown; absent = the model's calibrated threshold, else 0. */
+  minScore?: number;
   /** Prompt template ("" = the model's). */
   template: string;
   /** Registry folder for in-process runs. */
@@ -140,7 +142,7 @@ export function parseSegmentArgs(
     server: flags.server,
     model: flags.model ?? "",
     version,
-    minScore: num("min-score", 0),
+    ...(flags["min-score"] !== undefined ? { minScore: num("min-score", 0) } : {}),
     template: flags.template ?? "",
     modelsDir: flags.models ?? env.GEOGUIDE_MODELS ?? "models",
     token: flags.token ?? env.GEOGUIDE_SEGMENT_TOKEN,
@@ -197,7 +199,7 @@ async function segmentLocal(a: SegmentArgs, input: CloudInput): Promise<Result> 
       segmentInput(input, a.labels, {
         model: a.model,
         version: a.version,
-        minScore: a.minScore,
+        ...(a.minScore !== undefined ? { minScore: a.minScore } : {}),
         returnScores: true,
         returnPositions: true,
         promptTemplate: a.template,
@@ -235,7 +237,7 @@ async function segmentRemote(a: SegmentArgs, input: FileCloudInput): Promise<Res
       labels: a.labels,
       model: a.model,
       model_version: a.version,
-      min_score: a.minScore,
+      ...(a.minScore !== undefined ? { min_score: a.minScore } : {}),
       return_scores: true,
       return_positions: true,
       prompt_template: a.template,

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { decodePly } from "../io/ply.ts";
+import { publishCalibratedCopy } from "../models/calibrated_copy.ts";
 import { createTinyModel } from "../../tests/fixtures/tiny_model.ts";
+import { startRig } from "../../tests/server_fixtures.ts";
 import { formatSummary, labelColor, parseSegmentArgs, run } from "./segment.ts";
 
 const KD = new URL("../../../shared/data/draco_testdata/pc_kd_color.drc", import.meta.url).pathname;
@@ -25,6 +27,11 @@ Deno.test("parseSegmentArgs: flags, defaults, environment, errors", () => {
     "s",
   ], {});
   assert.deepEqual([b.modelsDir, b.server, b.model], ["d", "h:1", "s"]);
+  // no --min-score: left unset (the model's calibrated threshold applies); explicit 0 kept
+  assert.equal(b.minScore, undefined);
+  assert.equal("minScore" in b, false);
+  assert.equal(parseSegmentArgs(["x", "--labels", "a", "--min-score", "0"], {}).minScore, 0);
+  assert.equal(parseSegmentArgs(["x", "--labels", "a", "--min-score=-1"], {}).minScore, -1);
   assert.equal(parseSegmentArgs(["x", "--labels", "a"], {}).modelsDir, "models");
   assert.throws(() => parseSegmentArgs(["x.ply"], {}), /--labels/);
   assert.throws(() => parseSegmentArgs(["x.ply", "y.ply", "--labels", "a"], {}), /one input file/);
@@ -87,4 +94,57 @@ Deno.test("segment runs in-process and writes a PLY coloured by label", async ()
   assert.equal(grey, 0); // min-score −1: nothing unknown
   assert.equal(missing, 1);
   assert.equal(usage, 2);
+});
+
+Deno.test("segment without --min-score takes the model's calibrated threshold, in process", async () => {
+  const tiny = await createTinyModel({ name: "default" });
+  // version 2: version 1 with a threshold no cosine reaches (every point unknown)
+  await publishCalibratedCopy(
+    { root: tiny.root, name: "default", version: 1 },
+    { min_score: 2, wrong_rejected: 1, right_kept: 0, points: 1, data: "test" },
+    { root: tiny.root, name: "default" },
+  );
+  const printed: string[] = [];
+  const log = console.log, err = console.error;
+  console.log = (s: string) => printed.push(s);
+  console.error = () => {};
+  const unknownOf = async (extra: string[]) => {
+    printed.length = 0;
+    const code = await run([KD, "--labels", "wall,floor", "--models", tiny.root, ...extra]);
+    assert.equal(code, 0);
+    const row = printed.join("\n").split("\n").find((r) => r.startsWith("unknown"));
+    return row ? Number(row.trim().split(/\s+/)[1]) : 0;
+  };
+  try {
+    assert.equal(await unknownOf([]), 7733);
+    assert.equal(await unknownOf(["--min-score", "-1"]), 0);
+    assert.equal(await unknownOf(["--version", "1"]), await unknownOf(["--min-score", "0"]));
+  } finally {
+    console.log = log;
+    console.error = err;
+  }
+});
+
+Deno.test("segment --server leaves min_score out of the request unless given", async () => {
+  const rig = await startRig();
+  const seen: (number | undefined)[] = [];
+  const segment = rig.segmenter.segment.bind(rig.segmenter);
+  rig.segmenter.segment = (input, signal) => {
+    seen.push(input.minScore);
+    return segment(input, signal);
+  };
+  const log = console.log, err = console.error;
+  console.log = () => {};
+  console.error = () => {};
+  const server = `127.0.0.1:${rig.server.grpcPort}`;
+  try {
+    assert.equal(await run([KD, "--labels", "a,b", "--server", server]), 0);
+    assert.equal(await run([KD, "--labels", "a,b", "--server", server, "--min-score", "0"]), 0);
+    assert.equal(await run([KD, "--labels", "a,b", "--server", server, "--min-score=0.5"]), 0);
+  } finally {
+    console.log = log;
+    console.error = err;
+    await rig.close();
+  }
+  assert.deepEqual(seen, [undefined, 0, 0.5]); // min_score is a float on the wire
 });

@@ -206,6 +206,8 @@ export interface EmbedOutput {
   readonly version: number;
   /** Float32Array L×C unit rows. */
   readonly embeddings: Float32Array;
+  /** The model version's calibrated min_score (absent: none). */
+  readonly calibratedMinScore?: number;
 }
 
 /** What `ListModels` reports about one model (described by the model catalog). */

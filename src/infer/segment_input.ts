@@ -1,7 +1,8 @@
 /**
  * Builds a `SegmentInput` with the defaults a request without those fields
- * means: default model, latest version, no score threshold, no scores or
- * positions returned, the model's text encoder and prompt template.
+ * means: default model, latest version, no scores or positions returned,
+ * the model's text encoder and prompt template, and no `minScore` (the model
+ * version's calibrated threshold applies, else 0).
  *
  * @module
  */
@@ -29,7 +30,6 @@ export function segmentInput(
     labels,
     model: "",
     version: 0,
-    minScore: 0,
     returnScores: false,
     returnPositions: false,
     labelEmbeddings: [],

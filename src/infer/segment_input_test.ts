@@ -8,11 +8,13 @@ Deno.test("segmentInput fills request defaults and lets overrides win", () => {
   assert.deepEqual(base.labels, ["a", "b"]);
   assert.equal(base.model, "");
   assert.equal(base.version, 0);
-  assert.equal(base.minScore, 0);
+  assert.equal(base.minScore, undefined);
+  assert.equal("minScore" in base, false);
   assert.equal(base.returnScores, false);
   assert.deepEqual(base.limits, { maxPoints: IN_PROCESS_MAX_POINTS });
   const over = segmentInput(cloud, ["a"], { minScore: -1, model: "m", limits: { maxPoints: 5 } });
   assert.equal(over.minScore, -1);
+  assert.equal(segmentInput(cloud, ["a"], { minScore: 0 }).minScore, 0);
   assert.equal(over.model, "m");
   assert.equal(over.limits.maxPoints, 5);
 });

@@ -333,6 +333,9 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         model: model.name,
         version: model.version,
         embeddings: unitRows(await embedder.embed(model, input), model.dims.dim),
+        ...(model.manifest.calibration
+          ? { calibratedMinScore: model.manifest.calibration.min_score }
+          : {}),
       }));
     },
     listModels: () => models,

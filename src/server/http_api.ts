@@ -11,9 +11,13 @@
  * sends it to the pipeline undecoded (`cloud.file`), so decoding happens
  * where Segment computes, never on the transport's thread. `up` is the
  * cloud's up direction (opposite gravity) in its own frame, as
- * `SegmentRequest.up`; absent, the server estimates it. The body is read
- * as a stream and refused as soon as it passes `maxBodyBytes`. Headers:
- * `authorization: Bearer <token>` (when the server has a Segment token),
+ * `SegmentRequest.up`; absent, the server estimates it. `minScore` is the
+ * reject threshold (a point whose best score is below it is unknown; −1
+ * rejects nothing); absent or empty, it is left unset, so the model
+ * version's calibrated threshold (`calibration.min_score` in its manifest)
+ * applies, else 0. The body is read as a stream and refused as soon as it
+ * passes `maxBodyBytes`. Headers: `authorization: Bearer <token>` (when
+ * the server has a Segment token),
  * `x-request-id`, `x-timeout-ms` (a deadline relative to now, like gRPC's).
  * The answer is JSON: `labels` (base64 int16 LE, N, −1 = unknown),
  * `positions` (base64 float32 LE N×3, metres), `scores` (base64 float32 LE
@@ -68,7 +72,11 @@ export function parseLabelList(text: string | null): string[] {
   return labels;
 }
 
-function numberParam(params: URLSearchParams, key: string, fallback: number): number {
+function numberParam<T extends number | undefined>(
+  params: URLSearchParams,
+  key: string,
+  fallback: T,
+): number | T {
   const text = params.get(key);
   if (text === null || text.trim() === "") return fallback;
   const value = Number(text);
@@ -165,7 +173,7 @@ async function segmentRoute(req: Request, ctx: RpcContext, deps: HttpApiDeps): P
   const params = new URL(req.url).searchParams;
   const labels = parseLabelList(params.get("labels"));
   const version = numberParam(params, "version", 0);
-  const minScore = numberParam(params, "minScore", 0);
+  const minScore = numberParam(params, "minScore", undefined);
   const up = parseUpParam(params.get("up"));
   const name = params.get("name") || req.headers.get("x-file-name") || "upload";
   try {
@@ -182,7 +190,7 @@ async function segmentRoute(req: Request, ctx: RpcContext, deps: HttpApiDeps): P
     labels,
     model: params.get("model") ?? "",
     model_version: version,
-    min_score: minScore,
+    ...(minScore !== undefined ? { min_score: minScore } : {}),
     return_scores: true,
     return_positions: true,
     label_embeddings: [],

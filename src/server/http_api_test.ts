@@ -227,6 +227,25 @@ Deno.test("/api/segment sends .ply and .pcd undecoded: the pipeline decodes them
   }
 });
 
+Deno.test("/api/segment leaves minScore unset when absent or empty; an explicit value is kept", async () => {
+  const cases: [string, number | undefined][] = [
+    ["", undefined],
+    ["&minScore=", undefined],
+    ["&minScore=%20", undefined],
+    ["&minScore=0", 0],
+    ["&minScore=-1", -1],
+    ["&minScore=0.7", 0.7],
+  ];
+  for (const [query, want] of cases) {
+    const { service, handle } = setup();
+    const res = await answer(handle, post(`labels=a,b&name=room.ply${query}`, PLY_TEXT));
+    assert.equal(res.status, 200, query);
+    const input = service.inputs[0];
+    assert.equal(input.minScore, want, query);
+    assert.equal("minScore" in input, want !== undefined, query);
+  }
+});
+
 Deno.test("/api/segment maps every error kind through status.ts, never leaking details", async () => {
   for (const kind of ERROR_KINDS) {
     const { service, handle } = setup();

@@ -298,7 +298,10 @@ export function segmentResponseToMsg(out: SegmentOutput, input: SegmentInput): S
     up: out.gravity ? [...out.gravity.up] : [],
     up_source: out.gravity?.source ?? "",
     up_confidence: out.gravity?.confidence ?? 0,
-    objects: (out.objects ?? []).map(sceneObjectToMsg),
+    objects: (out.objects ?? []).map((o) => ({
+      ...sceneObjectToMsg(o),
+      label_text: input.labels[o.label] ?? "",
+    })),
     min_score: out.minScore ?? input.minScore ?? 0,
   };
 }

@@ -187,8 +187,8 @@ export function makeSegmentStreamHandler(
     const asked = minScoreFromMsg(open.min_score, "open");
     const labels = await embed(deps, open, at, "open", ctx.signal);
     const pinned = { model: labels.model, version: labels.version };
-    // The calibrated threshold of the version comes with its first scan; until then 0.
-    let minScore = asked ?? 0;
+    // Unset: the pinned version's calibrated threshold, else 0.
+    const minScore = asked ?? labels.calibratedMinScore ?? 0;
     const session = new StreamSession({
       dim: labels.embeddings.length / open.labels!.length,
       voxelSize,
@@ -239,10 +239,6 @@ export function makeSegmentStreamHandler(
               }, ctx.signal).then((r) => ({ r, queueMs })),
             ctx.signal,
           );
-          if (asked === undefined && out.r.calibratedMinScore !== undefined) {
-            minScore = out.r.calibratedMinScore;
-            session.options.minScore = minScore;
-          }
           const job = entry.busy.then(() =>
             session.labelScan(out.r, {
               pose,
@@ -287,7 +283,8 @@ export function makeSegmentStreamHandler(
                 total: performance.now() - t0,
               },
               fused: res.fused,
-              warning: [posed.warning, res.warning].filter(Boolean).join("; "),
+              // A refused scan reaches the session without its pose: the refusal says why.
+              warning: [posed.warning, refusal || res.warning].filter(Boolean).join("; "),
               map_voxels: res.mapVoxels,
               evicted_voxels: res.evicted,
             },
