@@ -1,7 +1,8 @@
 /**
  * Streaming segmentation on synthetic robot scan sequences (`synth --sequence`).
  *
- * `deno task bench stream --data DIR [--scans N] [--speed] [--soak N] [--models DIR]`
+ * `deno task bench stream --data DIR [--scans N] [--speed] [--soak N] [--map-voxels N]
+ * [--models DIR]`
  * - Quality (always; in process, the server's pipeline without the transport): every scan
  *   of each sequence in DIR (a sequence folder or a folder of them; `--scans` limits each)
  *   is labelled twice with the sequence's classes: fused (the SegmentStream session, map
@@ -184,7 +185,12 @@ async function quality(dirs: string[], modelsDir: string, limit: number): Promis
   console.log(alone.row("independent (Segment per scan)"));
 }
 
-async function speed(dir: string, modelsDir: string, soak: number): Promise<void> {
+async function speed(
+  dir: string,
+  modelsDir: string,
+  options: { soak: number; mapVoxels: number },
+): Promise<void> {
+  const { soak } = options;
   const seq = await readSequence(dir);
   const server = await startServerProcess({
     modelsDir,
@@ -201,7 +207,7 @@ async function speed(dir: string, modelsDir: string, soak: number): Promise<void
   }];
   const cache = new Map<number, Awaited<ReturnType<SequenceFolder["load"]>>>();
   const t0 = performance.now();
-  let points = 0;
+  let points = 0, evicted = 0;
   try {
     await replayStream(client, {
       count: soak,
@@ -215,11 +221,12 @@ async function speed(dir: string, modelsDir: string, soak: number): Promise<void
         };
       },
     }, {
-      open: { labels: seq.labels, return_objects: true, max_map_voxels: 100_000 },
+      open: { labels: seq.labels, return_objects: true, max_map_voxels: options.mapVoxels },
       period: 0,
     }, ({ index, result, latencyMs }) => {
       latencies.push(latencyMs);
       points += result.point_count;
+      evicted += result.evicted_voxels;
       if ((index + 1) % 100 === 0) {
         rss.push({ scans: index + 1, mib: processMemoryMiB(server.pid).rss });
         const s = (performance.now() - t0) / 1000;
@@ -239,7 +246,11 @@ async function speed(dir: string, modelsDir: string, soak: number): Promise<void
   const s = (performance.now() - t0) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  console.log(`\n## Streaming speed (${soak} scans, ${(points / soak).toFixed(0)} points each)\n`);
+  console.log(
+    `\n## Streaming speed (${soak} scans, ${
+      (points / soak).toFixed(0)
+    } points each, map budget ${options.mapVoxels} voxels)\n`,
+  );
   console.log(
     `- sustained: ${(soak / s).toFixed(1)} scans/s (${(points / s / 1000).toFixed(0)} K points/s)`,
   );
@@ -248,6 +259,7 @@ async function speed(dir: string, modelsDir: string, soak: number): Promise<void
       sorted[sorted.length - 1].toFixed(0)
     } ms`,
   );
+  console.log(`- map voxels evicted: ${evicted}`);
   console.log(`- server RSS (MiB) every 100 scans: ${rss.map((r) => r.mib.toFixed(0)).join(" ")}`);
 }
 
@@ -255,9 +267,18 @@ async function speed(dir: string, modelsDir: string, soak: number): Promise<void
 export async function run(args: string[]): Promise<void> {
   const m = parseFlags(args, new Set(["--speed"]));
   const data = m.get("--data");
-  if (!data) throw new Error("usage: bench stream --data DIR [--scans N] [--speed] [--soak N]");
+  if (!data) {
+    throw new Error(
+      "usage: bench stream --data DIR [--scans N] [--speed] [--soak N] [--map-voxels N]",
+    );
+  }
   const modelsDir = m.get("--models") ?? "models";
   const dirs = await sequences(data);
   await quality(dirs, modelsDir, numberFlag(m, "--scans") ?? Infinity);
-  if (m.has("--speed")) await speed(dirs[0], modelsDir, numberFlag(m, "--soak") ?? 300);
+  if (m.has("--speed")) {
+    await speed(dirs[0], modelsDir, {
+      soak: numberFlag(m, "--soak") ?? 300,
+      mapVoxels: numberFlag(m, "--map-voxels") ?? 100_000,
+    });
+  }
 }

@@ -15,14 +15,12 @@ import { rejectShares } from "../src/kernels/reject_threshold.ts";
 import { createSegmentService } from "../src/infer/segment_service.ts";
 import { segmentInput } from "../src/infer/segment_input.ts";
 import { loadVersion } from "../src/models/registry.ts";
-import { GeoguideClient } from "../src/server/grpc.ts";
-import { Logger } from "../src/server/log.ts";
-import { startServer } from "../src/server/server.ts";
 import { calibrateModel, correctness, scoreModel } from "../src/train/calibrate.ts";
 import { CALIBRATION_DATA, createTrainService } from "../src/train/service.ts";
 import { GLOVE_SG_100D_ID } from "../src/text/glove_convert.ts";
 import { tinyTrainScenes } from "./fixtures/tiny_train_scenes.ts";
 import { TINY_CLASSES, writeTinyDataset } from "./fixtures/tiny_dataset.ts";
+import { startModelServer } from "./server_fixtures.ts";
 
 const root = await Deno.makeTempDir({ prefix: "geoguide-calibrate-" });
 const data = join(root, "data"), val = join(root, "val"), cache = join(root, "cache");
@@ -140,18 +138,9 @@ Deno.test("train --val publishes a calibration the served path measures again", 
   assert.equal(belowZero, 0, "every best cosine of this model is ≥ 0: min_score 0 rejects none");
 
   // Over gRPC: an absent min_score is the calibrated one, an explicit 0 rejects none.
-  const segment = createSegmentService({ modelsDir: models, preloadText: false });
-  const server = await startServer({
-    host: "127.0.0.1",
-    grpcPort: 0,
-    httpPort: -1,
-    shutdownGraceMs: 2000,
-    readinessPollMs: 50,
-    logger: new Logger(() => {}),
-  }, { segment });
-  const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`);
+  const rig = await startModelServer(models, {}, { preloadText: false });
+  const client = rig.client;
   try {
-    await segment.whenStarted();
     await new Promise((r) => setTimeout(r, 200)); // the transport re-reads readiness every 50 ms
     const request = {
       cloud: { raw: { xyz: served[0].cloud.xyz, rgb: served[0].cloud.rgb } },
@@ -167,9 +156,7 @@ Deno.test("train --val publishes a calibration the served path measures again", 
     const zero = bytesToInt16((await client.segment({ ...request, min_score: 0 })).labels, "l");
     assert.ok(!zero.includes(-1));
   } finally {
-    client.close();
-    await server.shutdown();
-    await segment.close();
+    await rig.close();
   }
 });
 

@@ -9,15 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { decodeCloudInput } from "../src/features/cloud_input.ts";
-import { createSegmentService } from "../src/infer/segment_service.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { bytesToFloat32, bytesToInt16, typedToBytes } from "../src/io/typed_bytes.ts";
-import { GeoguideClient } from "../src/server/grpc.ts";
-import { Logger } from "../src/server/log.ts";
-import { type StartOptions, startServer } from "../src/server/server.ts";
+import type { GeoguideClient } from "../src/server/grpc.ts";
+import type { StartOptions } from "../src/server/server.ts";
 import { GRPC_CODES as C } from "../src/server/status.ts";
 import type { ScanResultMsg, StreamOpenMsg, StreamResponseMsg } from "../src/server/wire.ts";
-import { rejectsWith } from "./server_fixtures.ts";
+import { rejectsWith, startModelServer } from "./server_fixtures.ts";
 
 const SHARED = Deno.env.get("GEOGUIDE_SHARED_DATA") ??
   new URL("../../shared/data", import.meta.url).pathname;
@@ -123,24 +121,11 @@ function labelsOf(r: ScanResultMsg, points: number, count: number): Int16Array {
 
 /** Runs `fn` against a server on the shipped models with `options`. */
 async function serve(options: StartOptions, fn: (client: GeoguideClient) => Promise<void>) {
-  const service = createSegmentService({ modelsDir: MODELS });
-  await service.whenStarted();
-  const server = await startServer({
-    host: "127.0.0.1",
-    grpcPort: 0,
-    httpPort: -1,
-    shutdownGraceMs: 2000,
-    readinessPollMs: 50,
-    logger: new Logger(() => {}),
-    ...options,
-  }, { segment: service });
-  const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`);
+  const rig = await startModelServer(MODELS, options);
   try {
-    await fn(client);
+    await fn(rig.client);
   } finally {
-    client.close();
-    await server.shutdown();
-    await service.close();
+    await rig.close();
   }
 }
 

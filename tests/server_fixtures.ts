@@ -22,6 +22,11 @@ import { GeoguideClient } from "../src/server/grpc.ts";
 import type { GeoguideClientOptions } from "../src/server/grpc_api.ts";
 import { Logger } from "../src/server/log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../src/server/server.ts";
+import {
+  createSegmentService,
+  type SegmentServiceHandle,
+  type SegmentServiceOptions,
+} from "../src/infer/segment_service.ts";
 
 /** The height-band labelling of float32 coordinates, N×3: labels Int16Array N and scores Float32Array N. */
 export function heightBands(
@@ -254,4 +259,49 @@ export async function rejectsWith(p: Promise<unknown>, code: number, re: RegExp)
     return;
   }
   throw new GeoError("internal", `expected code ${code} ${re}, but the call succeeded`);
+}
+
+/** A server on 127.0.0.1 (gRPC only) around the real in-process Segment service of a registry. */
+export interface ModelServer {
+  service: SegmentServiceHandle;
+  server: RunningServer;
+  client: GeoguideClient;
+  /** "127.0.0.1:port" of the gRPC server. */
+  address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a {@link ModelServer} over the registry `modelsDir` (its default model loaded
+ * before this resolves); `options` override the server settings, `service` the service's.
+ */
+export async function startModelServer(
+  modelsDir: string,
+  options: StartOptions = {},
+  service: Partial<SegmentServiceOptions> = {},
+): Promise<ModelServer> {
+  const segment = createSegmentService({ modelsDir, ...service });
+  await segment.whenStarted();
+  const server = await startServer({
+    host: "127.0.0.1",
+    grpcPort: 0,
+    httpPort: -1,
+    shutdownGraceMs: 2000,
+    readinessPollMs: 50,
+    logger: new Logger(() => {}),
+    ...options,
+  }, { segment });
+  const address = `127.0.0.1:${server.grpcPort}`;
+  const client = new GeoguideClient(address);
+  return {
+    service: segment,
+    server,
+    client,
+    address,
+    async close() {
+      client.close();
+      await server.shutdown();
+      await segment.close();
+    },
+  };
 }

@@ -2,7 +2,7 @@
  * The whole server bundled for Node (tools/bundle_node.ts), run under Node 20 on the
  * shipped default model with one Segment worker: its worker threads start (no main
  * thread fallback), a real Segment over gRPC gives the labels the Deno in-process
- * service gives, a short Train runs in a training worker, and SIGTERM stops it (exit 0).
+ * service gives, a SegmentStream fuses two scans through the worker, a short Train runs in a training worker, and SIGTERM stops it (exit 0).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -141,6 +141,24 @@ Deno.test({
       } finally {
         await local.close();
       }
+
+      // SegmentStream through the worker: two posed scans fused into one map, then a query.
+      const stream = c.segmentStream({ timeoutMs: WAIT_MS });
+      const answers = stream.responses[Symbol.asyncIterator]();
+      await stream.send({ open: { labels: LABELS, return_objects: true } });
+      assert.ok((await answers.next()).value?.opened?.session_id);
+      for (const [k, x] of [0, 0.02].entries()) {
+        const pose = [1, 0, 0, x, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+        await stream.send({ scan: { cloud: { draco: drc }, sensor_to_map: pose, timestamp: k } });
+        const scan = (await answers.next()).value?.scan;
+        assert.equal(scan?.scan_index, k);
+        assert.equal(scan?.point_count, 7733);
+        assert.ok(scan?.fused && scan.map_voxels > 0, scan?.warning);
+      }
+      await stream.send({ query: { labels: ["chair"] } });
+      assert.ok(Array.isArray((await answers.next()).value?.query?.objects));
+      stream.end();
+      assert.ok((await answers.next()).done);
 
       const events: TrainEventMsg[] = [];
       await c.train(train, (e) => events.push(e), { timeoutMs: WAIT_MS });

@@ -6,14 +6,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { run as streamCommand } from "../src/commands/stream.ts";
-import { createSegmentService } from "../src/infer/segment_service.ts";
 import { Rng } from "../src/kernels/random.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { encodePly } from "../src/io/ply.ts";
 import { readCloudFile } from "../src/io/read_cloud.ts";
 import { writeSequence } from "../src/io/sequence_folder.ts";
-import { Logger } from "../src/server/log.ts";
-import { startServer } from "../src/server/server.ts";
+import { startModelServer } from "./server_fixtures.ts";
 
 const SHARED = Deno.env.get("GEOGUIDE_SHARED_DATA") ??
   new URL("../../shared/data", import.meta.url).pathname;
@@ -92,17 +90,8 @@ Deno.test("stream replays a sequence folder, a folder of clouds and one cloud fi
   await Deno.writeTextFile(join(cloudDir, "notes.txt"), "not a cloud");
   await Deno.mkdir(join(dir, "empty"));
 
-  const service = createSegmentService({ modelsDir: MODELS });
-  await service.whenStarted();
-  const server = await startServer({
-    host: "127.0.0.1",
-    grpcPort: 0,
-    httpPort: -1,
-    shutdownGraceMs: 2000,
-    readinessPollMs: 50,
-    logger: new Logger(() => {}),
-  }, { segment: service });
-  const common = ["--server", `127.0.0.1:${server.grpcPort}`, "--period", "0"];
+  const rig = await startModelServer(MODELS);
+  const common = ["--server", rig.address, "--period", "0"];
   const flags = [...common, "--labels", "wall,floor,chair", "--objects", "--query", "chair"];
   try {
     // the sequence: scans 0, 1, 3 have poses (fused into the map), scan 2 none (alone)
@@ -156,8 +145,7 @@ Deno.test("stream replays a sequence folder, a folder of clouds and one cloud fi
     assert.equal(noLabels.code, 2);
     assert.match(noLabels.err.join("\n"), /--labels needs at least one label/);
   } finally {
-    await server.shutdown();
-    await service.close();
+    await rig.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
