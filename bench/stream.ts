@@ -1,12 +1,12 @@
 /**
  * Streaming segmentation on synthetic robot scan sequences (`synth --sequence`).
  *
- * `deno task bench stream --data DIR [--scans N] [--speed] [--soak N] [--map-voxels N]
- * [--models DIR]`
+ * `deno task bench stream --data DIR [--scans N] [--true-poses] [--speed] [--soak N]
+ * [--map-voxels N] [--models DIR]`
  * - Quality (always; in process, the server's pipeline without the transport): every scan
  *   of each sequence in DIR (a sequence folder or a folder of them; `--scans` limits each)
  *   is labelled twice with the sequence's classes: fused (the SegmentStream session, map
- *   in the reported-pose frame) and independent (a Segment call per scan, gravity from
+ *   in the reported-pose frame, or the true one with `--true-poses`: what drift costs) and independent (a Segment call per scan, gravity from
  *   the pose). Per-scan mIoU (mean over scans), label flicker and objects at IoU 0.5
  *   (`stream_quality.ts`), min_score −1 (no point is rejected).
  * - Speed (`--speed`): a `serve` subprocess gets the scans of the first sequence again and
@@ -97,7 +97,12 @@ async function sequences(dir: string): Promise<string[]> {
   return out;
 }
 
-async function quality(dirs: string[], modelsDir: string, limit: number): Promise<void> {
+async function quality(
+  dirs: string[],
+  modelsDir: string,
+  options: { limit: number; truePoses: boolean },
+): Promise<void> {
+  const { limit } = options;
   const service = createSegmentService({ modelsDir });
   const never = new AbortController().signal;
   await service.whenStarted();
@@ -128,7 +133,7 @@ async function quality(dirs: string[], modelsDir: string, limit: number): Promis
       for (let i = 0; i < count; i++) {
         const { cloud, segment, instance } = await seq.load(i);
         if (!segment || !instance) throw new Error(`${dir}: scan ${i} has no ground truth`);
-        const pose = seq.scans[i].pose ?? undefined;
+        const pose = (options.truePoses ? seq.scans[i].poseTrue : seq.scans[i].pose) ?? undefined;
         const input = {
           kind: "raw" as const,
           xyz: typedToBytes(cloud.coord),
@@ -175,7 +180,11 @@ async function quality(dirs: string[], modelsDir: string, limit: number): Promis
   } finally {
     await service.close();
   }
-  console.log(`\n## Streaming quality (${dirs.length} sequences, ≤ ${limit} scans each)\n`);
+  console.log(
+    `\n## Streaming quality (${dirs.length} sequences, ≤ ${limit} scans each, ${
+      options.truePoses ? "true" : "reported"
+    } poses)\n`,
+  );
   console.log(
     "| labelling | per-scan mIoU | flicker % | objects precision | recall | recall with label | same id next scan % |",
   );
@@ -265,7 +274,7 @@ async function speed(
 
 /** Entry point of `deno task bench stream`. */
 export async function run(args: string[]): Promise<void> {
-  const m = parseFlags(args, new Set(["--speed"]));
+  const m = parseFlags(args, new Set(["--speed", "--true-poses"]));
   const data = m.get("--data");
   if (!data) {
     throw new Error(
@@ -274,7 +283,10 @@ export async function run(args: string[]): Promise<void> {
   }
   const modelsDir = m.get("--models") ?? "models";
   const dirs = await sequences(data);
-  await quality(dirs, modelsDir, numberFlag(m, "--scans") ?? Infinity);
+  await quality(dirs, modelsDir, {
+    limit: numberFlag(m, "--scans") ?? Infinity,
+    truePoses: m.has("--true-poses"),
+  });
   if (m.has("--speed")) {
     await speed(dirs[0], modelsDir, {
       soak: numberFlag(m, "--soak") ?? 300,
