@@ -1906,6 +1906,9 @@ export namespace geoguide {
 
             /** StreamOpen independent */
             independent?: (boolean|null);
+
+            /** StreamOpen map_up */
+            map_up?: (number[]|null);
         }
 
         /** Represents a StreamOpen. */
@@ -1958,6 +1961,9 @@ export namespace geoguide {
 
             /** StreamOpen independent. */
             public independent: boolean;
+
+            /** StreamOpen map_up. */
+            public map_up: number[];
 
             /**
              * Creates a new StreamOpen instance using the specified properties.
@@ -2768,6 +2774,9 @@ export namespace geoguide {
 
             /** ScanResult evicted_voxels */
             evicted_voxels?: (number|null);
+
+            /** ScanResult map_up */
+            map_up?: (number[]|null);
         }
 
         /** Represents a ScanResult. */
@@ -2820,6 +2829,9 @@ export namespace geoguide {
 
             /** ScanResult evicted_voxels. */
             public evicted_voxels: number;
+
+            /** ScanResult map_up. */
+            public map_up: number[];
 
             /**
              * Creates a new ScanResult instance using the specified properties.

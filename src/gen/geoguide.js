@@ -5651,6 +5651,7 @@ export const geoguide = $root.geoguide = (() => {
              * @property {boolean|null} [return_objects] StreamOpen return_objects
              * @property {boolean|null} [return_map_changes] StreamOpen return_map_changes
              * @property {boolean|null} [independent] StreamOpen independent
+             * @property {Array.<number>|null} [map_up] StreamOpen map_up
              */
 
             /**
@@ -5664,6 +5665,7 @@ export const geoguide = $root.geoguide = (() => {
             function StreamOpen(properties) {
                 this.labels = [];
                 this.label_embeddings = [];
+                this.map_up = [];
                 if (properties)
                     for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5782,6 +5784,14 @@ export const geoguide = $root.geoguide = (() => {
              */
             StreamOpen.prototype.independent = false;
 
+            /**
+             * StreamOpen map_up.
+             * @member {Array.<number>} map_up
+             * @memberof geoguide.v1.StreamOpen
+             * @instance
+             */
+            StreamOpen.prototype.map_up = $util.emptyArray;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
@@ -5849,6 +5859,12 @@ export const geoguide = $root.geoguide = (() => {
                     writer.uint32(/* id 13, wireType 0 =*/104).bool(message.return_map_changes);
                 if (message.independent != null && Object.hasOwnProperty.call(message, "independent"))
                     writer.uint32(/* id 14, wireType 0 =*/112).bool(message.independent);
+                if (message.map_up != null && message.map_up.length) {
+                    writer.uint32(/* id 15, wireType 2 =*/122).fork();
+                    for (let i = 0; i < message.map_up.length; ++i)
+                        writer.float(message.map_up[i]);
+                    writer.ldelim();
+                }
                 return writer;
             };
 
@@ -5959,6 +5975,23 @@ export const geoguide = $root.geoguide = (() => {
                             message.independent = reader.bool();
                             break;
                         }
+                    case 15: {
+                            if (!(message.map_up && message.map_up.length))
+                                message.map_up = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.map_up.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.map_up.push(reader.float());
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -6058,6 +6091,13 @@ export const geoguide = $root.geoguide = (() => {
                 if (message.independent != null && Object.hasOwnProperty.call(message, "independent"))
                     if (typeof message.independent !== "boolean")
                         return "independent: boolean expected";
+                if (message.map_up != null && Object.hasOwnProperty.call(message, "map_up")) {
+                    if (!Array.isArray(message.map_up))
+                        return "map_up: array expected";
+                    for (let i = 0; i < message.map_up.length; ++i)
+                        if (typeof message.map_up[i] !== "number")
+                            return "map_up: number[] expected";
+                }
                 return null;
             };
 
@@ -6127,6 +6167,13 @@ export const geoguide = $root.geoguide = (() => {
                     message.return_map_changes = Boolean(object.return_map_changes);
                 if (object.independent != null)
                     message.independent = Boolean(object.independent);
+                if (object.map_up) {
+                    if (!Array.isArray(object.map_up))
+                        throw TypeError(".geoguide.v1.StreamOpen.map_up: array expected");
+                    message.map_up = [];
+                    for (let i = 0; i < object.map_up.length; ++i)
+                        message.map_up[i] = Number(object.map_up[i]);
+                }
                 return message;
             };
 
@@ -6150,6 +6197,7 @@ export const geoguide = $root.geoguide = (() => {
                 if (options.arrays || options.defaults) {
                     object.labels = [];
                     object.label_embeddings = [];
+                    object.map_up = [];
                 }
                 if (options.defaults) {
                     object.model = "";
@@ -6210,6 +6258,11 @@ export const geoguide = $root.geoguide = (() => {
                     object.return_map_changes = message.return_map_changes;
                 if (message.independent != null && Object.hasOwnProperty.call(message, "independent"))
                     object.independent = message.independent;
+                if (message.map_up && message.map_up.length) {
+                    object.map_up = [];
+                    for (let j = 0; j < message.map_up.length; ++j)
+                        object.map_up[j] = options.json && !isFinite(message.map_up[j]) ? String(message.map_up[j]) : message.map_up[j];
+                }
                 return object;
             };
 
@@ -8317,6 +8370,7 @@ export const geoguide = $root.geoguide = (() => {
              * @property {string|null} [warning] ScanResult warning
              * @property {number|null} [map_voxels] ScanResult map_voxels
              * @property {number|null} [evicted_voxels] ScanResult evicted_voxels
+             * @property {Array.<number>|null} [map_up] ScanResult map_up
              */
 
             /**
@@ -8330,6 +8384,7 @@ export const geoguide = $root.geoguide = (() => {
             function ScanResult(properties) {
                 this.summary = [];
                 this.objects = [];
+                this.map_up = [];
                 if (properties)
                     for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -8449,6 +8504,14 @@ export const geoguide = $root.geoguide = (() => {
             ScanResult.prototype.evicted_voxels = 0;
 
             /**
+             * ScanResult map_up.
+             * @member {Array.<number>} map_up
+             * @memberof geoguide.v1.ScanResult
+             * @instance
+             */
+            ScanResult.prototype.map_up = $util.emptyArray;
+
+            /**
              * Creates a new ScanResult instance using the specified properties.
              * @function create
              * @memberof geoguide.v1.ScanResult
@@ -8506,6 +8569,12 @@ export const geoguide = $root.geoguide = (() => {
                     writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.map_voxels);
                 if (message.evicted_voxels != null && Object.hasOwnProperty.call(message, "evicted_voxels"))
                     writer.uint32(/* id 14, wireType 0 =*/112).uint32(message.evicted_voxels);
+                if (message.map_up != null && message.map_up.length) {
+                    writer.uint32(/* id 15, wireType 2 =*/122).fork();
+                    for (let i = 0; i < message.map_up.length; ++i)
+                        writer.float(message.map_up[i]);
+                    writer.ldelim();
+                }
                 return writer;
             };
 
@@ -8616,6 +8685,23 @@ export const geoguide = $root.geoguide = (() => {
                             message.evicted_voxels = reader.uint32();
                             break;
                         }
+                    case 15: {
+                            if (!(message.map_up && message.map_up.length))
+                                message.map_up = [];
+                            if ((tag & 7) === 2) {
+                                let end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.map_up.push(reader.float());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.map_up.push(reader.float());
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -8718,6 +8804,13 @@ export const geoguide = $root.geoguide = (() => {
                 if (message.evicted_voxels != null && Object.hasOwnProperty.call(message, "evicted_voxels"))
                     if (!$util.isInteger(message.evicted_voxels))
                         return "evicted_voxels: integer expected";
+                if (message.map_up != null && Object.hasOwnProperty.call(message, "map_up")) {
+                    if (!Array.isArray(message.map_up))
+                        return "map_up: array expected";
+                    for (let i = 0; i < message.map_up.length; ++i)
+                        if (typeof message.map_up[i] !== "number")
+                            return "map_up: number[] expected";
+                }
                 return null;
             };
 
@@ -8805,6 +8898,13 @@ export const geoguide = $root.geoguide = (() => {
                     message.map_voxels = object.map_voxels >>> 0;
                 if (object.evicted_voxels != null)
                     message.evicted_voxels = object.evicted_voxels >>> 0;
+                if (object.map_up) {
+                    if (!Array.isArray(object.map_up))
+                        throw TypeError(".geoguide.v1.ScanResult.map_up: array expected");
+                    message.map_up = [];
+                    for (let i = 0; i < object.map_up.length; ++i)
+                        message.map_up[i] = Number(object.map_up[i]);
+                }
                 return message;
             };
 
@@ -8828,6 +8928,7 @@ export const geoguide = $root.geoguide = (() => {
                 if (options.arrays || options.defaults) {
                     object.summary = [];
                     object.objects = [];
+                    object.map_up = [];
                 }
                 if (options.defaults) {
                     if ($util.Long) {
@@ -8904,6 +9005,11 @@ export const geoguide = $root.geoguide = (() => {
                     object.map_voxels = message.map_voxels;
                 if (message.evicted_voxels != null && Object.hasOwnProperty.call(message, "evicted_voxels"))
                     object.evicted_voxels = message.evicted_voxels;
+                if (message.map_up && message.map_up.length) {
+                    object.map_up = [];
+                    for (let j = 0; j < message.map_up.length; ++j)
+                        object.map_up[j] = options.json && !isFinite(message.map_up[j]) ? String(message.map_up[j]) : message.map_up[j];
+                }
                 return object;
             };
 

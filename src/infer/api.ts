@@ -158,6 +158,13 @@ export interface ScanInput {
   readonly pose?: Float64Array;
   /** Whether to compute instance proposals (objects). */
   readonly proposals: boolean;
+  /**
+   * The map's gravity frame: a rotation (Float64Array 9, row-major) applied after the pose,
+   * taking the map's up to +z. Absent with `estimateFrame`: estimated on this scan.
+   */
+  readonly frame?: Float64Array;
+  /** Estimate the gravity frame of the map on this scan (returned in `frame`). */
+  readonly estimateFrame?: boolean;
 }
 
 /** Per-voxel features of one scan (`infer/scan_features.ts`). */
@@ -172,7 +179,7 @@ export interface ScanOutput {
   readonly positions: Float32Array;
   /** Int32Array N: voxel of each point, −1 for points without finite coordinates. */
   readonly voxelOf: Int32Array;
-  /** Float32Array V×3 voxel centroids, metres, in the frame of `positions`. */
+  /** Float32Array V×3 voxel centroids, metres: the map's gravity frame when posed. */
   readonly voxelCenter: Float32Array;
   /** Float32Array V×C unit semantic features (adapter output / its norm). */
   readonly semantic: Float32Array;
@@ -180,6 +187,10 @@ export interface ScanOutput {
   readonly proposal: Int32Array;
   /** The model version's calibrated min_score (absent: none). */
   readonly calibratedMinScore?: number;
+  /** The gravity frame used (Float64Array 9, row-major; the identity when the map is z up). */
+  readonly frame?: Float64Array;
+  /** Confidence in [0, 1] of the estimate behind `frame` (1 when it was given). */
+  readonly frameConfidence?: number;
   /** Milliseconds: decode, features (voxels + geometry + backbone + proposals), adapter. */
   readonly timing: Pick<TimingMs, "decode" | "features" | "adapter">;
 }

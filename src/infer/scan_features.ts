@@ -13,11 +13,16 @@ import { transformPoints, withoutTranslation } from "../kernels/rigid_transform.
 import type { LoadedModel } from "../models/bundle.ts";
 import { throwIfAborted, voxelFeatures, voxelProposals } from "./inference.ts";
 import { alignToGravity } from "./gravity.ts";
+import { rotateCloud, rotationToUp } from "../kernels/rotate_up.ts";
 
 /** Options of {@link scanFeatures}. */
 export interface ScanFeatureOptions {
   /** Sensor-to-map pose, 16 numbers row-major (checked by the caller); absent = as sent. */
   pose?: ArrayLike<number>;
+  /** With a pose: the rotation (9, row-major) from the map frame to its gravity frame. */
+  frame?: ArrayLike<number>;
+  /** With a pose and no frame: estimate the gravity frame on this scan. */
+  estimateFrame?: boolean;
   /** Whether to compute instance proposals of the voxels. */
   proposals?: boolean;
   /** Indices of the cloud's points among `total` decoded ones (absent: all). */
@@ -30,12 +35,15 @@ export interface ScanFeatureOptions {
 
 /** What {@link scanFeatures} returns (see `ScanOutput` in api.ts for the fields). */
 export interface ScanFeatures {
-  /** Float32Array total×3, metres, map frame when posed (NaN rows for dropped points). */
+  /** Float32Array total×3, metres: the map frame as the client has it when posed (NaN rows for dropped points). */
   positions: Float32Array;
   /** Int32Array total: voxel per point, −1 for dropped points. */
   voxelOf: Int32Array;
-  /** Float32Array V×3 voxel centroids, metres, frame of `positions`. */
+  /** Float32Array V×3 voxel centroids, metres: the gravity frame when posed. */
   voxelCenter: Float32Array;
+  /** With a pose: the gravity frame used (9, row-major), and the confidence of its estimate. */
+  frame?: Float64Array;
+  frameConfidence?: number;
   /** Float32Array V×C unit semantic features. */
   semantic: Float32Array;
   /** Int32Array V instance proposal per voxel (−1 none); empty unless asked. */
@@ -60,14 +68,27 @@ export async function scanFeatures(
   const total = options.total ?? cloud.count;
   let frame: PointCloud;
   let positions: Float32Array;
+  let gravity: Float64Array | undefined;
+  let confidence = 1;
   if (options.pose) {
     const coord = transformPoints(cloud.coord, options.pose);
     // Normals turn with the points; the translation must not move them.
     const normal = cloud.normal
       ? transformPoints(cloud.normal, withoutTranslation(options.pose))
       : undefined;
-    frame = { ...cloud, coord, normal };
     positions = coord;
+    const map = { ...cloud, coord, normal };
+    if (options.frame) {
+      gravity = Float64Array.from(options.frame);
+      frame = rotateCloud(map, gravity);
+    } else if (options.estimateFrame) {
+      const aligned = alignToGravity(map);
+      [frame, gravity] = [aligned.cloud, aligned.rotation];
+      confidence = aligned.estimate?.confidence ?? 1;
+    } else {
+      frame = map;
+      gravity = rotationToUp([0, 0, 1]);
+    }
   } else {
     frame = alignToGravity(cloud).cloud;
     positions = cloud.coord;
@@ -95,6 +116,7 @@ export async function scanFeatures(
       voxelCenter,
       semantic,
       proposal,
+      ...(gravity ? { frame: gravity, frameConfidence: confidence } : {}),
       timing: { features, adapter },
     };
   }
@@ -111,6 +133,7 @@ export async function scanFeatures(
     voxelCenter,
     semantic,
     proposal,
+    ...(gravity ? { frame: gravity, frameConfidence: confidence } : {}),
     timing: { features, adapter },
   };
 }

@@ -309,6 +309,8 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         throwIfAborted(signal);
         const f = await scanFeatures(model, d.cloud, {
           pose: input.pose,
+          frame: input.frame,
+          estimateFrame: input.estimateFrame,
           proposals: input.proposals,
           kept: d.kept,
           total: d.total,

@@ -32,6 +32,7 @@ import { GeoError } from "../kernels/errors.ts";
 import { poseOrigin } from "../kernels/rigid_transform.ts";
 import type { ScanOutput, SceneObjectOutput } from "./api.ts";
 import { labelledObjects } from "./objects.ts";
+import { MapFrame } from "./map_frame.ts";
 
 /** Options of a {@link StreamSession}. */
 export interface StreamSessionOptions {
@@ -47,6 +48,8 @@ export interface StreamSessionOptions {
   minScore: number;
   /** Label every scan alone (never fuse). */
   independent?: boolean;
+  /** The map's up direction in its frame (absent: estimated, see `map_frame.ts`). */
+  mapUp?: readonly number[];
 }
 
 /** What the session needs to know about one scan besides its features. */
@@ -84,12 +87,14 @@ export interface ScanLabels {
 /** One stream's map and labels; see the module doc. */
 export class StreamSession {
   readonly options: StreamSessionOptions;
-  readonly #map: FeatureMap;
+  #map: FeatureMap;
   /** Label last reported per slot (−2 = none yet), for `changes`… */
   readonly #shown: Int16Array;
   /** …and the cell it was reported for (slots are reused after eviction). */
   readonly #shownCell: Int32Array;
   #embeddings: Float32Array = new Float32Array(0);
+  /** The map's gravity frame. */
+  readonly frame: MapFrame;
   #tick = 0;
   #lastTimestamp = -Infinity;
   #nextObjectId = 1;
@@ -98,13 +103,15 @@ export class StreamSession {
 
   constructor(options: StreamSessionOptions) {
     this.options = options;
-    this.#map = createFeatureMap({
-      dim: options.dim,
-      voxelSize: options.voxelSize,
-      capacity: options.maxMapVoxels,
-    });
+    this.frame = new MapFrame(options.mapUp);
+    this.#map = this.#newMap();
     this.#shown = new Int16Array(options.maxMapVoxels).fill(-2);
     this.#shownCell = new Int32Array(3 * options.maxMapVoxels);
+  }
+
+  #newMap(): FeatureMap {
+    const o = this.options;
+    return createFeatureMap({ dim: o.dim, voxelSize: o.voxelSize, capacity: o.maxMapVoxels });
   }
 
   /** Live map voxels. */
@@ -126,6 +133,16 @@ export class StreamSession {
       );
     }
     this.#embeddings = embeddings;
+    this.#shown.fill(-2);
+  }
+
+  /**
+   * Takes the gravity frame a fused scan's features were computed in (`ScanOutput.frame`)
+   * before `labelScan`; empties the map when the frame moved (`MapFrame.adopt`).
+   */
+  adoptFrame(frame: ArrayLike<number>, confidence: number): void {
+    if (!this.frame.adopt(frame, confidence) || this.#map.size === 0) return;
+    this.#map = this.#newMap();
     this.#shown.fill(-2);
   }
 
@@ -164,7 +181,8 @@ export class StreamSession {
     if (fused) {
       this.#tick++;
       this.#lastTimestamp = meta.timestamp;
-      evicted += evictOutside(this.#map, poseOrigin(meta.pose!), this.options.mapRadius);
+      const sensor = this.frame.toGravity(Float32Array.from(poseOrigin(meta.pose!)));
+      evicted += evictOutside(this.#map, sensor, this.options.mapRadius);
       const r = fuseVoxels(this.#map, scan.voxelCenter, scan.semantic, this.#tick);
       slots = r.slots;
       evicted += r.evicted;
@@ -250,7 +268,7 @@ export class StreamSession {
     }
     const centers = new Float32Array(3 * changed.length);
     changed.forEach((s, i) => slotCenter(this.#map, s, centers, 3 * i));
-    return { centers, labels: Int16Array.from(values) };
+    return { centers: this.frame.toClient(centers), labels: Int16Array.from(values) };
   }
 
   /**
@@ -290,7 +308,7 @@ export class StreamSession {
       if (len > 0) { for (let c = 0; c < dim; c++) r[c] /= len; }
     }
     const best = bestCosine(mean, embeddings, dim);
-    const boxes = objectBoxes(centers, group, k);
+    const boxes = objectBoxes(this.frame.toClient(centers), group, k);
     const idOf = [...ids.keys()];
     const out: SceneObjectOutput[] = [];
     for (let g = 0; g < k; g++) {

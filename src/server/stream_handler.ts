@@ -140,6 +140,15 @@ function poseOf(scan: StreamScanMsg): { pose?: Float64Array; warning: string } {
   }
 }
 
+/** `open.map_up` checked (3 finite numbers, not all 0); undefined when empty. */
+function mapUpOf(up: readonly number[] | null | undefined): number[] | undefined {
+  if (!up || up.length === 0) return undefined;
+  if (up.length !== 3 || !up.every(Number.isFinite) || !(Math.hypot(up[0], up[1], up[2]) > 0)) {
+    throw invalid("open.map_up must be 3 finite numbers, not all zero (x, y, z)");
+  }
+  return [...up];
+}
+
 /** Checks a map query's numbers. */
 function queryOptions(q: MapQueryMsg): { maxObjects: number; minScore: number } {
   const minScore = q.min_score ?? 0;
@@ -196,9 +205,11 @@ export function makeSegmentStreamHandler(
       maxMapVoxels: voxels,
       minScore,
       independent: Boolean(open.independent),
+      mapUp: mapUpOf(open.map_up),
     });
     session.setLabels(labels.embeddings);
     let names = [...open.labels!];
+
     const id = crypto.randomUUID();
     const entry: OpenStream = { session, ...pinned, busy: Promise.resolve() };
     deps.sessions.set(id, entry);
@@ -228,6 +239,7 @@ export function makeSegmentStreamHandler(
           const timestamp = Number(scan.timestamp ?? 0);
           const refusal = session.fuseRefusal(posed.pose, timestamp);
           const pose = refusal === "" ? posed.pose : undefined;
+          const gravity = pose ? session.frame.request() : {};
           const out = await deps.queue.run(
             (queueMs) =>
               service.scan!({
@@ -236,9 +248,11 @@ export function makeSegmentStreamHandler(
                 limits: { maxPoints: deps.limits.maxPoints },
                 proposals: Boolean(open.return_objects),
                 ...(pose ? { pose } : {}),
+                ...gravity,
               }, ctx.signal).then((r) => ({ r, queueMs })),
             ctx.signal,
           );
+          if (pose && out.r.frame) session.adoptFrame(out.r.frame, out.r.frameConfidence ?? 1);
           const job = entry.busy.then(() =>
             session.labelScan(out.r, {
               pose,
@@ -287,6 +301,7 @@ export function makeSegmentStreamHandler(
               warning: [posed.warning, refusal || res.warning].filter(Boolean).join("; "),
               map_voxels: res.mapVoxels,
               evicted_voxels: res.evicted,
+              map_up: session.frame.up ?? [],
             },
           });
         } else if (m.labels) {
