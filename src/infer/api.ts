@@ -160,11 +160,9 @@ export interface ScanInput {
   readonly proposals: boolean;
   /**
    * The map's gravity frame: a rotation (Float64Array 9, row-major) applied after the pose,
-   * taking the map's up to +z. Absent with `estimateFrame`: estimated on this scan.
+   * taking the map's up to +z (absent: the identity).
    */
   readonly frame?: Float64Array;
-  /** Estimate the gravity frame of the map on this scan (returned in `frame`). */
-  readonly estimateFrame?: boolean;
 }
 
 /** Per-voxel features of one scan (`infer/scan_features.ts`). */
@@ -187,10 +185,6 @@ export interface ScanOutput {
   readonly proposal: Int32Array;
   /** The model version's calibrated min_score (absent: none). */
   readonly calibratedMinScore?: number;
-  /** The gravity frame used (Float64Array 9, row-major; the identity when the map is z up). */
-  readonly frame?: Float64Array;
-  /** Confidence in [0, 1] of the estimate behind `frame` (1 when it was given). */
-  readonly frameConfidence?: number;
   /** Milliseconds: decode, features (voxels + geometry + backbone + proposals), adapter. */
   readonly timing: Pick<TimingMs, "decode" | "features" | "adapter">;
 }

@@ -13,7 +13,7 @@ import { transformPoints, withoutTranslation } from "../kernels/rigid_transform.
 import type { LoadedModel } from "../models/bundle.ts";
 import { throwIfAborted, voxelFeatures, voxelProposals } from "./inference.ts";
 import { alignToGravity } from "./gravity.ts";
-import { rotateCloud, rotationToUp } from "../kernels/rotate_up.ts";
+import { rotateCloud } from "../kernels/rotate_up.ts";
 
 /** Options of {@link scanFeatures}. */
 export interface ScanFeatureOptions {
@@ -21,8 +21,6 @@ export interface ScanFeatureOptions {
   pose?: ArrayLike<number>;
   /** With a pose: the rotation (9, row-major) from the map frame to its gravity frame. */
   frame?: ArrayLike<number>;
-  /** With a pose and no frame: estimate the gravity frame on this scan. */
-  estimateFrame?: boolean;
   /** Whether to compute instance proposals of the voxels. */
   proposals?: boolean;
   /** Indices of the cloud's points among `total` decoded ones (absent: all). */
@@ -41,9 +39,6 @@ export interface ScanFeatures {
   voxelOf: Int32Array;
   /** Float32Array V×3 voxel centroids, metres: the gravity frame when posed. */
   voxelCenter: Float32Array;
-  /** With a pose: the gravity frame used (9, row-major), and the confidence of its estimate. */
-  frame?: Float64Array;
-  frameConfidence?: number;
   /** Float32Array V×C unit semantic features. */
   semantic: Float32Array;
   /** Int32Array V instance proposal per voxel (−1 none); empty unless asked. */
@@ -68,8 +63,6 @@ export async function scanFeatures(
   const total = options.total ?? cloud.count;
   let frame: PointCloud;
   let positions: Float32Array;
-  let gravity: Float64Array | undefined;
-  let confidence = 1;
   if (options.pose) {
     const coord = transformPoints(cloud.coord, options.pose);
     // Normals turn with the points; the translation must not move them.
@@ -78,17 +71,7 @@ export async function scanFeatures(
       : undefined;
     positions = coord;
     const map = { ...cloud, coord, normal };
-    if (options.frame) {
-      gravity = Float64Array.from(options.frame);
-      frame = rotateCloud(map, gravity);
-    } else if (options.estimateFrame) {
-      const aligned = alignToGravity(map);
-      [frame, gravity] = [aligned.cloud, aligned.rotation];
-      confidence = aligned.estimate?.confidence ?? 1;
-    } else {
-      frame = map;
-      gravity = rotationToUp([0, 0, 1]);
-    }
+    frame = options.frame ? rotateCloud(map, Float64Array.from(options.frame)) : map;
   } else {
     frame = alignToGravity(cloud).cloud;
     positions = cloud.coord;
@@ -116,7 +99,6 @@ export async function scanFeatures(
       voxelCenter,
       semantic,
       proposal,
-      ...(gravity ? { frame: gravity, frameConfidence: confidence } : {}),
       timing: { features, adapter },
     };
   }
@@ -133,7 +115,6 @@ export async function scanFeatures(
     voxelCenter,
     semantic,
     proposal,
-    ...(gravity ? { frame: gravity, frameConfidence: confidence } : {}),
     timing: { features, adapter },
   };
 }

@@ -310,7 +310,6 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         const f = await scanFeatures(model, d.cloud, {
           pose: input.pose,
           frame: input.frame,
-          estimateFrame: input.estimateFrame,
           proposals: input.proposals,
           kept: d.kept,
           total: d.total,

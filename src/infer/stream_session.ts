@@ -48,7 +48,7 @@ export interface StreamSessionOptions {
   minScore: number;
   /** Label every scan alone (never fuse). */
   independent?: boolean;
-  /** The map's up direction in its frame (absent: estimated, see `map_frame.ts`). */
+  /** The map's up direction in its frame (default +z, see `map_frame.ts`). */
   mapUp?: readonly number[];
 }
 
@@ -87,7 +87,7 @@ export interface ScanLabels {
 /** One stream's map and labels; see the module doc. */
 export class StreamSession {
   readonly options: StreamSessionOptions;
-  #map: FeatureMap;
+  readonly #map: FeatureMap;
   /** Label last reported per slot (−2 = none yet), for `changes`… */
   readonly #shown: Int16Array;
   /** …and the cell it was reported for (slots are reused after eviction). */
@@ -133,16 +133,6 @@ export class StreamSession {
       );
     }
     this.#embeddings = embeddings;
-    this.#shown.fill(-2);
-  }
-
-  /**
-   * Takes the gravity frame a fused scan's features were computed in (`ScanOutput.frame`)
-   * before `labelScan`; empties the map when the frame moved (`MapFrame.adopt`).
-   */
-  adoptFrame(frame: ArrayLike<number>, confidence: number): void {
-    if (!this.frame.adopt(frame, confidence) || this.#map.size === 0) return;
-    this.#map = this.#newMap();
     this.#shown.fill(-2);
   }
 

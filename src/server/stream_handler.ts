@@ -239,7 +239,7 @@ export function makeSegmentStreamHandler(
           const timestamp = Number(scan.timestamp ?? 0);
           const refusal = session.fuseRefusal(posed.pose, timestamp);
           const pose = refusal === "" ? posed.pose : undefined;
-          const gravity = pose ? session.frame.request() : {};
+          const gravity = pose ? { frame: session.frame.rotation } : {};
           const out = await deps.queue.run(
             (queueMs) =>
               service.scan!({
@@ -252,7 +252,6 @@ export function makeSegmentStreamHandler(
               }, ctx.signal).then((r) => ({ r, queueMs })),
             ctx.signal,
           );
-          if (pose && out.r.frame) session.adoptFrame(out.r.frame, out.r.frameConfidence ?? 1);
           const job = entry.busy.then(() =>
             session.labelScan(out.r, {
               pose,
@@ -301,7 +300,7 @@ export function makeSegmentStreamHandler(
               warning: [posed.warning, refusal || res.warning].filter(Boolean).join("; "),
               map_voxels: res.mapVoxels,
               evicted_voxels: res.evicted,
-              map_up: session.frame.up ?? [],
+              map_up: session.frame.up,
             },
           });
         } else if (m.labels) {
