@@ -178,9 +178,13 @@ export class StreamSession {
       evicted += r.evicted;
       ({ label, score } = classifySlots(this.#map, slots, this.#embeddings));
       // Voxels the map could not take keep their own evidence.
-      const own = bestCosine(scan.semantic, this.#embeddings, dim);
-      for (let j = 0; j < v; j++) {
-        if (slots[j] < 0) [label[j], score[j]] = [own.label[j], own.score[j]];
+      const left: number[] = [];
+      for (let j = 0; j < v; j++) if (slots[j] < 0) left.push(j);
+      if (left.length > 0) {
+        const rows = new Float32Array(left.length * dim);
+        left.forEach((j, r) => rows.set(scan.semantic.subarray(j * dim, (j + 1) * dim), r * dim));
+        const own = bestCosine(rows, this.#embeddings, dim);
+        left.forEach((j, r) => [label[j], score[j]] = [own.label[r], own.score[r]]);
       }
     } else {
       ({ label, score } = bestCosine(scan.semantic, this.#embeddings, dim));
