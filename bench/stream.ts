@@ -1,8 +1,8 @@
 /**
  * Streaming segmentation on synthetic robot scan sequences (`synth --sequence`).
  *
- * `deno task bench stream --data DIR [--scans N] [--true-poses] [--speed] [--soak N]
- * [--map-voxels N] [--models DIR]`
+ * `deno task bench stream --data DIR [--scans N] [--true-poses] [--map-voxel M] [--speed]
+ * [--soak N] [--map-voxels N] [--models DIR]` (`--map-voxel`: the map's voxel side, default 0.05 m)
  * - Quality (always; in process, the server's pipeline without the transport): every scan
  *   of each sequence in DIR (a sequence folder or a folder of them; `--scans` limits each)
  *   is labelled twice with the sequence's classes: fused (the SegmentStream session, map
@@ -100,7 +100,7 @@ async function sequences(dir: string): Promise<string[]> {
 async function quality(
   dirs: string[],
   modelsDir: string,
-  options: { limit: number; truePoses: boolean },
+  options: { limit: number; truePoses: boolean; mapVoxel: number },
 ): Promise<void> {
   const { limit } = options;
   const service = createSegmentService({ modelsDir });
@@ -120,7 +120,7 @@ async function quality(
       }, never);
       const session = new StreamSession({
         dim: emb.embeddings.length / classes.length,
-        voxelSize: 0.05,
+        voxelSize: options.mapVoxel,
         mapRadius: 30,
         maxMapVoxels: 200_000,
         minScore: -1,
@@ -286,6 +286,7 @@ export async function run(args: string[]): Promise<void> {
   await quality(dirs, modelsDir, {
     limit: numberFlag(m, "--scans") ?? Infinity,
     truePoses: m.has("--true-poses"),
+    mapVoxel: numberFlag(m, "--map-voxel") ?? 0.05,
   });
   if (m.has("--speed")) {
     await speed(dirs[0], modelsDir, {
