@@ -2,7 +2,8 @@
  * Streaming segmentation on synthetic robot scan sequences (`synth --sequence`).
  *
  * `deno task bench stream --data DIR [--scans N] [--true-poses] [--map-voxel M] [--speed]
- * [--soak N] [--map-voxels N] [--models DIR]` (`--map-voxel`: the map's voxel side, default 0.05 m)
+ * [--max-weight W] [--soak N] [--map-voxels N] [--models DIR]` (`--map-voxel`: the map's voxel
+ * side, default 0.05 m; `--max-weight`: the running mean's cap, default 100)
  * - Quality (always; in process, the server's pipeline without the transport): every scan
  *   of each sequence in DIR (a sequence folder or a folder of them; `--scans` limits each)
  *   is labelled twice with the sequence's classes: fused (the SegmentStream session, map
@@ -27,7 +28,7 @@ import { readSequence, type SequenceFolder } from "../src/io/sequence_folder.ts"
 import { numberFlag, parseFlags } from "../src/commands/_flags.ts";
 import { createSegmentService } from "../src/infer/segment_service.ts";
 import { segmentInput } from "../src/infer/segment_input.ts";
-import { StreamSession } from "../src/infer/stream_session.ts";
+import { STREAM_MAX_WEIGHT, StreamSession } from "../src/infer/stream_session.ts";
 import { GeoguideClient } from "../src/server/grpc.ts";
 import { replayStream } from "../src/commands/stream_replay.ts";
 import {
@@ -100,7 +101,7 @@ async function sequences(dir: string): Promise<string[]> {
 async function quality(
   dirs: string[],
   modelsDir: string,
-  options: { limit: number; truePoses: boolean; mapVoxel: number },
+  options: { limit: number; truePoses: boolean; mapVoxel: number; maxWeight: number },
 ): Promise<void> {
   const { limit } = options;
   const service = createSegmentService({ modelsDir });
@@ -121,6 +122,7 @@ async function quality(
       const session = new StreamSession({
         dim: emb.embeddings.length / classes.length,
         voxelSize: options.mapVoxel,
+        maxWeight: options.maxWeight,
         mapRadius: 30,
         maxMapVoxels: 200_000,
         minScore: -1,
@@ -287,6 +289,7 @@ export async function run(args: string[]): Promise<void> {
     limit: numberFlag(m, "--scans") ?? Infinity,
     truePoses: m.has("--true-poses"),
     mapVoxel: numberFlag(m, "--map-voxel") ?? 0.05,
+    maxWeight: numberFlag(m, "--max-weight") ?? STREAM_MAX_WEIGHT,
   });
   if (m.has("--speed")) {
     await speed(dirs[0], modelsDir, {

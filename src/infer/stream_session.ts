@@ -5,7 +5,7 @@
  *
  * Per scan (features computed by the pipeline, `scan_features.ts`): voxels farther than
  * `mapRadius` from the sensor are evicted; each scan voxel's unit feature is added to
- * the map voxel holding its centre (running mean, old evidence decaying past 20 scans);
+ * the map voxel holding its centre (running mean, old evidence fading past 100 scans);
  * every point gets the best label of its map voxel's mean feature, so points seen
  * before keep their label unless new evidence outweighs the old. A scan without a
  * usable pose (or older than the last fused one) is labelled from its own features and
@@ -34,6 +34,14 @@ import type { ScanOutput, SceneObjectOutput } from "./api.ts";
 import { labelledObjects } from "./objects.ts";
 import { MapFrame } from "./map_frame.ts";
 
+/**
+ * Default weight cap of a map voxel's running mean: evidence older than about 100
+ * observations (20 s of a voxel seen at 5 scans/s) fades, so a moved object is relabelled.
+ * On validation sequences (static rooms) a cap of 5 / 20 / 100 / none gave fused mIoU
+ * 38.2 / 40.5 / 41.5 / 41.6 and flicker 14.3 / 8.3 / 6.6 / 6.6 %.
+ */
+export const STREAM_MAX_WEIGHT = 100;
+
 /** Options of a {@link StreamSession}. */
 export interface StreamSessionOptions {
   /** Feature dimension C of the model. */
@@ -48,6 +56,8 @@ export interface StreamSessionOptions {
   minScore: number;
   /** Label every scan alone (never fuse). */
   independent?: boolean;
+  /** Weight cap of a map voxel's running mean: older evidence fades past it (default {@link STREAM_MAX_WEIGHT}). */
+  maxWeight?: number;
   /** The map's up direction in its frame (default +z, see `map_frame.ts`). */
   mapUp?: readonly number[];
 }
@@ -173,7 +183,9 @@ export class StreamSession {
       this.#lastTimestamp = meta.timestamp;
       const sensor = this.frame.toGravity(Float32Array.from(poseOrigin(meta.pose!)));
       evicted += evictOutside(this.#map, sensor, this.options.mapRadius);
-      const r = fuseVoxels(this.#map, scan.voxelCenter, scan.semantic, this.#tick);
+      const r = fuseVoxels(this.#map, scan.voxelCenter, scan.semantic, this.#tick, {
+        maxWeight: this.options.maxWeight ?? STREAM_MAX_WEIGHT,
+      });
       slots = r.slots;
       evicted += r.evicted;
       ({ label, score } = classifySlots(this.#map, slots, this.#embeddings));

@@ -240,18 +240,25 @@ export function makeSegmentStreamHandler(
           const refusal = session.fuseRefusal(posed.pose, timestamp);
           const pose = refusal === "" ? posed.pose : undefined;
           const gravity = pose ? { frame: session.frame.rotation } : {};
-          const out = await deps.queue.run(
-            (queueMs) =>
-              service.scan!({
-                cloud,
-                ...pinned,
-                limits: { maxPoints: deps.limits.maxPoints },
-                proposals: Boolean(open.return_objects),
-                ...(pose ? { pose } : {}),
-                ...gravity,
-              }, ctx.signal).then((r) => ({ r, queueMs })),
-            ctx.signal,
-          );
+          const { metrics, queue } = deps;
+          const setDepth = () => {
+            metrics.queueDepth.set({}, queue.queued);
+            metrics.inflight.set({}, queue.running);
+          };
+          const run = queue.run((queueMs) => {
+            setDepth();
+            metrics.queueDuration.observe({ method: "SegmentStream" }, queueMs / 1000);
+            return service.scan!({
+              cloud,
+              ...pinned,
+              limits: { maxPoints: deps.limits.maxPoints },
+              proposals: Boolean(open.return_objects),
+              ...(pose ? { pose } : {}),
+              ...gravity,
+            }, ctx.signal).then((r) => ({ r, queueMs }));
+          }, ctx.signal);
+          setDepth();
+          const out = await run.finally(setDepth);
           const job = entry.busy.then(() =>
             session.labelScan(out.r, {
               pose,
