@@ -2275,6 +2275,9 @@ export namespace geoguide {
 
             /** MapQuery min_score */
             min_score?: (number|null);
+
+            /** MapQuery min_voxels */
+            min_voxels?: (number|null);
         }
 
         /** Represents a MapQuery. */
@@ -2297,6 +2300,9 @@ export namespace geoguide {
 
             /** MapQuery min_score. */
             public min_score: number;
+
+            /** MapQuery min_voxels. */
+            public min_voxels: number;
 
             /**
              * Creates a new MapQuery instance using the specified properties.

@@ -6957,6 +6957,7 @@ export const geoguide = $root.geoguide = (() => {
              * @property {Array.<geoguide.v1.ILabelEmbedding>|null} [label_embeddings] MapQuery label_embeddings
              * @property {number|null} [max_objects] MapQuery max_objects
              * @property {number|null} [min_score] MapQuery min_score
+             * @property {number|null} [min_voxels] MapQuery min_voxels
              */
 
             /**
@@ -7009,6 +7010,14 @@ export const geoguide = $root.geoguide = (() => {
             MapQuery.prototype.min_score = 0;
 
             /**
+             * MapQuery min_voxels.
+             * @member {number} min_voxels
+             * @memberof geoguide.v1.MapQuery
+             * @instance
+             */
+            MapQuery.prototype.min_voxels = 0;
+
+            /**
              * Creates a new MapQuery instance using the specified properties.
              * @function create
              * @memberof geoguide.v1.MapQuery
@@ -7046,6 +7055,8 @@ export const geoguide = $root.geoguide = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.max_objects);
                 if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
                     writer.uint32(/* id 4, wireType 5 =*/37).float(message.min_score);
+                if (message.min_voxels != null && Object.hasOwnProperty.call(message, "min_voxels"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.min_voxels);
                 return writer;
             };
 
@@ -7116,6 +7127,10 @@ export const geoguide = $root.geoguide = (() => {
                             message.min_score = reader.float();
                             break;
                         }
+                    case 5: {
+                            message.min_voxels = reader.uint32();
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -7182,6 +7197,9 @@ export const geoguide = $root.geoguide = (() => {
                 if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
                     if (typeof message.min_score !== "number")
                         return "min_score: number expected";
+                if (message.min_voxels != null && Object.hasOwnProperty.call(message, "min_voxels"))
+                    if (!$util.isInteger(message.min_voxels))
+                        return "min_voxels: integer expected";
                 return null;
             };
 
@@ -7224,6 +7242,8 @@ export const geoguide = $root.geoguide = (() => {
                     message.max_objects = object.max_objects >>> 0;
                 if (object.min_score != null)
                     message.min_score = Number(object.min_score);
+                if (object.min_voxels != null)
+                    message.min_voxels = object.min_voxels >>> 0;
                 return message;
             };
 
@@ -7251,6 +7271,7 @@ export const geoguide = $root.geoguide = (() => {
                 if (options.defaults) {
                     object.max_objects = 0;
                     object.min_score = 0;
+                    object.min_voxels = 0;
                 }
                 if (message.labels && message.labels.length) {
                     object.labels = [];
@@ -7266,6 +7287,8 @@ export const geoguide = $root.geoguide = (() => {
                     object.max_objects = message.max_objects;
                 if (message.min_score != null && Object.hasOwnProperty.call(message, "min_score"))
                     object.min_score = options.json && !isFinite(message.min_score) ? String(message.min_score) : message.min_score;
+                if (message.min_voxels != null && Object.hasOwnProperty.call(message, "min_voxels"))
+                    object.min_voxels = message.min_voxels;
                 return object;
             };
 

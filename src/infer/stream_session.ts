@@ -282,11 +282,11 @@ export class StreamSession {
    * best label), best first.
    *
    * @param embeddings Float32Array Lq×C unit rows
-   * @param options most objects returned, lowest score kept
+   * @param options most objects returned, lowest score kept, fewest map voxels kept (default 1)
    */
   query(
     embeddings: Float32Array,
-    options: { maxObjects: number; minScore: number },
+    options: { maxObjects: number; minScore: number; minVoxels?: number },
   ): SceneObjectOutput[] {
     const map = this.#map, dim = this.options.dim;
     const live = liveSlots(map);
@@ -319,6 +319,7 @@ export class StreamSession {
     const out: SceneObjectOutput[] = [];
     for (let g = 0; g < k; g++) {
       if (!(best.score[g] >= options.minScore)) continue;
+      if (boxes.pointCount[g] < (options.minVoxels ?? 1)) continue;
       out.push({
         id: idOf[g],
         label: best.label[g],

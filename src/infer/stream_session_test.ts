@@ -323,3 +323,35 @@ Deno.test("objects keep their ids across fused scans and can be queried", () => 
   assert.deepEqual(s.query(q, { maxObjects: 10, minScore: 1.01 }), []);
   assert.deepEqual(s.query(q, { maxObjects: 0, minScore: -1 }), []);
 });
+
+Deno.test("StreamSession.query leaves out map objects under minVoxels", () => {
+  const s = new StreamSession({
+    dim: 2,
+    voxelSize: 0.1,
+    mapRadius: 100,
+    maxMapVoxels: 100,
+    minScore: -1,
+  });
+  s.setLabels(Float32Array.of(1, 0, 0, 1));
+  // Proposal 0: 12 voxels in a row; proposal 1: 2 voxels far away.
+  const v = 14;
+  const centers = new Float32Array(3 * v);
+  for (let j = 0; j < v; j++) centers[3 * j] = j < 12 ? 0.05 + 0.1 * j : 5 + 0.1 * j;
+  const scan = {
+    model: "m",
+    version: 1,
+    count: v,
+    positions: centers,
+    voxelOf: Int32Array.from({ length: v }, (_, j) => j),
+    voxelCenter: centers,
+    semantic: new Float32Array(2 * v).map((_, i) => (i % 2 === 0 ? 1 : 0)),
+    proposal: Int32Array.from({ length: v }, (_, j) => (j < 12 ? 0 : 1)),
+    timing: { decode: 0, features: 0, adapter: 0 },
+  };
+  const pose = Float64Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1);
+  s.labelScan(scan, { pose, timestamp: 0, objects: true, changes: false });
+  const all = s.query(Float32Array.of(1, 0), { maxObjects: 10, minScore: -1 });
+  assert.deepEqual(all.map((o) => o.pointCount).sort((a, b) => a - b), [2, 12]);
+  const big = s.query(Float32Array.of(1, 0), { maxObjects: 10, minScore: -1, minVoxels: 10 });
+  assert.deepEqual(big.map((o) => o.pointCount), [12]);
+});

@@ -72,6 +72,8 @@ export const DEFAULT_MAP_VOXEL = 0.05;
 export const DEFAULT_MAP_RADIUS = 30;
 /** Objects a map query returns when it asks for none. */
 const DEFAULT_MAX_OBJECTS = 20;
+/** Smallest object (map voxels) a map query returns when it asks for none. */
+const DEFAULT_MIN_VOXELS = 10;
 
 /** What the stream handlers need. */
 export interface StreamHandlerDeps extends SegmentHandlerDeps {
@@ -150,10 +152,16 @@ function mapUpOf(up: readonly number[] | null | undefined): number[] | undefined
 }
 
 /** Checks a map query's numbers. */
-function queryOptions(q: MapQueryMsg): { maxObjects: number; minScore: number } {
+function queryOptions(
+  q: MapQueryMsg,
+): { maxObjects: number; minScore: number; minVoxels: number } {
   const minScore = q.min_score ?? 0;
   if (!Number.isFinite(minScore)) throw invalid("query.min_score is not a finite number");
-  return { maxObjects: q.max_objects || DEFAULT_MAX_OBJECTS, minScore };
+  return {
+    maxObjects: q.max_objects || DEFAULT_MAX_OBJECTS,
+    minScore,
+    minVoxels: q.min_voxels || DEFAULT_MIN_VOXELS,
+  };
 }
 
 /** The SegmentStream handler. */
