@@ -58,25 +58,50 @@ export async function replayStream(
   onScan: (s: ReplayedScan) => void,
 ): Promise<{ opened: StreamResponseMsg["opened"]; queries: StreamResponseMsg["query"][] }> {
   const stream = client.segmentStream({ signal: options.signal });
-  const it = stream.responses[Symbol.asyncIterator]();
+  // Answers are read as they arrive (with their arrival time), also while the replay waits
+  // to send the next scan, so latencies are not stretched by the pacing.
+  const arrived: { value: StreamResponseMsg; at: number }[] = [];
+  let ended = false, failure: unknown = null;
+  const waiter: { wake: (() => void) | null } = { wake: null };
+  const pump = (async () => {
+    try {
+      for await (const value of stream.responses) {
+        arrived.push({ value, at: performance.now() });
+        waiter.wake?.();
+      }
+    } catch (e) {
+      failure = e;
+    } finally {
+      ended = true;
+      waiter.wake?.();
+    }
+  })();
+  const take = async () => {
+    while (arrived.length === 0) {
+      if (failure) throw failure;
+      if (ended) return null;
+      await new Promise<void>((r) => (waiter.wake = r));
+    }
+    return arrived.shift()!;
+  };
   const next = async (want: "opened" | "scan" | "query") => {
-    const r = await it.next();
-    if (r.done || r.value.msg !== want) {
+    const r = await take();
+    if (!r || r.value.msg !== want) {
       throw new GeoError(
         "internal",
-        `The stream answered ${r.done ? "nothing" : r.value.msg} where ${want} was due`,
+        `The stream answered ${r ? r.value.msg : "nothing"} where ${want} was due`,
       );
     }
-    return r.value;
+    return r;
   };
   await stream.send({ msg: "open", open: options.open });
-  const opened = (await next("opened")).opened;
+  const opened = (await next("opened")).value.opened;
   const sentAt: number[] = [];
   const inFlight = 2;
   let received = 0;
   const receive = async () => {
     const r = await next("scan");
-    onScan({ index: received, result: r.scan!, latencyMs: performance.now() - sentAt[received] });
+    onScan({ index: received, result: r.value.scan!, latencyMs: r.at - sentAt[received] });
     received++;
   };
   const t0 = performance.now();
@@ -106,10 +131,10 @@ export async function replayStream(
   const queries: StreamResponseMsg["query"][] = [];
   for (const labels of options.queries ?? []) {
     await stream.send({ msg: "query", query: { labels } });
-    queries.push((await next("query")).query);
+    queries.push((await next("query")).value.query);
   }
   stream.end();
-  const end = await it.next();
-  if (!end.done) throw new GeoError("internal", "The stream sent more answers than scans");
+  if (await take()) throw new GeoError("internal", "The stream sent more answers than scans");
+  await pump;
   return { opened, queries };
 }
