@@ -334,6 +334,42 @@ export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/**
+ * Runs `work` in the Segment admission lane, keeping the queue gauges and the queue and
+ * compute histograms of `method` up to date. The caller is answered as soon as `signal`
+ * aborts; the work slot stays taken until `work` really returns, so CPU is never
+ * oversubscribed.
+ *
+ * @returns work's result and the milliseconds it waited for a slot
+ */
+export async function runInLane<T>(
+  deps: Pick<SegmentHandlerDeps, "queue" | "metrics">,
+  method: string,
+  work: () => Promise<T>,
+  signal: AbortSignal,
+): Promise<{ out: T; queueMs: number }> {
+  const { metrics, queue } = deps;
+  const setDepth = () => {
+    metrics.queueDepth.set({}, queue.queued);
+    metrics.inflight.set({}, queue.running);
+  };
+  const result = queue.run(async (queueMs) => {
+    setDepth();
+    metrics.queueDuration.observe({ method }, queueMs / 1000);
+    const t1 = performance.now();
+    signal.throwIfAborted();
+    try {
+      const out = await work();
+      signal.throwIfAborted();
+      return { out, queueMs };
+    } finally {
+      metrics.computeDuration.observe({ method }, (performance.now() - t1) / 1000);
+    }
+  }, signal);
+  setDepth();
+  return await raceAbort(result.finally(setDepth), signal);
+}
+
 /** The Segment handler. */
 export function makeSegmentHandler(
   deps: SegmentHandlerDeps,
@@ -345,31 +381,15 @@ export function makeSegmentHandler(
       throw new GeoError("unavailable", "The default model is not loaded yet; retry later");
     }
     const input = segmentInputFromMsg(req, deps);
-    const { metrics, queue } = deps;
-    const setDepth = () => {
-      metrics.queueDepth.set({}, queue.queued);
-      metrics.inflight.set({}, queue.running);
-    };
-    const result = queue.run(async (queueMs) => {
-      setDepth();
-      metrics.queueDuration.observe({ method: "Segment" }, queueMs / 1000);
-      const t1 = performance.now();
-      ctx.signal.throwIfAborted();
-      try {
-        const out = await deps.service.segment(input, ctx.signal);
-        ctx.signal.throwIfAborted();
-        return { out, queueMs };
-      } finally {
-        metrics.computeDuration.observe({ method: "Segment" }, (performance.now() - t1) / 1000);
-      }
-    }, ctx.signal);
-    setDepth();
-    // The client is answered as soon as the call is aborted; the work slot stays
-    // taken until the pipeline really returns, so CPU is never oversubscribed.
-    const { out, queueMs } = await raceAbort(result.finally(setDepth), ctx.signal);
+    const { out, queueMs } = await runInLane(
+      deps,
+      "Segment",
+      () => deps.service.segment(input, ctx.signal),
+      ctx.signal,
+    );
     const msg = segmentResponseToMsg(out, input);
     msg.timing = { ...out.timing, queue: queueMs, total: performance.now() - t0 };
-    metrics.points.inc({}, out.labels.length);
+    deps.metrics.points.inc({}, out.labels.length);
     return msg;
   };
 }

@@ -33,6 +33,7 @@ import {
   minScoreFromMsg,
   modelFromMsg,
   raceAbort,
+  runInLane,
   sceneObjectToMsg,
   type SegmentHandlerDeps,
 } from "./segment_handler.ts";
@@ -245,31 +246,25 @@ export function makeSegmentStreamHandler(
           const cloud = cloudFromMsg(scan.cloud, deps.limits.maxPoints, "scan");
           const posed = poseOf(scan);
           const timestamp = Number(scan.timestamp ?? 0);
-          const refusal = session.fuseRefusal(posed.pose, timestamp);
-          const pose = refusal === "" ? posed.pose : undefined;
-          const gravity = pose ? { frame: session.frame.rotation } : {};
-          const { metrics, queue } = deps;
-          const setDepth = () => {
-            metrics.queueDepth.set({}, queue.queued);
-            metrics.inflight.set({}, queue.running);
-          };
-          const run = queue.run((queueMs) => {
-            setDepth();
-            metrics.queueDuration.observe({ method: "SegmentStream" }, queueMs / 1000);
-            return service.scan!({
-              cloud,
-              ...pinned,
-              limits: { maxPoints: deps.limits.maxPoints },
-              proposals: Boolean(open.return_objects),
-              ...(pose ? { pose } : {}),
-              ...gravity,
-            }, ctx.signal).then((r) => ({ r, queueMs }));
-          }, ctx.signal);
-          setDepth();
-          const out = await run.finally(setDepth);
+          // Features in the map frame only for a scan the session will fuse.
+          const pose = session.fuseRefusal(posed.pose, timestamp) === "" ? posed.pose : undefined;
+          const { out: scanned, queueMs } = await runInLane(
+            deps,
+            "SegmentStream",
+            () =>
+              service.scan!({
+                cloud,
+                ...pinned,
+                limits: { maxPoints: deps.limits.maxPoints },
+                proposals: Boolean(open.return_objects),
+                ...(pose ? { pose, frame: session.frame.rotation } : {}),
+              }, ctx.signal),
+            ctx.signal,
+          );
           const job = entry.busy.then(() =>
-            session.labelScan(out.r, {
-              pose,
+            session.labelScan(scanned, {
+              // The session decides again, alike: a refused scan's warning says why.
+              pose: posed.pose,
               timestamp,
               objects: Boolean(open.return_objects),
               changes: Boolean(open.return_map_changes),
@@ -286,7 +281,9 @@ export function makeSegmentStreamHandler(
               labels: typedToBytes(res.labels),
               point_count: res.labels.length,
               scores: open.return_scores ? typedToBytes(res.scores) : new Uint8Array(0),
-              positions: open.return_positions ? typedToBytes(out.r.positions) : new Uint8Array(0),
+              positions: open.return_positions
+                ? typedToBytes(scanned.positions)
+                : new Uint8Array(0),
               summary: summarizeLabels(res.labels, res.scores, names).map((s) => ({
                 label: s.label,
                 points: s.points,
@@ -303,16 +300,15 @@ export function makeSegmentStreamHandler(
                 }
                 : null,
               timing: {
-                queue: out.queueMs,
-                decode: out.r.timing.decode,
-                features: out.r.timing.features,
-                adapter: out.r.timing.adapter,
+                queue: queueMs,
+                decode: scanned.timing.decode,
+                features: scanned.timing.features,
+                adapter: scanned.timing.adapter,
                 text: 0,
                 total: performance.now() - t0,
               },
               fused: res.fused,
-              // A refused scan reaches the session without its pose: the refusal says why.
-              warning: [posed.warning, refusal || res.warning].filter(Boolean).join("; "),
+              warning: [posed.warning, res.warning].filter(Boolean).join("; "),
               map_voxels: res.mapVoxels,
               evicted_voxels: res.evicted,
               map_up: session.frame.up,
