@@ -7,11 +7,8 @@ import { classColor } from "../render/palette.ts";
 import { httpApi, parseLabelList } from "./http_api.ts";
 import { Logger } from "./log.ts";
 import { ServerMetrics } from "./metrics.ts";
-import {
-  makeListModelsHandler,
-  makeSegmentHandler,
-  type SegmentLimits,
-} from "./segment_handler.ts";
+import { makeListModelsHandler, makeSegmentHandler } from "./segment_handler.ts";
+import type { SegmentLimits } from "./segment_request.ts";
 import { httpStatusOf } from "./status.ts";
 import { SegmentLane } from "../runtime/admission.ts";
 

@@ -28,15 +28,17 @@ import {
   DEFAULT_STREAM_MAP_VOXELS,
 } from "./config.ts";
 import {
-  cloudFromMsg,
-  labelSpecFromMsg,
-  minScoreFromMsg,
-  modelFromMsg,
   raceAbort,
   runInLane,
   sceneObjectToMsg,
   type SegmentHandlerDeps,
 } from "./segment_handler.ts";
+import {
+  cloudFromMsg,
+  labelSpecFromMsg,
+  minScoreFromMsg,
+  modelFromMsg,
+} from "./segment_request.ts";
 import type { BidiHandler, RpcContext, UnaryHandler } from "./rpc_context.ts";
 import type {
   MapQueryMsg,

@@ -30,7 +30,7 @@ import { checkTrainAccess } from "./auth.ts";
 import type { TrainConfigMsg, TrainEventMsg, TrainRequestMsg, TrainSceneMsg } from "./wire.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { RpcContext } from "./rpc_context.ts";
-import { cloudFromMsg } from "./segment_handler.ts";
+import { cloudFromMsg } from "./segment_request.ts";
 import {
   DEFAULT_MAX_TRAIN_BYTES,
   DEFAULT_MAX_TRAIN_FRAMES,
