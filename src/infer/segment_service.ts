@@ -38,18 +38,6 @@ import type {
 import { scanFeatures } from "./scan_features.ts";
 import { labelledObjects } from "./objects.ts";
 
-/** Rows of `m` (R×dim) divided by their norms (zero rows stay zero); a new array. */
-function unitRows(m: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(m.length);
-  for (let r = 0; r < m.length; r += dim) {
-    let s = 0;
-    for (let c = 0; c < dim; c++) s += m[r + c] * m[r + c];
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let c = 0; c < dim; c++) out[r + c] = m[r + c] * inv;
-  }
-  return out;
-}
-
 /** Options of {@link createSegmentService}. */
 export interface SegmentServiceOptions {
   /** Registry folder (`models/`). */
@@ -153,11 +141,14 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     resolveModel([...catalog].map(([n, versions]) => ({ name: n, versions })), name, version)
       .version;
 
+  /** Runs `use` on version `version` (0 = latest) of model `model` ("" = the default). */
   const withModel = async <T>(
-    name: string,
+    model: string,
     version: number,
     use: (m: LoadedModel) => Promise<T>,
   ): Promise<T> => {
+    const name = model || defaultName;
+    if (!name) throw new GeoError("unavailable", "No default model is loaded on this server");
     const v = await resolveVersion(name, version);
     const lease = acquire(name, v);
     try {
@@ -213,9 +204,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     async segment(input: SegmentInput, signal: AbortSignal): Promise<SegmentOutput> {
       const t0 = performance.now();
       throwIfAborted(signal);
-      const name = input.model || defaultName;
-      if (!name) throw new GeoError("unavailable", "No default model is loaded on this server");
-      return await withModel(name, input.version, async (model) => {
+      return await withModel(input.model, input.version, async (model) => {
         throwIfAborted(signal);
         const tDecode = performance.now();
         const { cloud, total, kept } = await decodeCloudInputKeeping(
@@ -225,12 +214,13 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         );
         const decode = performance.now() - tDecode;
         throwIfAborted(signal);
+        // Embedded even when no point is left, so that bad labels fail alike.
+        const tText = performance.now();
+        const embeddings = await embedder.embed(model, input);
+        const text = performance.now() - tText;
+        const minScore = input.minScore ?? model.manifest.calibration?.min_score ?? 0;
         if (cloud.count === 0) {
           // Every point was dropped (a PointCloud2 of NaN points): all unknown, no model run.
-          // The labels are embedded all the same, so that bad labels fail alike.
-          const tText = performance.now();
-          await embedder.embed(model, input);
-          const text = performance.now() - tText;
           const none = new Float32Array(0);
           return expandKept(
             {
@@ -240,7 +230,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
               summary: [],
               model: model.name,
               version: model.version,
-              minScore: input.minScore ?? model.manifest.calibration?.min_score ?? 0,
+              minScore,
               timing: {
                 queue: 0,
                 decode,
@@ -259,10 +249,6 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
         const aligned = alignToGravity(cloud, input.up);
         const align = performance.now() - tAlign;
         throwIfAborted(signal);
-        const tText = performance.now();
-        const embeddings = await embedder.embed(model, input);
-        const text = performance.now() - tText;
-        const minScore = input.minScore ?? model.manifest.calibration?.min_score ?? 0;
         const res = await segmentCloud(model, aligned.cloud, embeddings, {
           minScore,
           signal,
@@ -300,9 +286,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     },
     async scan(input: ScanInput, signal: AbortSignal): Promise<ScanOutput> {
       throwIfAborted(signal);
-      const name = input.model || defaultName;
-      if (!name) throw new GeoError("unavailable", "No default model is loaded on this server");
-      return await withModel(name, input.version, async (model) => {
+      return await withModel(input.model, input.version, async (model) => {
         const tDecode = performance.now();
         const d = await decodeCloudInputKeeping(input.cloud, "scan", input.limits.maxPoints);
         const decode = performance.now() - tDecode;
@@ -328,12 +312,10 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     },
     async embedLabels(input: EmbedInput, signal: AbortSignal): Promise<EmbedOutput> {
       throwIfAborted(signal);
-      const name = input.model || defaultName;
-      if (!name) throw new GeoError("unavailable", "No default model is loaded on this server");
-      return await withModel(name, input.version, async (model) => ({
+      return await withModel(input.model, input.version, async (model) => ({
         model: model.name,
         version: model.version,
-        embeddings: unitRows(await embedder.embed(model, input), model.dims.dim),
+        embeddings: await embedder.embed(model, input), // unit rows, as every encoder gives them
         ...(model.manifest.calibration
           ? { calibratedMinScore: model.manifest.calibration.min_score }
           : {}),

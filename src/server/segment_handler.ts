@@ -8,7 +8,6 @@
 
 import { GeoError } from "../kernels/errors.ts";
 import type {
-  ModelInfo,
   SceneObjectOutput,
   SegmentInput,
   SegmentOutput,
