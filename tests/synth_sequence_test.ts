@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { run } from "../src/commands/synth.ts";
-import { readSequence } from "../src/io/sequence_folder.ts";
+import { readSequence, type SequenceFolder } from "../src/io/sequence_folder.ts";
+import { transformPoints } from "../src/kernels/rigid_transform.ts";
 import { SCANNET20 } from "../src/synth/classes.ts";
 
 async function files(dir: string, prefix = ""): Promise<Map<string, Uint8Array>> {
@@ -29,19 +30,13 @@ async function synth(args: string[]): Promise<{ code: number; stdout: string }> 
 const TINY = ["--sequence", "--scenes", "2", "--scans", "6", "--points", "1500", "--scale", "0.15"];
 
 /** World points (true pose) of scan i, with their instance ids. */
-async function worldScan(dir: string, i: number) {
-  const s = await readSequence(dir),
-    { cloud, instance } = await s.load(i),
-    p = s.scans[i].poseTrue!;
-  const c = cloud.coord, w = new Float64Array(c.length);
-  for (let j = 0; j < cloud.count; j++) {
-    for (let r = 0; r < 3; r++) {
-      w[j * 3 + r] = p[r * 4] * c[j * 3] + p[r * 4 + 1] * c[j * 3 + 1] +
-        p[r * 4 + 2] * c[j * 3 + 2] +
-        p[r * 4 + 3];
-    }
-  }
-  return { w, instance: instance!, n: cloud.count };
+async function worldScan(s: SequenceFolder, i: number) {
+  const { cloud, instance } = await s.load(i);
+  return {
+    w: transformPoints(cloud.coord, s.scans[i].poseTrue!),
+    instance: instance!,
+    n: cloud.count,
+  };
 }
 
 Deno.test("synth --sequence writes readable sequence folders, byte-identical for the same seed", async () => {
@@ -78,8 +73,7 @@ Deno.test("synth --sequence writes readable sequence folders, byte-identical for
     // Consecutive scans overlap in the world frame (true poses), object by object: most
     // points of an object seen in both scans lie within 6 cm of a point of the same id.
     for (let i = 0; i < 5; i++) {
-      const p = await worldScan(join(a, "seq_001"), i),
-        q = await worldScan(join(a, "seq_001"), i + 1);
+      const p = await worldScan(s, i), q = await worldScan(s, i + 1);
       const shared = new Set([...p.instance].filter((id) => q.instance.includes(id)));
       assert.ok([0, 1, 2, 3].some((wall) => shared.has(wall)), "a wall is seen twice");
       let near = 0, total = 0;

@@ -49,6 +49,7 @@ import { randomEmbeddings } from "../synth/teacher_quality.ts";
 import { isSplitName, SPLITS } from "../synth/splits.ts";
 import { SequenceWriter } from "../io/sequence_folder.ts";
 import { generateSequence, type PoseNoise } from "../synth/scan_sequence.ts";
+import { formatDuration } from "../train/progress.ts";
 
 /** Usage of `synth` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [
@@ -77,11 +78,6 @@ export const USAGE = [
 ].join("\n");
 
 const BOOLEAN = new Set(["--frames", "--ply", "--no-pictures", "--no-instances", "--sequence"]);
-
-function fmtDuration(s: number): string {
-  const t = Math.max(0, Math.round(s)), m = Math.floor(t / 60);
-  return m > 0 ? `${m}m${String(t % 60).padStart(2, "0")}s` : `${t}s`;
-}
 
 function positive(m: Map<string, string>, flag: string, def: number): number {
   const v = Number(m.get(flag) ?? def);
@@ -146,7 +142,7 @@ async function runSequences(out: string, m: Map<string, string>): Promise<Record
         const done = i + (k + 1) / count, el = (now - t0) / 1000;
         console.error(
           `synth: ${name} ${k + 1}/${count} scans | ${((done * count) / el).toFixed(1)} ` +
-            `scans/s, ETA ${fmtDuration((el / done) * (n - done))}`,
+            `scans/s, ETA ${formatDuration((el / done) * (n - done))}`,
         );
       });
       await writer.finish({
@@ -169,7 +165,7 @@ async function runSequences(out: string, m: Map<string, string>): Promise<Record
           i + 1
         }/${n} ${name} (${type}, ${seq.path.mode}) ${scans} scans, ${total} points ` +
           `in ${seq.seconds.toFixed(1)} s | ETA ${
-            fmtDuration(((performance.now() - t0) / 1000 / (i + 1)) * (n - i - 1))
+            formatDuration(((performance.now() - t0) / 1000 / (i + 1)) * (n - i - 1))
           }`,
       );
     } catch (e) {

@@ -40,7 +40,10 @@ export function expandKept(out: SegmentOutput, kept: Int32Array, total: number):
   if (out.positions) {
     positions = new Float32Array(3 * total).fill(NaN);
     for (let i = 0; i < k; i++) {
-      positions.set(out.positions.subarray(3 * i, 3 * i + 3), 3 * kept[i]);
+      const to = 3 * kept[i];
+      positions[to] = out.positions[3 * i];
+      positions[to + 1] = out.positions[3 * i + 1];
+      positions[to + 2] = out.positions[3 * i + 2];
     }
   }
   const objects = out.objects?.map((o) =>

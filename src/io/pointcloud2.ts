@@ -29,17 +29,8 @@ export const POINT_FIELD_TYPES = {
 
 /** Bytes of one element of each datatype (index = datatype; 0 = unknown). */
 const TYPE_BYTES = [0, 1, 1, 2, 2, 4, 4, 4, 8];
-const TYPE_NAMES = [
-  "?",
-  "INT8",
-  "UINT8",
-  "INT16",
-  "UINT16",
-  "INT32",
-  "UINT32",
-  "FLOAT32",
-  "FLOAT64",
-];
+/** Name of each datatype (index = datatype; 0 = unknown). */
+const TYPE_NAMES = ["?", ...Object.keys(POINT_FIELD_TYPES)];
 
 /** One `sensor_msgs/PointField`. */
 export interface PointField2 {
@@ -225,6 +216,19 @@ export function decodePointCloud2(
   );
   const coord = new Float32Array(3 * total);
   const rgb = color ? new Uint8Array(3 * total) : undefined;
+  /** Copies the colour of the point at byte `p` to row `n` of `rgb`. */
+  const readColor = !rgb || !color ? undefined : "packed" in color
+    ? (p: number, n: number) => {
+      const v = view.getUint32(p + color.packed, le);
+      rgb[3 * n] = (v >>> 16) & 255;
+      rgb[3 * n + 1] = (v >>> 8) & 255;
+      rgb[3 * n + 2] = v & 255;
+    }
+    : (p: number, n: number) => {
+      rgb[3 * n] = msg.data[p + color.r];
+      rgb[3 * n + 1] = msg.data[p + color.g];
+      rgb[3 * n + 2] = msg.data[p + color.b];
+    };
   const kept = new Int32Array(total);
   const { width, pointStep, rowStep } = msg;
   const xyz = new Float32Array(3);
@@ -240,18 +244,7 @@ export function decodePointCloud2(
       coord[3 * n] = xyz[0];
       coord[3 * n + 1] = xyz[1];
       coord[3 * n + 2] = xyz[2];
-      if (rgb && color) {
-        if ("packed" in color) {
-          const v = view.getUint32(p + color.packed, le);
-          rgb[3 * n] = (v >>> 16) & 255;
-          rgb[3 * n + 1] = (v >>> 8) & 255;
-          rgb[3 * n + 2] = v & 255;
-        } else {
-          rgb[3 * n] = msg.data[p + color.r];
-          rgb[3 * n + 1] = msg.data[p + color.g];
-          rgb[3 * n + 2] = msg.data[p + color.b];
-        }
-      }
+      readColor?.(p, n);
       kept[n++] = i;
     }
   }

@@ -25,7 +25,7 @@
 
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
 import { cloudFromNpy, decodeNpy, encodeNpy, type NpyArray } from "./npy.ts";
@@ -234,8 +234,7 @@ export class SequenceWriter {
       if (!NAME.test(name) || this.#names.has(name)) throw invalid(`Bad extra file name "${name}"`);
       await writeFile(join(this.#tmp, name), bytes);
     }
-    const old = `${this.#tmp.replace(/\.partial-/, ".old-")}`;
-    await mkdir(dirname(this.#dir), { recursive: true });
+    const old = `${this.#dir.replace(/[\\/]+$/, "")}.old-${randomUUID()}`;
     let moved = false;
     try {
       await rename(this.#dir, old);
