@@ -10,6 +10,7 @@ import { GeoError } from "../kernels/errors.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
 import { typedToBytes } from "../io/typed_bytes.ts";
 import type { GeoguideClient } from "../server/grpc.ts";
+import { MessageQueue } from "../server/message_queue.ts";
 import type { ScanResultMsg, StreamOpenMsg, StreamResponseMsg } from "../server/wire.ts";
 
 /** One scan to send. */
@@ -60,32 +61,17 @@ export async function replayStream(
   const stream = client.segmentStream({ signal: options.signal });
   // Answers are read as they arrive (with their arrival time), also while the replay waits
   // to send the next scan, so latencies are not stretched by the pacing.
-  const arrived: { value: StreamResponseMsg; at: number }[] = [];
-  let ended = false, failure: unknown = null;
-  const waiter: { wake: (() => void) | null } = { wake: null };
+  const arrived = new MessageQueue<{ value: StreamResponseMsg; at: number }>();
   const pump = (async () => {
     try {
-      for await (const value of stream.responses) {
-        arrived.push({ value, at: performance.now() });
-        waiter.wake?.();
-      }
+      for await (const value of stream.responses) arrived.push({ value, at: performance.now() });
+      arrived.end();
     } catch (e) {
-      failure = e;
-    } finally {
-      ended = true;
-      waiter.wake?.();
+      arrived.fail(e);
     }
   })();
-  const take = async () => {
-    while (arrived.length === 0) {
-      if (failure) throw failure;
-      if (ended) return null;
-      await new Promise<void>((r) => (waiter.wake = r));
-    }
-    return arrived.shift()!;
-  };
   const next = async (want: "opened" | "scan" | "query") => {
-    const r = await take();
+    const r = await arrived.next();
     if (!r || r.value.msg !== want) {
       throw new GeoError(
         "internal",
@@ -134,7 +120,9 @@ export async function replayStream(
     queries.push((await next("query")).value.query);
   }
   stream.end();
-  if (await take()) throw new GeoError("internal", "The stream sent more answers than scans");
+  if (await arrived.next()) {
+    throw new GeoError("internal", "The stream sent more answers than scans");
+  }
   await pump;
   return { opened, queries };
 }

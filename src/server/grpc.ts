@@ -34,6 +34,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { GeoError } from "../kernels/errors.ts";
+import { MessageQueue } from "./message_queue.ts";
 import {
   type CallOptions,
   type ClientStream,
@@ -307,30 +308,18 @@ export class GeoguideClient {
     const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
     const call = this.#segmentation.SegmentStream(this.#meta(opts), { deadline });
     opts.signal?.addEventListener("abort", () => call.cancel(), { once: true });
-    const queue: StreamResponseMsg[] = [];
-    let failed: RpcError | null = null, ended = false, wake: (() => void) | null = null;
-    const poke = () => (wake?.(), wake = null);
-    call.on("data", (m: StreamResponseMsg) => (queue.push(m), poke()));
+    const queue = new MessageQueue<StreamResponseMsg>();
+    call.on("data", (m: StreamResponseMsg) => queue.push(m));
     call.on("error", (err: Dyn) => {
-      failed = new RpcError(err.code ?? 2, err.details ?? String(err.message));
-      poke();
+      queue.fail(new RpcError(err.code ?? 2, err.details ?? String(err.message)));
     });
-    call.on("end", () => (ended = true, poke()));
+    call.on("end", () => queue.end());
     return {
       send: (m) =>
         new Promise<void>((resolve) => call.write(m) ? resolve() : call.once("drain", resolve)),
       end: () => call.end(),
       cancel: () => call.cancel(),
-      responses: {
-        async *[Symbol.asyncIterator]() {
-          while (true) {
-            if (queue.length > 0) yield queue.shift()!;
-            else if (failed) throw failed;
-            else if (ended) return;
-            else await new Promise<void>((r) => (wake = r));
-          }
-        },
-      },
+      responses: queue,
     };
   }
 

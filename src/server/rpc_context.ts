@@ -9,6 +9,7 @@
 
 import { GeoError } from "../kernels/errors.ts";
 import { toClientStatus } from "./status.ts";
+import { MessageQueue } from "./message_queue.ts";
 
 /** A unary handler; a thrown error becomes the call's status via `toClientStatus`. */
 export type UnaryHandler<Req, Res> = (request: Req, ctx: RpcContext) => Promise<Res>;
@@ -138,44 +139,28 @@ export function readStream<T>(
   call: StreamLike<T>,
   highWaterMark = READ_HIGH_WATER_MARK,
 ): AsyncIterable<T> {
-  const buffer: T[] = [];
+  const queue = new MessageQueue<T>();
   let paused = false;
-  let ended = false;
-  let failed: unknown = null;
-  let wake: (() => void) | null = null;
-  const poke = () => {
-    wake?.();
-    wake = null;
-  };
   call.on("data", (m: T) => {
-    buffer.push(m);
-    if (buffer.length >= highWaterMark && call.pause && !paused) {
+    queue.push(m);
+    if (queue.length >= highWaterMark && call.pause && !paused) {
       paused = true;
       call.pause();
     }
-    poke();
   });
-  call.on("end", () => {
-    ended = true;
-    poke();
-  });
-  call.on("cancelled", () => {
-    failed = new DOMException("The client cancelled the call", "AbortError");
-    poke();
-  });
+  call.on("end", () => queue.end());
+  call.on(
+    "cancelled",
+    () => queue.fail(new DOMException("The client cancelled the call", "AbortError")),
+  );
   return {
     async *[Symbol.asyncIterator]() {
-      while (true) {
-        if (buffer.length > 0) {
-          const m = buffer.shift()!;
-          if (paused && buffer.length < highWaterMark) {
-            paused = false;
-            call.resume?.();
-          }
-          yield m;
-        } else if (failed) throw failed;
-        else if (ended) return;
-        else await new Promise<void>((r) => (wake = r));
+      for (let m = await queue.next(); m !== null; m = await queue.next()) {
+        if (paused && queue.length < highWaterMark) {
+          paused = false;
+          call.resume?.();
+        }
+        yield m;
       }
     },
   };
