@@ -33,6 +33,21 @@ export function numberFlag(m: Map<string, string>, flag: string): number | undef
   return n;
 }
 
+/** A numeric flag that must lie in [0, 1] (undefined when absent). */
+export function shareFlag(m: Map<string, string>, flag: string): number | undefined {
+  const q = numberFlag(m, flag);
+  if (q !== undefined && !(q >= 0 && q <= 1)) {
+    throw new GeoError("invalid_argument", `${flag} must be in [0, 1], got ${q}`);
+  }
+  return q;
+}
+
+/** Throws invalid_argument naming the first flag of `m` that is not in `known`. */
+export function checkKnownFlags(m: Map<string, string>, known: ReadonlySet<string>): void {
+  const unknown = [...m.keys()].find((k) => !known.has(k));
+  if (unknown !== undefined) throw new GeoError("invalid_argument", `Unknown flag ${unknown}`);
+}
+
 /**
  * Runs a long command that Ctrl-C cancels: `work` gets an AbortSignal fired by SIGINT; an
  * error is printed as one line `<name>: message`.

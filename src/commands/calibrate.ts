@@ -35,7 +35,7 @@ import {
 import { rejectShares } from "../kernels/reject_threshold.ts";
 import { modelLocation } from "../train/evaluate.ts";
 import { registryTarget } from "../train/publish.ts";
-import { numberFlag, parseFlags, runCancellable } from "./_flags.ts";
+import { checkKnownFlags, parseFlags, runCancellable, shareFlag } from "./_flags.ts";
 
 /** Usage of `calibrate` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [
@@ -53,14 +53,12 @@ const TABLE_SHARES = [0.25, 0.5, 0.75];
 
 const pct = (x: number) => (Number.isNaN(x) ? "nan" : (100 * x).toFixed(1));
 
-/** The table: one row per threshold. */
-function table(r: ModelScores, q: number): string[] {
+/** The table: one row per threshold (no threshold, the served default, then by share). */
+function table(r: ModelScores, byShare: ReadonlyMap<number, ManifestCalibration>): string[] {
   const correct = correctness(r.points);
   const served = r.manifest.calibration?.min_score ?? 0;
   const rows: [string, number][] = [["none", -Infinity], ["served default", served]];
-  for (const s of [...new Set([...TABLE_SHARES, q])].sort((a, b) => a - b)) {
-    rows.push([`q=${s}`, calibrationOf(r.points, s, "").min_score]);
-  }
+  for (const [s, c] of byShare) rows.push([`q=${s}`, c.min_score]);
   const head = ["threshold", "min_score", "wrong_rejected", "right_kept", "rejected", "mIoU_wrong"];
   const lines = [[...head, "mIoU_ignored"]];
   for (const [label, t] of rows) {
@@ -86,7 +84,7 @@ function table(r: ModelScores, q: number): string[] {
 async function calibrate(m: Map<string, string>, signal: AbortSignal): Promise<number> {
   const log = (line: string) => console.error(`calibrate: ${line}`);
   const modelDir = m.get("--model")!, data = m.get("--data")!;
-  const q = numberFlag(m, "--reject-wrong") ?? DEFAULT_REJECT_WRONG;
+  const q = shareFlag(m, "--reject-wrong") ?? DEFAULT_REJECT_WRONG;
   const from = await modelLocation(modelDir);
   const r = await scoreModel(join(from.root, from.name, String(from.version)), data, {
     log,
@@ -97,8 +95,10 @@ async function calibrate(m: Map<string, string>, signal: AbortSignal): Promise<n
     `model ${from.name} version ${from.version}: ${r.scenes} scenes, ${r.points.gt.length} ` +
       `points with ground truth, ${wrong} labelled wrong`,
   );
-  for (const line of table(r, q)) console.log(line);
-  const calibration: ManifestCalibration = calibrationOf(r.points, q, data);
+  const shares = [...new Set([...TABLE_SHARES, q])].sort((a, b) => a - b);
+  const byShare = new Map(shares.map((s) => [s, calibrationOf(r.points, s, data)]));
+  for (const line of table(r, byShare)) console.log(line);
+  const calibration = byShare.get(q)!;
   let published: { model: string; version: number; dir: string } | undefined;
   if (m.has("--out")) {
     if (signal.aborted) throw new GeoError("cancelled", "Calibration was cancelled");
@@ -126,16 +126,11 @@ export async function run(args: string[]): Promise<number> {
   let m: Map<string, string>;
   try {
     m = parseFlags(args, new Set());
-    const known = new Set(["--model", "--data", "--reject-wrong", "--out"]);
-    const unknown = [...m.keys()].filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new GeoError("invalid_argument", `Unknown flag ${unknown[0]}`);
+    checkKnownFlags(m, new Set(["--model", "--data", "--reject-wrong", "--out"]));
     if (!m.has("--model") || !m.has("--data")) {
       throw new GeoError("invalid_argument", "--model and --data are required");
     }
-    const q = numberFlag(m, "--reject-wrong");
-    if (q !== undefined && !(q >= 0 && q <= 1)) {
-      throw new GeoError("invalid_argument", `--reject-wrong must be in [0, 1], got ${q}`);
-    }
+    shareFlag(m, "--reject-wrong");
   } catch (e) {
     console.error(`calibrate: ${(e as Error).message}\n${USAGE}`);
     return 2;

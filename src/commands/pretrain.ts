@@ -27,7 +27,7 @@ import { pretrain, type PretrainConfig } from "../pretrain/loop.ts";
 import { listRooms, loadRoom, targetWidth } from "../pretrain/rooms.ts";
 import { VIEW_DEFAULTS } from "../pretrain/views.ts";
 import { writeGeonetFolder } from "../pretrain/export.ts";
-import { numberFlag, parseFlags, runCancellable } from "./_flags.ts";
+import { checkKnownFlags, numberFlag, parseFlags, runCancellable } from "./_flags.ts";
 
 /** Usage of `pretrain`. */
 export const USAGE = [
@@ -134,8 +134,7 @@ export async function run(args: string[]): Promise<number> {
   let config: PretrainConfig;
   try {
     m = parseFlags(args, BOOLEAN);
-    const unknown = [...m.keys()].filter((k) => !KNOWN.has(k));
-    if (unknown.length > 0) throw new GeoError("invalid_argument", `Unknown flag ${unknown[0]}`);
+    checkKnownFlags(m, KNOWN);
     if (!m.has("--out") || !(m.has("--data") || m.has("--clouds"))) {
       throw new GeoError("invalid_argument", "--out and --data (or --clouds) are required");
     }

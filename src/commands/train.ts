@@ -40,7 +40,7 @@ import { calibrateScenes, DEFAULT_REJECT_WRONG } from "../train/calibrate.ts";
 import { datasetEmbeddings, loadUnionScenes } from "../train/dataset_scenes.ts";
 import type { ValidationSet } from "../train/loop.ts";
 import { metricsRecord, publishTrained, registryTarget } from "../train/publish.ts";
-import { numberFlag, parseFlags, runCancellable } from "./_flags.ts";
+import { checkKnownFlags, numberFlag, parseFlags, runCancellable, shareFlag } from "./_flags.ts";
 
 /** Usage of `train` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
 export const USAGE = [
@@ -179,7 +179,7 @@ async function trainWith(
     validation,
     checkpoint,
   });
-  const q = numberFlag(m, "--reject-wrong") ?? DEFAULT_REJECT_WRONG;
+  const q = shareFlag(m, "--reject-wrong") ?? DEFAULT_REJECT_WRONG;
   const calibration = m.has("--val")
     ? await calibrateScenes(validation, { dims, weights: outcome.adapter }, q, m.get("--val")!)
     : null;
@@ -235,16 +235,11 @@ export async function run(args: string[]): Promise<number> {
   let m: Map<string, string>;
   try {
     m = parseFlags(args, BOOLEAN);
-    const unknown = [...m.keys()].filter((k) => !KNOWN.has(k));
-    if (unknown.length > 0) throw new GeoError("invalid_argument", `Unknown flag ${unknown[0]}`);
+    checkKnownFlags(m, KNOWN);
     if (!m.has("--data") || !m.has("--out")) {
       throw new GeoError("invalid_argument", "--data and --out are required");
     }
-    const q = numberFlag(m, "--reject-wrong");
-    if (q !== undefined && !(q >= 0 && q <= 1)) {
-      throw new GeoError("invalid_argument", `--reject-wrong must be in [0, 1], got ${q}`);
-    }
-    if (q !== undefined && !m.has("--val")) {
+    if (shareFlag(m, "--reject-wrong") !== undefined && !m.has("--val")) {
       throw new GeoError(
         "invalid_argument",
         "--reject-wrong needs --val (the data it is measured on)",

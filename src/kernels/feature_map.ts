@@ -86,6 +86,19 @@ export function createFeatureMap(
 /** Largest cell index magnitude (cells are int32). */
 const LIMIT = 2147483647;
 
+/** Whether cell (ix, iy, iz) is a finite cell within the int32 range. */
+function inRange(ix: number, iy: number, iz: number): boolean {
+  return Math.abs(ix) <= LIMIT && Math.abs(iy) <= LIMIT && Math.abs(iz) <= LIMIT;
+}
+
+/** Squared length of slot `slot`'s feature sum. */
+function sumNorm2(map: FeatureMap, slot: number): number {
+  const { dim, sum } = map, o = slot * dim;
+  let n2 = 0;
+  for (let d = 0; d < dim; d++) n2 += sum[o + d] * sum[o + d];
+  return n2;
+}
+
 /** Bucket holding cell (ix, iy, iz), or −1 − (the empty bucket where it would go). */
 function probe(map: FeatureMap, ix: number, iy: number, iz: number): number {
   const { table, keys } = map, mask = table.length - 1;
@@ -105,7 +118,7 @@ function probe(map: FeatureMap, ix: number, iy: number, iz: number): number {
 export function findSlot(map: FeatureMap, x: number, y: number, z: number): number {
   const s = map.voxelSize;
   const ix = Math.floor(x / s), iy = Math.floor(y / s), iz = Math.floor(z / s);
-  if (!(Math.abs(ix) <= LIMIT && Math.abs(iy) <= LIMIT && Math.abs(iz) <= LIMIT)) return -1;
+  if (!inRange(ix, iy, iz)) return -1;
   const b = probe(map, ix, iy, iz);
   return b < 0 ? -1 : map.table[b];
 }
@@ -236,7 +249,7 @@ export function fuseVoxels(
     const ix = Math.floor(centers[3 * r] / size);
     const iy = Math.floor(centers[3 * r + 1] / size);
     const iz = Math.floor(centers[3 * r + 2] / size);
-    if (!(Math.abs(ix) <= LIMIT && Math.abs(iy) <= LIMIT && Math.abs(iz) <= LIMIT)) continue;
+    if (!inRange(ix, iy, iz)) continue;
     const f = r * dim;
     for (let d = 0; d < dim; d++) if (!Number.isFinite(features[f + d])) continue rows;
     let b = probe(map, ix, iy, iz);
@@ -256,7 +269,9 @@ export function fuseVoxels(
       map.size++;
       map.live[s] = 1;
       map.object[s] = -1;
-      keys.set([ix, iy, iz], 3 * s);
+      keys[3 * s] = ix;
+      keys[3 * s + 1] = iy;
+      keys[3 * s + 2] = iz;
       weight[s] = 0;
       sum.fill(0, s * dim, (s + 1) * dim);
     }
@@ -330,9 +345,7 @@ export function classifySlots(
     if (s === -1) continue;
     checkSlot(map, s, "classifySlots");
     if (!live[s] || labels === 0) continue;
-    const o = s * dim;
-    let n2 = 0;
-    for (let d = 0; d < dim; d++) n2 += sum[o + d] * sum[o + d];
+    const o = s * dim, n2 = sumNorm2(map, s);
     label[i] = 0;
     score[i] = 0;
     if (n2 === 0) continue;
@@ -376,9 +389,7 @@ export function liveSlots(map: FeatureMap): Int32Array {
  */
 export function slotMean(map: FeatureMap, slot: number, out: Float32Array, offset = 0): void {
   checkSlot(map, slot, "slotMean");
-  const { dim, sum } = map, o = slot * dim;
-  let n2 = 0;
-  for (let d = 0; d < dim; d++) n2 += sum[o + d] * sum[o + d];
+  const { dim, sum } = map, o = slot * dim, n2 = sumNorm2(map, slot);
   const inv = map.live[slot] && n2 > 0 ? 1 / Math.sqrt(n2) : 0;
   for (let d = 0; d < dim; d++) out[offset + d] = sum[o + d] * inv;
 }

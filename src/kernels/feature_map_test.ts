@@ -340,17 +340,18 @@ Deno.test("memory is fixed: 10,000 ticks of fusion never reallocate the map's ar
   const rng = new Rng(305);
   const dim = 8, capacity = 1000;
   const map = createFeatureMap({ dim, voxelSize: 0.2, capacity });
-  const arrays = [
-    map.keys,
-    map.sum,
-    map.weight,
-    map.lastSeen,
-    map.object,
-    map.live,
-    map.table,
-    map.freeHeap,
-    map.scratch,
+  const arraysOf = (m: FeatureMap) => [
+    m.keys,
+    m.sum,
+    m.weight,
+    m.lastSeen,
+    m.object,
+    m.live,
+    m.table,
+    m.freeHeap,
+    m.scratch,
   ];
+  const arrays = arraysOf(map);
   const buffers = arrays.map((a) => a.buffer);
   let evicted = 0;
   for (let t = 0; t < 10_000; t++) {
@@ -364,17 +365,7 @@ Deno.test("memory is fixed: 10,000 ticks of fusion never reallocate the map's ar
   }
   assert.ok(evicted > 10_000);
   assert.equal(map.size, liveSlots(map).length);
-  assert.deepEqual([
-    map.keys,
-    map.sum,
-    map.weight,
-    map.lastSeen,
-    map.object,
-    map.live,
-    map.table,
-    map.freeHeap,
-    map.scratch,
-  ], arrays);
+  assert.deepEqual(arraysOf(map), arrays);
   arrays.forEach((a, i) => assert.equal(a.buffer, buffers[i]));
   checkTable(map);
 });

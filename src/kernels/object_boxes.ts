@@ -5,6 +5,7 @@
  */
 
 import { invalid } from "./errors.ts";
+import { groupScatter } from "./group_scatter.ts";
 
 /** Per-group boxes; groups without points are all zeros. */
 export interface ObjectBoxes {
@@ -43,22 +44,25 @@ export function objectBoxes(coord: Float32Array, group: Int32Array, count: numbe
   if (coord.length !== 3 * n) {
     throw invalid(`objectBoxes: expected ${n}×3 coordinates, got ${coord.length} values`);
   }
+  // The group of each point, −1 for points left out (no group, or not finite).
+  const member = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    if (group[i] < -1 || group[i] >= count) {
-      throw invalid(`objectBoxes: group ${group[i]} of point ${i} is outside −1..${count - 1}`);
+    const g = group[i];
+    if (g < -1 || g >= count) {
+      throw invalid(`objectBoxes: group ${g} of point ${i} is outside −1..${count - 1}`);
     }
+    const finite = Number.isFinite(coord[3 * i]) && Number.isFinite(coord[3 * i + 1]) &&
+      Number.isFinite(coord[3 * i + 2]);
+    member[i] = finite ? g : -1;
   }
-  const ok = (i: number) =>
-    group[i] >= 0 && Number.isFinite(coord[3 * i]) && Number.isFinite(coord[3 * i + 1]) &&
-    Number.isFinite(coord[3 * i + 2]);
 
   const pointCount = new Int32Array(count);
   const mean = new Float64Array(3 * count);
   const lo = new Float64Array(3 * count).fill(Infinity);
   const hi = new Float64Array(3 * count).fill(-Infinity);
   for (let i = 0; i < n; i++) {
-    if (!ok(i)) continue;
-    const g = group[i];
+    const g = member[i];
+    if (g < 0) continue;
     pointCount[g]++;
     for (let a = 0; a < 3; a++) {
       const x = coord[3 * i + a];
@@ -71,20 +75,12 @@ export function objectBoxes(coord: Float32Array, group: Int32Array, count: numbe
     for (let a = 0; a < 3; a++) mean[3 * g + a] /= pointCount[g] || 1;
   }
 
-  // Central second moments of (x, y).
-  const cov = new Float64Array(3 * count); // xx, xy, yy
-  for (let i = 0; i < n; i++) {
-    if (!ok(i)) continue;
-    const g = group[i];
-    const dx = coord[3 * i] - mean[3 * g], dy = coord[3 * i + 1] - mean[3 * g + 1];
-    cov[3 * g] += dx * dx;
-    cov[3 * g + 1] += dx * dy;
-    cov[3 * g + 2] += dy * dy;
-  }
+  // Central second moments: xx, xy, xz, yy, yz, zz per group.
+  const scatter = groupScatter(coord, member, mean);
   const cos = new Float64Array(count), sin = new Float64Array(count);
   const yaw = new Float64Array(count);
   for (let g = 0; g < count; g++) {
-    let t = 0.5 * Math.atan2(2 * cov[3 * g + 1], cov[3 * g] - cov[3 * g + 2]);
+    let t = 0.5 * Math.atan2(2 * scatter[6 * g + 1], scatter[6 * g] - scatter[6 * g + 3]);
     // atan2(−0, negative) is −π; keep the stored Float32 yaw inside (−π/2, π/2] too.
     if (Math.fround(t) <= -Math.fround(Math.PI / 2)) t += Math.PI;
     yaw[g] = t;
@@ -96,8 +92,8 @@ export function objectBoxes(coord: Float32Array, group: Int32Array, count: numbe
   const ext = new Float64Array(4 * count); // uMin, uMax, vMin, vMax
   for (let g = 0; g < count; g++) ext.set([Infinity, -Infinity, Infinity, -Infinity], 4 * g);
   for (let i = 0; i < n; i++) {
-    if (!ok(i)) continue;
-    const g = group[i];
+    const g = member[i];
+    if (g < 0) continue;
     const dx = coord[3 * i] - mean[3 * g], dy = coord[3 * i + 1] - mean[3 * g + 1];
     const u = dx * cos[g] + dy * sin[g], v = -dx * sin[g] + dy * cos[g];
     if (u < ext[4 * g]) ext[4 * g] = u;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as G from "../kernels/graph/mod.ts";
 import { Rng } from "../kernels/random.ts";
 import type { Feed } from "../kernels/graph/interpret.ts";
-import { randomViewPair, TINY_GEONET } from "./random_views.ts";
+import { randomViewPair, TINY_GEONET as TINY } from "./random_views.ts";
 import { geonetParamShapes, initGeonetWeights } from "../features/backbones/geonet_graph.ts";
 import {
   buildCompleteGraph,
@@ -14,7 +14,6 @@ import { analyzeScene, sceneInstanceProposals } from "../features/scene_geometry
 import { descriptorBackbone } from "../features/backbones/backbone.ts";
 import { roomTargets } from "./rooms.ts";
 
-const TINY = TINY_GEONET;
 const O: CompleteConfig = { hidden: 5, targets: 6 };
 
 function feeds(rng: Rng): Record<string, Feed> {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as G from "../kernels/graph/mod.ts";
 import { Rng } from "../kernels/random.ts";
 import type { Feed } from "../kernels/graph/interpret.ts";
-import { randomViewPair, TINY_GEONET } from "./random_views.ts";
-import { initGeonetWeights } from "../features/backbones/geonet_graph.ts";
+import { randomViewPair, TINY_GEONET as TINY } from "./random_views.ts";
+import { geonetParamShapes, initGeonetWeights } from "../features/backbones/geonet_graph.ts";
 import {
   buildDinoGraph,
   DINO_DEFAULTS,
@@ -13,10 +13,8 @@ import {
   logSoftmax,
   TEACHER_PREFIX,
 } from "./dino.ts";
-import { geonetParamShapes } from "../features/backbones/geonet_graph.ts";
 import { makeObjective } from "./objectives.ts";
 
-const TINY = TINY_GEONET;
 const D: DinoConfig = { ...DINO_DEFAULTS, hidden: 5, bottleneck: 3, prototypes: 6 };
 
 function feeds(rng: Rng): Record<string, Feed> {

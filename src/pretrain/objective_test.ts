@@ -11,9 +11,8 @@ import {
 } from "./objective.ts";
 import { initGeonetWeights } from "../features/backbones/geonet_graph.ts";
 import type { Feed } from "../kernels/graph/interpret.ts";
-import { randomView, randomViewPair, TINY_GEONET } from "./random_views.ts";
+import { randomView, randomViewPair, TINY_GEONET as TINY } from "./random_views.ts";
 
-const TINY = TINY_GEONET;
 const V: VicregConfig = { ...VICREG_DEFAULTS, expander: 6 };
 
 function weightFeeds(rng: Rng): Record<string, Feed> {

@@ -31,7 +31,7 @@ import { loadModel } from "../models/bundle.ts";
 import type { ManifestCalibration, ModelManifest } from "../models/manifest.ts";
 import { classEmbeddings, modelLocation } from "./evaluate.ts";
 import type { ValidationSet } from "./loop.ts";
-import { metricsOver } from "./metrics.ts";
+import { metricsOver, pointLabels } from "./metrics.ts";
 
 /** Default share of the wrong labels to reject (`--reject-wrong`). */
 export const DEFAULT_REJECT_WRONG = 0.5;
@@ -226,7 +226,7 @@ export async function scoreScenes(
       const c = await classifyWith(session, INFERENCE_IO, dims, s.geometric, v.embeddings);
       scenes.push({
         scores: Float32Array.from(s.voxelOf, (q) => c.score[q]),
-        pred: Int16Array.from(s.voxelOf, (q) => c.label[q]),
+        pred: pointLabels(c.label, s.voxelOf),
         gt: s.segment,
       });
     }

@@ -191,12 +191,15 @@ async function trainWithBackbone(
 ): Promise<TrainResult> {
   const { signal, onEvent, beforeStep } = call;
   const { request, t0, base, config, decoded, backbone } = run;
+  const checkCancelled = () => {
+    call.poll?.();
+    if (signal.aborted) throw cancelled();
+  };
   const textEncoder = base?.textEncoder ??
     (decoded.dim === 100 ? GLOVE_SG_100D_ID : CLIENT_EMBEDDINGS_ENCODER);
   const scenes: TrainScene[] = [];
   for (const s of decoded.scenes) {
-    call.poll?.();
-    if (signal.aborted) throw cancelled();
+    checkCancelled();
     scenes.push(
       await prepareScene(s, {
         backbone,
@@ -222,8 +225,7 @@ async function trainWithBackbone(
     log: o.log,
     beforeStep,
   });
-  call.poll?.();
-  if (signal.aborted) throw cancelled();
+  checkCancelled();
   const metrics = metricsRecord(outcome.final, "train");
   const baseVersion = baseRef(base);
   let version = 0;
@@ -237,8 +239,7 @@ async function trainWithBackbone(
         CALIBRATION_DATA,
       )
       : null;
-    call.poll?.();
-    if (signal.aborted) throw cancelled();
+    checkCancelled();
     const manifest = await publishTrained({
       root: o.modelsDir,
       name: request.config.site,
