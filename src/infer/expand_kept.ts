@@ -6,6 +6,7 @@
  */
 
 import { GeoError } from "../kernels/errors.ts";
+import { scatterRows } from "../kernels/segment_pool.ts";
 import { UNKNOWN_LABEL } from "./inference.ts";
 import type { LabelCountOutput, SegmentOutput } from "./api.ts";
 
@@ -29,23 +30,9 @@ export function expandKept(out: SegmentOutput, kept: Int32Array, total: number):
       `Cannot spread ${out.labels.length} labels over ${k} kept of ${total} points`,
     );
   }
-  const labels = new Int16Array(total).fill(-1);
-  for (let i = 0; i < k; i++) labels[kept[i]] = out.labels[i];
-  let scores: Float32Array | undefined;
-  if (out.scores) {
-    scores = new Float32Array(total).fill(NaN);
-    for (let i = 0; i < k; i++) scores[kept[i]] = out.scores[i];
-  }
-  let positions: Float32Array | undefined;
-  if (out.positions) {
-    positions = new Float32Array(3 * total).fill(NaN);
-    for (let i = 0; i < k; i++) {
-      const to = 3 * kept[i];
-      positions[to] = out.positions[3 * i];
-      positions[to + 1] = out.positions[3 * i + 1];
-      positions[to + 2] = out.positions[3 * i + 2];
-    }
-  }
+  const labels = scatterRows(out.labels, 1, kept, total, -1);
+  const scores = out.scores && scatterRows(out.scores, 1, kept, total, NaN);
+  const positions = out.positions && scatterRows(out.positions, 3, kept, total, NaN);
   const objects = out.objects?.map((o) =>
     o.pointIndices ? { ...o, pointIndices: o.pointIndices.map((p) => kept[p]) } : o
   );

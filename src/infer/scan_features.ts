@@ -10,6 +10,7 @@
 
 import type { PointCloud } from "../kernels/point_cloud.ts";
 import { transformPoints, withoutTranslation } from "../kernels/rigid_transform.ts";
+import { scatterRows } from "../kernels/segment_pool.ts";
 import type { LoadedModel } from "../models/bundle.ts";
 import { throwIfAborted, voxelFeatures, voxelProposals } from "./inference.ts";
 import { alignToGravity } from "./gravity.ts";
@@ -102,16 +103,9 @@ export async function scanFeatures(
       timing: { features, adapter },
     };
   }
-  const allPositions = new Float32Array(3 * total).fill(NaN);
-  const voxelOf = new Int32Array(total).fill(-1);
-  for (let j = 0; j < options.kept.length; j++) {
-    const i = options.kept[j];
-    voxelOf[i] = voxelOfKept[j];
-    allPositions.set(positions.subarray(3 * j, 3 * j + 3), 3 * i);
-  }
   return {
-    positions: allPositions,
-    voxelOf,
+    positions: scatterRows(positions, 3, options.kept, total, NaN),
+    voxelOf: scatterRows(voxelOfKept, 1, options.kept, total, -1),
     voxelCenter,
     semantic,
     proposal,

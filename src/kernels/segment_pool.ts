@@ -131,3 +131,39 @@ export function gatherRows(values: Float32Array, dim: number, ids: Int32Array): 
   }
   return out;
 }
+
+/** The typed arrays {@link scatterRows} handles. */
+export type RowArray = Float32Array | Int32Array | Int16Array;
+
+/**
+ * Row i of `values` into row index[i] of a new array of `total` rows, every other row
+ * filled with `fill` (point subset → all points; the inverse of a gather).
+ *
+ * @param values R×D rows (Float32Array, Int32Array or Int16Array)
+ * @param dim row width D
+ * @param index Int32Array R: distinct destination rows in 0..total−1
+ * @param total rows of the result
+ * @param fill value of the rows nobody writes
+ * @returns an array of the same type as `values`, total×D
+ */
+export function scatterRows<A extends RowArray>(
+  values: A,
+  dim: number,
+  index: Int32Array,
+  total: number,
+  fill: number,
+): A {
+  if (!Number.isInteger(dim) || dim <= 0 || values.length !== index.length * dim) {
+    throw invalid(
+      `scatterRows: ${values.length} values are not ${index.length} rows of width ${dim}`,
+    );
+  }
+  checkIds(index, total, "scatterRows");
+  const out = new (values.constructor as new (n: number) => A)(total * dim).fill(fill) as A;
+  for (let i = 0; i < index.length; i++) {
+    const to = index[i];
+    if (to < 0) throw invalid(`scatterRows: index ${i} is negative`);
+    for (let d = 0; d < dim; d++) out[to * dim + d] = values[i * dim + d];
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "./random.ts";
-import { gatherRows, segmentMax, segmentMean, segmentSizes } from "./segment_pool.ts";
+import { gatherRows, scatterRows, segmentMax, segmentMean, segmentSizes } from "./segment_pool.ts";
 
 function randomCase(rng: Rng, n: number, dim: number, count: number) {
   const values = new Float32Array(n * dim);
@@ -65,4 +65,31 @@ Deno.test("segment pooling edge cases and argument checks", () => {
   assert.throws(() => segmentMax(new Float32Array(4), 0, new Int32Array(4), 1), /row width/);
   assert.throws(() => gatherRows(new Float32Array(4), 2, new Int32Array([2])), /outside/);
   assert.throws(() => gatherRows(new Float32Array(5), 2, new Int32Array([0])), /rows of width/);
+});
+
+Deno.test("scatterRows: the inverse of gatherRows on a subset, brute force; types and fills kept", () => {
+  const rng = new Rng(21);
+  for (const [total, dim] of [[20, 3], [7, 1], [1, 2]]) {
+    const index = Int32Array.from(
+      Array.from({ length: total }, (_, i) => i).filter(() => rng.uniform(0, 1) < 0.6),
+    );
+    const values = new Float32Array(index.length * dim).map(() => rng.uniform(-1, 1));
+    const out = scatterRows(values, dim, index, total, NaN);
+    assert.equal(out.length, total * dim);
+    for (let r = 0; r < total; r++) {
+      const j = index.indexOf(r);
+      for (let d = 0; d < dim; d++) {
+        if (j < 0) assert.ok(Number.isNaN(out[r * dim + d]));
+        else assert.equal(out[r * dim + d], values[j * dim + d]);
+      }
+    }
+    assert.deepEqual(Array.from(gatherRows(out, dim, index)), Array.from(values));
+  }
+  const labels = scatterRows(Int16Array.of(4, 5), 1, Int32Array.of(2, 0), 3, -1);
+  assert.ok(labels instanceof Int16Array);
+  assert.deepEqual(Array.from(labels), [5, -1, 4]);
+  assert.equal(scatterRows(new Int32Array(0), 1, new Int32Array(0), 2, 7).join(), "7,7");
+  assert.throws(() => scatterRows(new Float32Array(3), 2, Int32Array.of(0), 2, 0), /rows/);
+  assert.throws(() => scatterRows(new Float32Array(1), 1, Int32Array.of(5), 2, 0), /outside/);
+  assert.throws(() => scatterRows(new Float32Array(1), 1, Int32Array.of(-1), 2, 0), /negative/);
 });
