@@ -21,7 +21,6 @@ import process from "node:process";
 import { GeoError } from "../kernels/errors.ts";
 import { readCloudFile } from "../io/read_cloud.ts";
 import { readSequence } from "../io/sequence_folder.ts";
-import { bytesToInt16 } from "../io/typed_bytes.ts";
 import { GeoguideClient } from "../server/grpc.ts";
 import { numberFlag, parseFlags, runCancellable } from "./_flags.ts";
 import { type ReplayScan, replayStream } from "./stream_replay.ts";
@@ -133,7 +132,6 @@ export function run(args: string[]): Promise<number> {
           ? "  objects: " + result.objects.slice(0, 5)
             .map((o) => `${o.label_text}#${o.id} ${o.score.toFixed(2)}`).join(", ")
           : "";
-        bytesToInt16(result.labels, "labels"); // checks the answer's shape
         console.log(
           `scan ${String(index).padStart(5)}  ${result.point_count} pts  ${
             latencyMs.toFixed(0)

@@ -183,8 +183,6 @@ export interface ScanOutput {
   readonly semantic: Float32Array;
   /** Int32Array V: instance proposal of each voxel (−1 none); empty when not asked. */
   readonly proposal: Int32Array;
-  /** The model version's calibrated min_score (absent: none). */
-  readonly calibratedMinScore?: number;
   /** Milliseconds: decode, features (voxels + geometry + backbone + proposals), adapter. */
   readonly timing: Pick<TimingMs, "decode" | "features" | "adapter">;
 }

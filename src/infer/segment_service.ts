@@ -299,13 +299,11 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
           total: d.total,
           signal,
         });
-        const calibrated = model.manifest.calibration?.min_score;
         return {
           model: model.name,
           version: model.version,
           count: d.total,
           ...f,
-          ...(calibrated !== undefined ? { calibratedMinScore: calibrated } : {}),
           timing: { decode, ...f.timing },
         };
       });

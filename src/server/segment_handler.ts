@@ -8,6 +8,7 @@
 
 import { GeoError } from "../kernels/errors.ts";
 import type {
+  LabelCountOutput,
   SceneObjectOutput,
   SegmentInput,
   SegmentOutput,
@@ -16,6 +17,7 @@ import type {
 import { typedToBytes } from "../io/typed_bytes.ts";
 import { checkBearer } from "./auth.ts";
 import type {
+  LabelCountMsg,
   ListModelsResponseMsg,
   SceneObjectMsg,
   SegmentRequestMsg,
@@ -95,31 +97,29 @@ export function segmentResponseToMsg(out: SegmentOutput, input: SegmentInput): S
     positions: input.returnPositions && out.positions
       ? typedToBytes(out.positions)
       : new Uint8Array(0),
-    summary: out.summary.map((s) => ({
-      label: s.label,
-      points: s.points,
-      mean_score: s.meanScore,
-    })),
+    summary: summaryToMsg(out.summary),
     model: out.model,
     model_version: out.version,
     timing: { ...out.timing },
     up: out.gravity ? [...out.gravity.up] : [],
     up_source: out.gravity?.source ?? "",
     up_confidence: out.gravity?.confidence ?? 0,
-    objects: (out.objects ?? []).map((o) => ({
-      ...sceneObjectToMsg(o),
-      label_text: input.labels[o.label] ?? "",
-    })),
+    objects: (out.objects ?? []).map((o) => sceneObjectToMsg(o, input.labels)),
     min_score: out.minScore ?? input.minScore ?? 0,
   };
 }
 
-/** Translates one object to the wire. */
-export function sceneObjectToMsg(o: SceneObjectOutput): SceneObjectMsg {
+/** Translates a per-label summary to the wire. */
+export function summaryToMsg(summary: readonly LabelCountOutput[]): LabelCountMsg[] {
+  return summary.map((s) => ({ label: s.label, points: s.points, mean_score: s.meanScore }));
+}
+
+/** Translates one object to the wire; `names` are the labels its label indexes. */
+export function sceneObjectToMsg(o: SceneObjectOutput, names: readonly string[]): SceneObjectMsg {
   return {
     id: o.id,
     label: o.label,
-    label_text: "",
+    label_text: names[o.label] ?? "",
     score: o.score,
     point_count: o.pointCount,
     centroid: [...o.centroid],

@@ -17,9 +17,9 @@
 import { GeoError, invalid } from "../kernels/errors.ts";
 import { upFromPose } from "../kernels/rotate_up.ts";
 import { typedToBytes } from "../io/typed_bytes.ts";
-import type { EmbedOutput } from "../infer/api.ts";
+import type { EmbedOutput, ScanOutput } from "../infer/api.ts";
 import { summarizeLabels } from "../infer/inference.ts";
-import { StreamSession } from "../infer/stream_session.ts";
+import { type ScanLabels, StreamSession } from "../infer/stream_session.ts";
 import { checkBearer } from "./auth.ts";
 import {
   DEFAULT_MAX_SEGMENT_STREAMS,
@@ -32,6 +32,7 @@ import {
   runInLane,
   sceneObjectToMsg,
   type SegmentHandlerDeps,
+  summaryToMsg,
 } from "./segment_handler.ts";
 import {
   cloudFromMsg,
@@ -44,6 +45,8 @@ import type {
   MapQueryMsg,
   QueryMapRequestMsg,
   QueryMapResponseMsg,
+  ScanResultMsg,
+  StreamOpenMsg,
   StreamRequestMsg,
   StreamResponseMsg,
   StreamScanMsg,
@@ -167,6 +170,42 @@ function queryOptions(
   };
 }
 
+/** The answer to one scan. */
+function scanResultMsg(
+  res: ScanLabels,
+  scanned: ScanOutput,
+  at: {
+    index: number;
+    timestamp: number;
+    names: readonly string[];
+    open: StreamOpenMsg;
+    warning: string;
+    mapUp: number[];
+    timing: { queue: number; total: number };
+  },
+): ScanResultMsg {
+  const { open } = at;
+  return {
+    scan_index: at.index,
+    timestamp: at.timestamp,
+    labels: typedToBytes(res.labels),
+    point_count: res.labels.length,
+    scores: open.return_scores ? typedToBytes(res.scores) : new Uint8Array(0),
+    positions: open.return_positions ? typedToBytes(scanned.positions) : new Uint8Array(0),
+    summary: summaryToMsg(summarizeLabels(res.labels, res.scores, at.names)),
+    objects: res.objects.map((o) => sceneObjectToMsg(o, at.names)),
+    changes: res.changes
+      ? { centers: typedToBytes(res.changes.centers), labels: typedToBytes(res.changes.labels) }
+      : null,
+    timing: { ...scanned.timing, text: 0, ...at.timing },
+    fused: res.fused,
+    warning: [at.warning, res.warning].filter(Boolean).join("; "),
+    map_voxels: res.mapVoxels,
+    evicted_voxels: res.evicted,
+    map_up: at.mapUp,
+  };
+}
+
 /** The SegmentStream handler. */
 export function makeSegmentStreamHandler(
   deps: StreamHandlerDeps,
@@ -277,44 +316,15 @@ export function makeSegmentStreamHandler(
           deps.metrics.points.inc({}, res.labels.length);
           await write({
             msg: "scan",
-            scan: {
-              scan_index: index++,
+            scan: scanResultMsg(res, scanned, {
+              index: index++,
               timestamp,
-              labels: typedToBytes(res.labels),
-              point_count: res.labels.length,
-              scores: open.return_scores ? typedToBytes(res.scores) : new Uint8Array(0),
-              positions: open.return_positions
-                ? typedToBytes(scanned.positions)
-                : new Uint8Array(0),
-              summary: summarizeLabels(res.labels, res.scores, names).map((s) => ({
-                label: s.label,
-                points: s.points,
-                mean_score: s.meanScore,
-              })),
-              objects: res.objects.map((o) => ({
-                ...sceneObjectToMsg(o),
-                label_text: names[o.label] ?? "",
-              })),
-              changes: res.changes
-                ? {
-                  centers: typedToBytes(res.changes.centers),
-                  labels: typedToBytes(res.changes.labels),
-                }
-                : null,
-              timing: {
-                queue: queueMs,
-                decode: scanned.timing.decode,
-                features: scanned.timing.features,
-                adapter: scanned.timing.adapter,
-                text: 0,
-                total: performance.now() - t0,
-              },
-              fused: res.fused,
-              warning: [posed.warning, res.warning].filter(Boolean).join("; "),
-              map_voxels: res.mapVoxels,
-              evicted_voxels: res.evicted,
-              map_up: session.frame.up,
-            },
+              names,
+              open,
+              warning: posed.warning,
+              mapUp: session.frame.up,
+              timing: { queue: queueMs, total: performance.now() - t0 },
+            }),
           });
         } else if (m.labels) {
           const next = await embed(deps, m.labels, pinned, "labels", ctx.signal);
@@ -327,10 +337,7 @@ export function makeSegmentStreamHandler(
           await write({
             msg: "query",
             query: {
-              objects: objects.map((o) => ({
-                ...sceneObjectToMsg(o),
-                label_text: q.labels![o.label],
-              })),
+              objects: objects.map((o) => sceneObjectToMsg(o, q.labels!)),
               map_voxels: session.mapVoxels,
             },
           });
@@ -367,7 +374,7 @@ export function makeQueryMapHandler(
     entry.busy = job.catch(() => {});
     const objects = await job;
     return {
-      objects: objects.map((o) => ({ ...sceneObjectToMsg(o), label_text: q.labels![o.label] })),
+      objects: objects.map((o) => sceneObjectToMsg(o, q.labels!)),
       map_voxels: entry.session.mapVoxels,
     };
   };
