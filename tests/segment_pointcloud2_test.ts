@@ -10,11 +10,8 @@ import { decodeCloudInput } from "../src/features/cloud_input.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { bytesToFloat32, bytesToInt16 } from "../src/io/typed_bytes.ts";
 import { startSegmentWorkers } from "../src/runtime/segment_workers.ts";
-import { GeoguideClient } from "../src/server/grpc.ts";
-import { Logger } from "../src/server/log.ts";
-import { startServer } from "../src/server/server.ts";
 import type { RosPointCloud2Msg } from "../src/server/wire.ts";
-import { rejectsWith } from "./server_fixtures.ts";
+import { rejectsWith, startQuietServer } from "./server_fixtures.ts";
 
 const SHARED = Deno.env.get("GEOGUIDE_SHARED_DATA") ??
   new URL("../../shared/data", import.meta.url).pathname;
@@ -55,16 +52,8 @@ function toPointCloud2(
 
 Deno.test("Segment with cloud.ros: NaN points come back −1 in place, the rest as when sent raw", async () => {
   const pool = await startSegmentWorkers({ workers: 1, service: { modelsDir: MODELS } });
-  const server = await startServer({
-    host: "127.0.0.1",
-    grpcPort: 0,
-    httpPort: -1,
-    maxPoints: 8000,
-    shutdownGraceMs: 2000,
-    readinessPollMs: 50,
-    logger: new Logger(() => {}),
-  }, { segment: pool });
-  const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`);
+  const rig = await startQuietServer({ segment: pool }, { maxPoints: 8000 });
+  const { client } = rig;
   try {
     while (!pool.ready()) await new Promise((r) => setTimeout(r, 20));
     const cloud = await decodeCloudInput(
@@ -156,8 +145,7 @@ Deno.test("Segment with cloud.ros: NaN points come back −1 in place, the rest 
     await rejectsWith(bad({ fields: [] }), INVALID_ARGUMENT, /no "x" field/);
     await rejectsWith(bad({ width: 0 }), INVALID_ARGUMENT, /zero points/);
   } finally {
-    client.close();
-    await server.shutdown();
+    await rig.close();
     await pool.close();
   }
 });

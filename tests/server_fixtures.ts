@@ -22,6 +22,7 @@ import { GeoguideClient } from "../src/server/grpc.ts";
 import type { GeoguideClientOptions } from "../src/server/grpc_api.ts";
 import { Logger } from "../src/server/log.ts";
 import { type RunningServer, type StartOptions, startServer } from "../src/server/server.ts";
+import type { Services } from "../src/runtime/services.ts";
 import {
   createSegmentService,
   type SegmentServiceHandle,
@@ -261,14 +262,47 @@ export async function rejectsWith(p: Promise<unknown>, code: number, re: RegExp)
   throw new GeoError("internal", `expected code ${code} ${re}, but the call succeeded`);
 }
 
-/** A server on 127.0.0.1 (gRPC only) around the real in-process Segment service of a registry. */
-export interface ModelServer {
-  service: SegmentServiceHandle;
+/** A quiet server on 127.0.0.1 (gRPC only, logs dropped) and a client of it. */
+export interface QuietServer {
   server: RunningServer;
   client: GeoguideClient;
   /** "127.0.0.1:port" of the gRPC server. */
   address: string;
+  /** Closes the client, then shuts the server down. */
   close(): Promise<void>;
+}
+
+/** Starts a {@link QuietServer} around `services`; `options` override the settings. */
+export async function startQuietServer(
+  services: Services,
+  options: StartOptions = {},
+  clientOptions: GeoguideClientOptions = {},
+): Promise<QuietServer> {
+  const server = await startServer({
+    host: "127.0.0.1",
+    grpcPort: 0,
+    httpPort: -1,
+    shutdownGraceMs: 2000,
+    readinessPollMs: 50,
+    logger: new Logger(() => {}),
+    ...options,
+  }, services);
+  const address = `127.0.0.1:${server.grpcPort}`;
+  const client = new GeoguideClient(address, clientOptions);
+  return {
+    server,
+    client,
+    address,
+    async close() {
+      client.close();
+      await server.shutdown();
+    },
+  };
+}
+
+/** A {@link QuietServer} around the real in-process Segment service of a registry. */
+export interface ModelServer extends QuietServer {
+  service: SegmentServiceHandle;
 }
 
 /**
@@ -282,25 +316,12 @@ export async function startModelServer(
 ): Promise<ModelServer> {
   const segment = createSegmentService({ modelsDir, ...service });
   await segment.whenStarted();
-  const server = await startServer({
-    host: "127.0.0.1",
-    grpcPort: 0,
-    httpPort: -1,
-    shutdownGraceMs: 2000,
-    readinessPollMs: 50,
-    logger: new Logger(() => {}),
-    ...options,
-  }, { segment });
-  const address = `127.0.0.1:${server.grpcPort}`;
-  const client = new GeoguideClient(address);
+  const quiet = await startQuietServer({ segment }, options);
   return {
+    ...quiet,
     service: segment,
-    server,
-    client,
-    address,
     async close() {
-      client.close();
-      await server.shutdown();
+      await quiet.close();
       await segment.close();
     },
   };

@@ -14,10 +14,9 @@ import { SegmentLoad } from "../src/runtime/segment_load.ts";
 import type { TrainService } from "../src/train/api.ts";
 import { createWorkerTrainService } from "../src/runtime/train_worker.ts";
 import { typedToBytes } from "../src/io/typed_bytes.ts";
-import { defaultProtoDir, GeoguideClient } from "../src/server/grpc.ts";
-import { Logger } from "../src/server/log.ts";
+import { defaultProtoDir } from "../src/server/grpc.ts";
 import type { TrainEventMsg, TrainRequestMsg } from "../src/server/wire.ts";
-import { type StartOptions, startServer } from "../src/server/server.ts";
+import type { StartOptions } from "../src/server/server.ts";
 import { GRPC_CODES as C } from "../src/server/status.ts";
 import { tinyTrainScenes } from "./fixtures/tiny_train_scenes.ts";
 import {
@@ -25,6 +24,7 @@ import {
   MeanFitTrainer,
   randomCoords,
   rejectsWith,
+  startQuietServer,
   startRig,
   type TestRig,
   xyzBytes,
@@ -277,24 +277,17 @@ async function realRig(models: string) {
   });
   const count = counting(worker);
   const segmenter = new HeightBandSegmenter();
-  const server = await startServer({
-    host: "127.0.0.1",
-    grpcPort: 0,
-    httpPort: -1,
-    shutdownGraceMs: 2000,
-    readinessPollMs: 50,
-    trainToken: TOKEN,
-    trainingSlots: 1,
-    logger: new Logger(() => {}),
-  }, { segment: segmenter, train: count.service });
-  const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`, { token: TOKEN });
-  const rig = { server, client, segmenter } as unknown as TestRig;
+  const quiet = await startQuietServer(
+    { segment: segmenter, train: count.service },
+    { trainToken: TOKEN, trainingSlots: 1 },
+    { token: TOKEN },
+  );
+  const rig = { ...quiet, segmenter } as unknown as TestRig;
   return {
     rig,
     stats: count.stats,
     async close() {
-      client.close();
-      await server.shutdown();
+      await quiet.close();
       await worker.close();
     },
   };

@@ -12,10 +12,8 @@ import { createSegmentService } from "../src/infer/segment_service.ts";
 import { TINY_CLASSES, writeTinyDataset } from "./fixtures/tiny_dataset.ts";
 import { createTrainService } from "../src/train/service.ts";
 import { bytesToInt16, typedToBytes } from "../src/io/typed_bytes.ts";
-import { GeoguideClient } from "../src/server/grpc.ts";
-import { Logger } from "../src/server/log.ts";
 import type { TrainEventMsg, TrainRequestMsg } from "../src/server/wire.ts";
-import { startServer } from "../src/server/server.ts";
+import { startQuietServer } from "./server_fixtures.ts";
 
 Deno.test("Train over gRPC publishes a version that Segment then serves by number", async () => {
   const root = await Deno.makeTempDir({ prefix: "geoguide-roundtrip-" });
@@ -28,16 +26,10 @@ Deno.test("Train over gRPC publishes a version that Segment then serves by numbe
     cacheDir: null,
     defaults: { hidden: 16, reliabilityHidden: 4, maskCandidates: 256, simSuperpoints: 32 },
   });
-  const server = await startServer({
-    host: "127.0.0.1",
-    grpcPort: 0,
-    httpPort: -1,
-    shutdownGraceMs: 2000,
-    readinessPollMs: 50,
-    trainToken: "roundtrip-token",
-    logger: new Logger(() => {}),
-  }, { segment, train });
-  const client = new GeoguideClient(`127.0.0.1:${server.grpcPort}`, { token: "roundtrip-token" });
+  const rig = await startQuietServer({ segment, train }, { trainToken: "roundtrip-token" }, {
+    token: "roundtrip-token",
+  });
+  const { client } = rig;
   try {
     const info = await readDataset(data);
     const requests: TrainRequestMsg[] = [{
@@ -94,8 +86,7 @@ Deno.test("Train over gRPC publishes a version that Segment then serves by numbe
     for (let i = 0; i < labels.length; i++) if (labels[i] === s.segment![i]) right++;
     assert.ok(right / labels.length > 0.5, `accuracy ${right / labels.length}`);
   } finally {
-    client.close();
-    await server.shutdown();
+    await rig.close();
     await segment.close();
     await Deno.remove(root, { recursive: true });
   }
