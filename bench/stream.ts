@@ -108,6 +108,8 @@ async function quality(
   const never = new AbortController().signal;
   await service.whenStarted();
   const fused = new ModeScores(), same = new ModeScores(), alone = new ModeScores();
+  /** Milliseconds of each fused scan's `labelScan` (what runs on the server's transport thread). */
+  const fuseMs: number[] = [];
   try {
     for (const dir of dirs) {
       const seq: SequenceFolder = await readSequence(dir);
@@ -150,12 +152,14 @@ async function quality(
           proposals: true,
           ...(pose ? { pose } : {}),
         }, never);
+        const tFuse = performance.now();
         const res = session.labelScan(scan, {
           pose,
           timestamp: seq.scans[i].timestamp,
           objects: true,
           changes: false,
         });
+        fuseMs.push(performance.now() - tFuse);
         const asObjects = (os: typeof res.objects) =>
           os.map((o) => ({ id: o.id, label: o.label, points: o.pointIndices! }));
         fused.add(res.labels, scan.positions, asObjects(res.objects), truth);
@@ -194,6 +198,12 @@ async function quality(
   console.log(fused.row("fused (SegmentStream)"));
   console.log(same.row("each scan alone, same features (map frame)"));
   console.log(alone.row("independent (Segment per scan)"));
+  const sorted = fuseMs.sort((a, b) => a - b);
+  console.log(
+    `\nFusion of one scan on the transport thread (labelScan with objects): p50 ${
+      sorted[sorted.length >> 1]?.toFixed(1)
+    } ms, p99 ${sorted[Math.floor(0.99 * (sorted.length - 1))]?.toFixed(1)} ms\n`,
+  );
 }
 
 async function speed(
