@@ -4,7 +4,7 @@
  * `deno task bench train [--data DIR] [--site DIR|none] [--steps N] [--site-steps N]
  * [--seeds 1,2,3] [--crop N] [--configs a,b,…] [--instances gt|proposals|both]
  * [--proposals] [--scenes N] [--quick] [--out DIR] [--cache DIR|none]
- * [--backbone geodesc-1|geodesc-2|geodesc-3|geodesc-4|BACKBONE_DIR]`
+ * [--backbone geodesc-1|…|geodesc-5|BACKBONE_DIR]`
  *
  * DIR holds `train/` and `test/` dataset folders (`deno task cli synth --split standard
  * --out DIR`; default `.cache/bench/standard`). For every configuration (teacher alone,

@@ -11,17 +11,18 @@ import { featureCacheKey } from "../src/train/feature_cache.ts";
 
 const SCAN = new URL("../../shared/data/open3d/fragment.pcd", import.meta.url).pathname;
 
-/** Every 8th point of the shared Open3D fragment, with its colour and normals. */
-async function sharedScan(): Promise<PointCloud> {
+/** Every `step`-th point of the shared Open3D fragment, with its colour and normals. */
+async function sharedScan(step = 8): Promise<PointCloud> {
   const full = await readCloudFile(SCAN);
-  const n = Math.ceil(full.count / 8);
+  const n = Math.ceil(full.count / step);
   const coord = new Float32Array(3 * n),
     color = new Uint8Array(3 * n),
     normal = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {
-    coord.set(full.coord.subarray(24 * i, 24 * i + 3), 3 * i);
-    if (full.color) color.set(full.color.subarray(24 * i, 24 * i + 3), 3 * i);
-    if (full.normal) normal.set(full.normal.subarray(24 * i, 24 * i + 3), 3 * i);
+    const j = 3 * step * i;
+    coord.set(full.coord.subarray(j, j + 3), 3 * i);
+    if (full.color) color.set(full.color.subarray(j, j + 3), 3 * i);
+    if (full.normal) normal.set(full.normal.subarray(j, j + 3), 3 * i);
   }
   return {
     count: n,
@@ -99,4 +100,43 @@ Deno.test("geodesc-4 sits beside geodesc-1..3: same 48 local columns, own wall c
     featureCacheKey(c2, { backbone: descriptorBackbone(v), voxelSize: 0.02 });
   assert.notEqual(key("geodesc-3"), key("geodesc-4"));
   assert.equal(resolveTrainConfig({ backbone: "geodesc-4" }).backbone, "geodesc-4");
+});
+
+/** Per-column means of N×71 features. */
+function columnMeans(f: Float32Array): number[] {
+  const means = new Array(71).fill(0), n = f.length / 71;
+  for (let i = 0; i < f.length; i++) means[i % 71] += f[i] / n;
+  return means;
+}
+
+Deno.test("geodesc-5 reads a darker exposure and a sparser sampling of one scan like geodesc-4 cannot", async () => {
+  const cloud = await sharedScan(4);
+  const dark: PointCloud = { ...cloud, color: cloud.color!.map((v) => Math.round(v * 0.6)) };
+  const run = async (version: string, c: PointCloud) =>
+    await descriptorBackbone(version, { raw: true }).features(analyzeScene(c));
+  // Exposure: every row of geodesc-5 stays within rounding; geodesc-4's colour columns move.
+  const colour = [36, 37, 38, DESCRIPTOR_DIM + 8, DESCRIPTOR_DIM + 9, DESCRIPTOR_DIM + 10];
+  const gap = (a: Float32Array, b: Float32Array) =>
+    Math.max(...colour.map((c) => Math.abs(columnMeans(a)[c] - columnMeans(b)[c])));
+  const [f5, d5] = [await run("geodesc-5", cloud), await run("geodesc-5", dark)];
+  let worst = 0;
+  for (let k = 0; k < f5.length; k++) worst = Math.max(worst, Math.abs(f5[k] - d5[k]));
+  assert.ok(worst <= 2 / 255 + 1e-6, `geodesc-5 moved by ${worst}`);
+  const moved4 = gap(await run("geodesc-4", cloud), await run("geodesc-4", dark));
+  assert.ok(moved4 > 0.05, `geodesc-4 colour columns moved by ${moved4} only`);
+  // Density: a quarter of the points shifts geodesc-4's count columns, not geodesc-5's.
+  const sparse = await sharedScan(16);
+  const counts = [28, 29, 30, 31, 40, DESCRIPTOR_DIM + 7, DESCRIPTOR_DIM + 21, DESCRIPTOR_DIM + 22];
+  const shift = async (version: string) => {
+    const a = columnMeans(await run(version, cloud)), b = columnMeans(await run(version, sparse));
+    return counts.map((c) => Math.abs(a[c] - b[c]));
+  };
+  const s4 = await shift("geodesc-4"), s5 = await shift("geodesc-5");
+  const sum = (xs: number[]) => xs.reduce((t, x) => t + x, 0);
+  assert.ok(sum(s5) < 0.35 * sum(s4), `count columns moved ${s5} (geodesc-5) vs ${s4}`);
+  assert.equal(descriptorBackbone("geodesc-5").dim, 71);
+  assert.notEqual(
+    featureCacheKey(cloud, { backbone: descriptorBackbone("geodesc-5"), voxelSize: 0.02 }),
+    featureCacheKey(cloud, { backbone: descriptorBackbone("geodesc-4"), voxelSize: 0.02 }),
+  );
 });

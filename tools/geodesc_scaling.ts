@@ -1,14 +1,14 @@
 /**
- * Derives the frozen column scaling of the "geodesc-3" or "geodesc-4" backbone.
+ * Derives the frozen column scaling of the "geodesc-3", "geodesc-4" or "geodesc-5" backbone.
  *
- * `deno run -A tools/geodesc_scaling.ts --data DIR [--version geodesc-3|geodesc-4] [--out FILE]`
- * — the version's unscaled columns ("geodesc-2" for geodesc-3; geodesc-4's own raw columns,
- * measured on the world-2 split `.cache/bench/standard4/train`). DIR is a training
+ * `deno run -A tools/geodesc_scaling.ts --data DIR [--version geodesc-3|geodesc-4|geodesc-5]
+ * [--out FILE]` — the version's unscaled columns ("geodesc-2" for geodesc-3; geodesc-4's and
+ * geodesc-5's own raw columns, measured on the world-2 split `.cache/bench/standard4/train`). DIR is a training
  * dataset folder (the standard split's `train/` of `synth --split standard`). Every scene is
  * voxelised and described exactly as training does; the per-column mean
  * and standard deviation over all voxels of all scenes are written as the TypeScript module
- * FILE (default `src/features/backbones/geodesc_scaling.ts`, or `geodesc4_scaling.ts` for
- * geodesc-4). The constants are part of the backbone's
+ * FILE (default `src/features/backbones/geodesc_scaling.ts`, or `geodesc4_scaling.ts` /
+ * `geodesc5_scaling.ts`). The constants are part of the backbone's
  * definition: regenerating them makes a new backbone version, not a refresh.
  *
  * @module
@@ -33,19 +33,19 @@ if (!data) {
   process.exit(2);
 }
 const version = flag("--version") ?? "geodesc-3";
-if (version !== "geodesc-3" && version !== "geodesc-4") {
-  console.error(`--version must be geodesc-3 or geodesc-4, got '${version}'`);
+if (version !== "geodesc-3" && version !== "geodesc-4" && version !== "geodesc-5") {
+  console.error(`--version must be geodesc-3, geodesc-4 or geodesc-5, got '${version}'`);
   process.exit(2);
 }
-const v4 = version === "geodesc-4";
+const v3 = version === "geodesc-3";
+const tag = version.slice("geodesc-".length);
 const out = flag("--out") ??
-  (v4 ? "src/features/backbones/geodesc4_scaling.ts" : "src/features/backbones/geodesc_scaling.ts");
-const backbone = v4
-  ? descriptorBackbone("geodesc-4", { raw: true })
-  : descriptorBackbone("geodesc-2");
-const tag = v4 ? "4" : "3";
-const source = v4 ? "the unscaled geodesc-4 columns" : `"geodesc-2"`;
-const split = v4
+  (v3
+    ? "src/features/backbones/geodesc_scaling.ts"
+    : `src/features/backbones/geodesc${tag}_scaling.ts`);
+const backbone = v3 ? descriptorBackbone("geodesc-2") : descriptorBackbone(version, { raw: true });
+const source = v3 ? `"geodesc-2"` : `the unscaled ${version} columns`;
+const split = !v3
   ? "standard synthetic training split of world 2 (realism levers on, `src/synth/realism.ts`)"
   : "standard synthetic training split";
 const info = await readDataset(data);

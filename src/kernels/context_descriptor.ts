@@ -86,6 +86,12 @@ export interface ContextInput {
   local?: Float32Array;
   /** Optional precomputed `floorHeight(coord)`. */
   floor?: { floor: number; top: number };
+  /**
+   * Optional density normalisation (`density_scale.ts`): every point count a column
+   * reports is multiplied by `count` and every neighbour radius by `radius` first, so
+   * that counts are in points of the reference density. Absent: both 1.
+   */
+  density?: { count: number; radius: number };
 }
 
 /** Variants of {@link contextDescriptor}. */
@@ -131,6 +137,7 @@ export function contextDescriptor(
   const proposalInput: ProposalInput = { coord, normal, curvature, neighbors, superpoints };
   const structural = structureMask(proposalInput, { floor });
   const proposals = instanceProposals(proposalInput, { floor });
+  const countScale = input.density?.count ?? 1;
   const { rows, shape } = segmentContext({
     coord,
     normal,
@@ -138,6 +145,7 @@ export function contextDescriptor(
     planarity,
     segments: proposals,
     floor,
+    countScale,
   });
   const wall = new Uint8Array(n), rest = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -166,7 +174,7 @@ export function contextDescriptor(
     for (let k = 0; k < 2; k++) {
       const col = columns[k], c = col.columnOf[i];
       out[o + 19 + k] = col.selected[c] > 0 ? clip((col.zMax[c] - floor) / 3, -1, 2) : 0;
-      out[o + 21 + k] = clip(Math.log10(1 + col.selected[c]) / 4, 0, 2);
+      out[o + 21 + k] = clip(Math.log10(1 + col.selected[c] * countScale) / 4, 0, 2);
     }
   }
   return out;

@@ -189,3 +189,30 @@ Deno.test("contextDescriptor edge cases: one point, duplicates, no colour, bad l
     (e) => e instanceof GeoError && e.kind === "invalid_argument",
   );
 });
+
+Deno.test("contextDescriptor with a density scale: point counts taken at the reference density", () => {
+  const s = room(9);
+  const neighbors = knnSearch(s.coord, 16);
+  const run = (density?: { count: number; radius: number }) =>
+    contextDescriptor({
+      coord: s.coord,
+      normal: s.normal,
+      color: s.color,
+      neighbors,
+      superpoints: { ids: s.ids, count: 4 },
+      density,
+    });
+  const plain = run(), f = 0.3;
+  assert.deepEqual(run({ count: 1, radius: 1 }), plain);
+  const scaled = run({ count: f, radius: 2 });
+  const counted = [col("col0.5.support"), col("col1.support")], size = col("prop.size");
+  for (let i = 0; i < plain.length / D; i++) {
+    for (let c = 0; c < D; c++) {
+      const a = plain[i * D + c], b = scaled[i * D + c];
+      let want = a;
+      if (counted.includes(c)) want = Math.log10(1 + (10 ** (4 * a) - 1) * f) / 4;
+      else if (c === size && plain[i * D] === 1) want = Math.max(a + Math.log10(f) / 4, 0);
+      assert.ok(Math.abs(b - want) <= 2e-5, `row ${i} column ${c}: ${b} vs ${want}`);
+    }
+  }
+});

@@ -7,6 +7,7 @@
  */
 
 import { invalid } from "./errors.ts";
+import { orderStatistic } from "./order_statistic.ts";
 
 /** Options of {@link floorHeight}. */
 export interface FloorHeightOptions {
@@ -46,35 +47,8 @@ export function floorHeight(
   for (let i = 0; i < n; i++) z[i] = coord[3 * i + 2];
   const rankLo = Math.floor(lo * (n - 1));
   const rankHi = Math.floor(hi * (n - 1));
-  const floor = select(z, rankLo, 0, n - 1);
+  const floor = orderStatistic(z, rankLo, 0, n - 1);
   // Elements above rankLo are now ≥ floor: the high rank is searched there only.
-  const top = select(z, rankHi, rankLo, n - 1);
+  const top = orderStatistic(z, rankHi, rankLo, n - 1);
   return { floor, top };
-}
-
-/** The value of rank `r` of a[lo..hi] (quickselect, median-of-three pivots; reorders `a`). */
-function select(a: Float32Array, r: number, lo: number, hi: number): number {
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < a[lo]) swap(a, mid, lo);
-    if (a[hi] < a[lo]) swap(a, hi, lo);
-    if (a[hi] < a[mid]) swap(a, hi, mid);
-    const pivot = a[mid];
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) swap(a, i++, j--);
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return a[r];
-  }
-  return a[r];
-}
-
-function swap(a: Float32Array, i: number, j: number): void {
-  const t = a[i];
-  a[i] = a[j];
-  a[j] = t;
 }

@@ -145,13 +145,16 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
     pointPair[2 * i + 1] = Math.abs(normal[3 * i + 2]);
   }
   const spPair = segmentMean(pointPair, 2, ids, count);
-  const spRow = superpointColumns(shape, spPair, floor);
+  const countScale = input.density?.count ?? 1, radiusScale = input.density?.radius ?? 1;
+  const spRow = superpointColumns(shape, spPair, floor, countScale);
   // One sequential pass over the output, row by row.
   const D = DESCRIPTOR_DIM, SP = SUPERPOINT_COLUMNS;
   const out = input.out ?? new Float32Array(n * D);
   const [c1, c2, c3] = coarse.map((c) => c.features);
   const [v1, v2, v3] = coarse.map((c) => c.voxelOf);
-  const [n1, n2, n3] = coarse.map((c) => c.support.map((x) => clip(Math.log10(1 + x) / 4, 0, 2)));
+  const [n1, n2, n3] = coarse.map((c) =>
+    c.support.map((x) => clip(Math.log10(1 + x * countScale) / 4, 0, 2))
+  );
   const { k, dist2 } = neighbors;
   for (let i = 0; i < n; i++) {
     const o = i * D, e = i * E;
@@ -167,7 +170,7 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
       const d = dist2[j];
       if (d !== Infinity && d > far) far = d;
     }
-    out[o + 28] = clip(Math.sqrt(far) / 0.1, 0, 2);
+    out[o + 28] = clip((Math.sqrt(far) * radiusScale) / 0.1, 0, 2);
     out[o + 29] = n1[a];
     out[o + 30] = n2[b];
     out[o + 31] = n3[c];
@@ -199,18 +202,19 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
 /** Columns 40–47, the same for every point of a superpoint. */
 const SUPERPOINT_COLUMNS = 8;
 
-/** Float32Array S×8: columns 40–47 of each superpoint (module table). */
+/** Float32Array S×8: columns 40–47 of each superpoint (module table), sizes × `countScale`. */
 function superpointColumns(
   shape: SegmentShape,
   spPair: Float32Array,
   floor: number,
+  countScale: number,
 ): Float32Array {
   const count = shape.size.length, SP = SUPERPOINT_COLUMNS;
   const rows = new Float32Array(count * SP);
   for (let s = 0; s < count; s++) {
     if (shape.size[s] === 0) continue;
     const o = s * SP;
-    rows[o] = clip(Math.log10(shape.size[s]) / 4, 0, 2);
+    rows[o] = clip(Math.log10(shape.size[s] * countScale) / 4, 0, 2);
     for (let c = 0; c < 3; c++) {
       rows[o + 1 + c] = clip((Math.sqrt(12) * shape.spread[3 * s + c]) / 2, 0, 3);
     }

@@ -208,3 +208,24 @@ Deno.test("descriptor into a caller's dirty buffer equals a fresh one; bad sizes
     /output buffer/,
   );
 });
+
+Deno.test("descriptor with a density scale: counts and the kNN radius taken at the reference density", () => {
+  const s = scene(new Rng(41));
+  const base = input(s.coord, s.normal, s.color);
+  const plain = geometricDescriptor(base);
+  assert.deepEqual(geometricDescriptor({ ...base, density: { count: 1, radius: 1 } }), plain);
+  const f = 2.5, r = 0.5;
+  const scaled = geometricDescriptor({ ...base, density: { count: f, radius: r } });
+  const countOf = (v: number) => 10 ** (4 * v) - 1; // inverse of log10(1 + n) / 4
+  for (let i = 0; i < plain.length / D; i++) {
+    for (let c = 0; c < D; c++) {
+      const a = plain[i * D + c], b = scaled[i * D + c];
+      let want = a;
+      if (c === 28 && a === 2) continue; // clipped before scaling: the radius is not known
+      if (c === 28) want = a * r;
+      else if (c >= 29 && c <= 31) want = Math.min(Math.log10(1 + countOf(a) * f) / 4, 2);
+      else if (c === 40 && a > 0) want = Math.min(a + Math.log10(f) / 4, 2);
+      assert.ok(Math.abs(b - want) <= 2e-5 * Math.max(1, Math.abs(want)), `row ${i} column ${c}`);
+    }
+  }
+});

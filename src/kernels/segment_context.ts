@@ -44,6 +44,8 @@ export interface SegmentContextInput {
   segments: { ids: Int32Array; count: number };
   /** Floor height, metres. */
   floor: number;
+  /** Multiplies the point count of column 6 (density normalisation); default 1. */
+  countScale?: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export function segmentContext(
 ): { rows: Float32Array; shape: SegmentShape } {
   const { coord, normal, color, planarity, floor } = input;
   const { ids, count } = input.segments;
+  const countScale = input.countScale ?? 1;
   const n = ids.length;
   if (
     coord.length !== 3 * n || normal.length !== 3 * n || planarity.length !== n ||
@@ -106,7 +109,7 @@ export function segmentContext(
     // Eigenvalues of the 2×2 xy covariance: product = determinant.
     const det = Math.max(sxx * syy - sxy * sxy, 0);
     rows[o + 5] = clip((12 * Math.sqrt(det)) / 4, 0, 3);
-    rows[o + 6] = clip(Math.log10(size) / 4, 0, 2);
+    rows[o + 6] = clip(Math.log10(size * countScale) / 4, 0, 2);
     let std = 0;
     for (let c = 0; c < 3; c++) {
       const mean = color ? acc[a + 3 + c] / size : 127.5;

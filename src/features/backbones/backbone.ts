@@ -14,7 +14,12 @@
  *   crowding near 1, which is what IIRC compares), and "geodesc-4" (71 columns: as
  *   geodesc-2 but the wall distance measured to walls found from local vertical evidence,
  *   `src/kernels/wall_evidence.ts`, which survives walls seen in part; standardised by
- *   constants of the world-2 standard training split, `geodesc4_scaling.ts`).
+ *   constants of the world-2 standard training split, `geodesc4_scaling.ts`) and
+ *   "geodesc-5" (geodesc-4 made independent of the scan's sampling density and exposure:
+ *   point counts and neighbour radii taken at a reference spacing of 2 cm,
+ *   `src/kernels/density_scale.ts`, and colours brought to one mean brightness,
+ *   `src/kernels/brightness_gain.ts`; standardised by its own constants,
+ *   `geodesc5_scaling.ts`).
  * - `"onnx"`: a pre-trained network run through onnxruntime, implemented in
  *   `src/features/backbones/onnx.ts` against the interface here.
  *
@@ -33,8 +38,11 @@ import {
   geometricDescriptor,
 } from "../../kernels/geometric_descriptor.ts";
 import { standardizeColumns } from "../../kernels/column_standardize.ts";
+import { normalizeBrightness } from "../../kernels/brightness_gain.ts";
+import { densityScale } from "../../kernels/density_scale.ts";
 import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
 import { GEODESC_4_MEAN, GEODESC_4_SCALE } from "./geodesc4_scaling.ts";
+import { GEODESC_5_MEAN, GEODESC_5_SCALE } from "./geodesc5_scaling.ts";
 import type { SceneGeometry } from "../scene_geometry.ts";
 import type { BackboneInput } from "./inputs.ts";
 
@@ -95,6 +103,7 @@ export const DESCRIPTOR_VERSIONS = [
   "geodesc-2",
   "geodesc-3",
   "geodesc-4",
+  "geodesc-5",
 ] as const;
 
 /** A descriptor version this build computes. */
@@ -106,6 +115,7 @@ export const DESCRIPTOR_VERSION_DIMS: Readonly<Record<DescriptorVersion, number>
   "geodesc-2": DESCRIPTOR_DIM + CONTEXT_DIM,
   "geodesc-3": DESCRIPTOR_DIM + CONTEXT_DIM,
   "geodesc-4": DESCRIPTOR_DIM + CONTEXT_DIM,
+  "geodesc-5": DESCRIPTOR_DIM + CONTEXT_DIM,
 };
 
 /** Whether `version` names a descriptor version this build computes. */
@@ -117,8 +127,9 @@ export function isDescriptorVersion(version: string): version is DescriptorVersi
  * The geometric descriptor backbone (kind "descriptor").
  *
  * @param version "geodesc-1" (default: 48 columns), "geodesc-2" (71 columns: the 48 of
- *   geodesc-1, unchanged, then the 23 context columns), "geodesc-3" (geodesc-2 standardised)
- *   or "geodesc-4" (wall distance from local evidence, standardised)
+ *   geodesc-1, unchanged, then the 23 context columns), "geodesc-3" (geodesc-2 standardised),
+ *   "geodesc-4" (wall distance from local evidence, standardised) or "geodesc-5" (geodesc-4
+ *   independent of sampling density and exposure, standardised)
  * @param options `raw: true` skips the standardisation (what `tools/geodesc_scaling.ts` measures)
  * @throws GeoError failed_precondition for any other version
  */
@@ -137,24 +148,25 @@ export function descriptorBackbone(
   return {
     kind: "descriptor",
     // The unscaled variant has its own name, so no feature cache mixes the two.
-    version: options.raw && (version === "geodesc-3" || version === "geodesc-4")
-      ? `${version}/raw`
-      : version,
+    version: options.raw && STANDARDIZED[version] ? `${version}/raw` : version,
     dim,
     features(geometry: SceneGeometry): Promise<Float32Array> {
+      const invariant = version === "geodesc-5";
+      const color = geometry.cloud.color;
       const input = {
         coord: geometry.cloud.coord,
         normal: geometry.normal,
-        color: geometry.cloud.color,
+        color: invariant && color ? normalizeBrightness(color) : color,
         neighbors: geometry.neighbors,
         superpoints: geometry.superpoints,
         local: geometry.local,
         floor: geometry.floor,
+        density: invariant ? densityScale(geometry.neighbors) : undefined,
       };
       const base = geometricDescriptor(input);
       if (version === DESCRIPTOR_VERSION) return Promise.resolve(base);
       const context = contextDescriptor(input, {
-        walls: version === "geodesc-4" ? "evidence" : "structure",
+        walls: version === "geodesc-4" || version === "geodesc-5" ? "evidence" : "structure",
       });
       const n = geometry.cloud.coord.length / 3;
       const out = new Float32Array(n * dim);
@@ -162,16 +174,21 @@ export function descriptorBackbone(
         out.set(base.subarray(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM), i * dim);
         out.set(context.subarray(i * CONTEXT_DIM, (i + 1) * CONTEXT_DIM), i * dim + DESCRIPTOR_DIM);
       }
-      if (version === "geodesc-3" && !options.raw) {
-        standardizeColumns(out, GEODESC_3_MEAN, GEODESC_3_SCALE, out);
-      }
-      if (version === "geodesc-4" && !options.raw) {
-        standardizeColumns(out, GEODESC_4_MEAN, GEODESC_4_SCALE, out);
-      }
+      const scaling = STANDARDIZED[version];
+      if (scaling && !options.raw) standardizeColumns(out, scaling.mean, scaling.scale, out);
       return Promise.resolve(out);
     },
   };
 }
+
+/** Frozen column standardisation of the standardised descriptor versions. */
+const STANDARDIZED: Partial<
+  Record<DescriptorVersion, { mean: readonly number[]; scale: readonly number[] }>
+> = {
+  "geodesc-3": { mean: GEODESC_3_MEAN, scale: GEODESC_3_SCALE },
+  "geodesc-4": { mean: GEODESC_4_MEAN, scale: GEODESC_4_SCALE },
+  "geodesc-5": { mean: GEODESC_5_MEAN, scale: GEODESC_5_SCALE },
+};
 
 /** How a model manifest describes its backbone. */
 export interface BackboneSpec {

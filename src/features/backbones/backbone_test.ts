@@ -87,7 +87,13 @@ Deno.test("descriptor versions: geodesc-2 = the geodesc-1 columns, unchanged, th
   for (let i = 0; i < 3 * n; i++) color[i] = rng.int(256);
   const geometry = analyzeScene({ count: n, coord, color });
   const one = descriptorBackbone("geodesc-1"), two = descriptorBackbone("geodesc-2");
-  assert.deepEqual(DESCRIPTOR_VERSIONS, ["geodesc-1", "geodesc-2", "geodesc-3", "geodesc-4"]);
+  assert.deepEqual(DESCRIPTOR_VERSIONS, [
+    "geodesc-1",
+    "geodesc-2",
+    "geodesc-3",
+    "geodesc-4",
+    "geodesc-5",
+  ]);
   assert.equal(one.dim, DESCRIPTOR_DIM);
   assert.equal(two.dim, DESCRIPTOR_DIM + CONTEXT_DIM);
   assert.equal(two.version, "geodesc-2");

@@ -136,7 +136,10 @@ Deno.test("loadBackbone: descriptor versions, backbone folders (content-hashed v
     for (const ref of ["geodesc-9", join(root, "nowhere"), ""]) {
       await assert.rejects(
         loadBackbone(ref),
-        geo("invalid_argument", /geodesc-1, geodesc-2, geodesc-3, geodesc-4 or a backbone folder/),
+        geo(
+          "invalid_argument",
+          /geodesc-1, geodesc-2, geodesc-3, geodesc-4, geodesc-5 or a backbone folder/,
+        ),
       );
     }
     // The folder's json keeps the written form readable.
