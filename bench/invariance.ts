@@ -1,0 +1,158 @@
+/**
+ * Does the model read a room the same way whatever the scan's frame, exposure and
+ * sampling? `deno task bench invariance [--data DIR[,DIR…]] [--model DIR[,DIR…]]
+ * [--seed S]`.
+ *
+ * Every scene of the dataset folders (default `.cache/bench/standard/test`) is changed
+ * the ways real scans differ from the synthetic training rooms, one change at a time,
+ * and every model (default `models/default`, latest version) labels each variant:
+ *
+ * | variant | change |
+ * |---|---|
+ * | as is | — |
+ * | turned 37° | turned 37° about z and moved by (3.1, 1.7) m: walls no longer on the axes |
+ * | floor +0.4 m | moved 0.4 m up |
+ * | grey | colour replaced by its grey level |
+ * | channels | colour channels rotated (r, g, b) → (b, r, g): another white balance |
+ * | dark | colour × 0.6: a darker exposure |
+ * | half density | a seeded half of the points |
+ * | part | the points left of the room's median x plus 30 % of the rest: a partial scan |
+ *
+ * Printed: a table of mIoU per variant and model, with its change from "as is"; the
+ * mean change over the variants. Progress on stderr.
+ *
+ * @module
+ */
+
+import { segmentCloud } from "../src/infer/inference.ts";
+import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
+import type { PointCloud } from "../src/kernels/point_cloud.ts";
+import { Rng } from "../src/kernels/random.ts";
+import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
+import { loadModel } from "../src/models/bundle.ts";
+import { classEmbeddings, modelLocation } from "../src/train/evaluate.ts";
+import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
+import { numberFlag, parseFlags } from "../src/commands/train.ts";
+
+/** A scene as the model gets it, with the ground truth of the points kept. */
+interface Variant {
+  cloud: PointCloud;
+  gt: Int16Array;
+}
+
+type Change = (cloud: PointCloud, gt: Int16Array, rng: Rng) => Variant;
+
+/** Keeps the points where `keep` is 1. */
+function subset(cloud: PointCloud, gt: Int16Array, keep: Uint8Array): Variant {
+  const idx: number[] = [];
+  keep.forEach((k, i) => k && idx.push(i));
+  const coord = new Float32Array(3 * idx.length);
+  const color = cloud.color ? new Uint8Array(3 * idx.length) : undefined;
+  idx.forEach((i, j) => {
+    coord.set(cloud.coord.subarray(3 * i, 3 * i + 3), 3 * j);
+    color?.set(cloud.color!.subarray(3 * i, 3 * i + 3), 3 * j);
+  });
+  return { cloud: { count: idx.length, coord, color }, gt: gt.filter((_, i) => keep[i] === 1) };
+}
+
+/** The cloud with every colour byte mapped by `f(value, channel)`. */
+function recolour(cloud: PointCloud, f: (rgb: Uint8Array, i: number) => number[]): PointCloud {
+  if (!cloud.color) return cloud;
+  const color = new Uint8Array(cloud.color.length);
+  for (let i = 0; i < cloud.count; i++) {
+    color.set(f(cloud.color.subarray(3 * i, 3 * i + 3), i).map((v) => Math.round(v)), 3 * i);
+  }
+  return { ...cloud, color };
+}
+
+function moved(cloud: PointCloud, by: [number, number, number]): PointCloud {
+  const coord = cloud.coord.slice();
+  for (let i = 0; i < coord.length; i++) coord[i] += by[i % 3];
+  return { ...cloud, coord };
+}
+
+/** The changes, in table order. */
+export const CHANGES: [string, Change][] = [
+  ["as is", (cloud, gt) => ({ cloud, gt })],
+  ["turned 37°", (cloud, gt) => ({
+    cloud: moved(rotateCloud(cloud, rotationAboutZ((37 * Math.PI) / 180)), [3.1, 1.7, 0]),
+    gt,
+  })],
+  ["floor +0.4 m", (cloud, gt) => ({ cloud: moved(cloud, [0, 0, 0.4]), gt })],
+  ["grey", (cloud, gt) => ({
+    cloud: recolour(cloud, ([r, g, b]) => Array(3).fill((r + g + b) / 3)),
+    gt,
+  })],
+  ["channels", (cloud, gt) => ({ cloud: recolour(cloud, ([r, g, b]) => [b, r, g]), gt })],
+  [
+    "dark",
+    (cloud, gt) => ({ cloud: recolour(cloud, (rgb) => Array.from(rgb, (v) => v * 0.6)), gt }),
+  ],
+  ["half density", (cloud, gt, rng) => {
+    const keep = new Uint8Array(cloud.count);
+    for (let i = 0; i < keep.length; i++) keep[i] = rng.next() < 0.5 ? 1 : 0;
+    return subset(cloud, gt, keep);
+  }],
+  ["part", (cloud, gt) => {
+    const x = Array.from({ length: cloud.count }, (_, i) => cloud.coord[3 * i]).sort((a, b) =>
+      a - b
+    );
+    const median = x[x.length >> 1] ?? 0, cut = median + 0.3 * ((x[x.length - 1] ?? 0) - median);
+    const keep = new Uint8Array(cloud.count);
+    for (let i = 0; i < keep.length; i++) keep[i] = cloud.coord[3 * i] < cut ? 1 : 0;
+    return subset(cloud, gt, keep);
+  }],
+];
+
+/** Runs the benchmark (see the module doc). */
+export async function run(args: string[]): Promise<void> {
+  const m = parseFlags(args, new Set());
+  const dirs = (m.get("--data") ?? ".cache/bench/standard/test").split(",");
+  const models = (m.get("--model") ?? "models/default").split(",");
+  const seed = numberFlag(m, "--seed") ?? 1;
+  const info = await readDatasets(dirs);
+  const scenes = unionScenes(info);
+  const log = (line: string) => console.error(`invariance: ${line}`);
+  const scores = new Map<string, number[]>();
+  for (const ref of models) {
+    const where = await modelLocation(ref);
+    const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+    const label = `${model.name} v${model.version} (${model.manifest.backbone?.version ?? "?"})`;
+    try {
+      const embeddings = await classEmbeddings(model, info);
+      const runs: LabelledPoints[][] = CHANGES.map(() => []);
+      for (const [i, { dir, name }] of scenes.entries()) {
+        const s = await readScene(dir, name, { numClasses: info.labels.length });
+        if (!s.segment) continue;
+        const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
+        const rng = new Rng(seed + i);
+        for (const [c, [, change]] of CHANGES.entries()) {
+          const v = change(cloud, s.segment, rng);
+          runs[c].push({ pred: (await segmentCloud(model, v.cloud, embeddings)).labels, gt: v.gt });
+        }
+        log(`${label}: scene ${i + 1}/${scenes.length} ${name}`);
+      }
+      scores.set(label, runs.map((r) => 100 * metricsOver(r, info.labels).mIoU));
+    } finally {
+      await model.release();
+    }
+  }
+  const labels = [...scores.keys()];
+  console.log(`## The same rooms changed the ways real scans differ (${dirs.join(", ")})`);
+  console.log("");
+  console.log(`| variant | ${labels.map((l) => `${l} mIoU | Δ`).join(" | ")} |`);
+  console.log(`|---|${labels.map(() => "---:|---:").join("|")}|`);
+  const fmt = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(1);
+  for (const [c, [name]] of CHANGES.entries()) {
+    const cells = labels.map((l) => {
+      const s = scores.get(l)!;
+      return `${s[c].toFixed(1)} | ${c === 0 ? "—" : fmt(s[c] - s[0])}`;
+    });
+    console.log(`| ${name} | ${cells.join(" | ")} |`);
+  }
+  const mean = labels.map((l) => {
+    const s = scores.get(l)!;
+    return fmt(s.slice(1).reduce((t, x) => t + x - s[0], 0) / (s.length - 1));
+  });
+  console.log(`| mean change | ${mean.map((x) => `| ${x}`).join(" | ")} |`);
+}
