@@ -12,6 +12,7 @@
  * | as is | — |
  * | turned 37° | turned 37° about z and moved by (3.1, 1.7) m: walls no longer on the axes |
  * | floor +0.4 m | moved 0.4 m up |
+ * | moved 1 cm | moved 1 cm along x, y and z: half a voxel, another voxel lattice |
  * | grey | colour replaced by its grey level |
  * | channels | colour channels rotated (r, g, b) → (b, r, g): another white balance |
  * | dark | colour × 0.6: a darker exposure |
@@ -79,6 +80,7 @@ export const CHANGES: [string, Change][] = [
     gt,
   })],
   ["floor +0.4 m", (cloud, gt) => ({ cloud: moved(cloud, [0, 0, 0.4]), gt })],
+  ["moved 1 cm", (cloud, gt) => ({ cloud: moved(cloud, [0.01, 0.01, 0.01]), gt })],
   ["grey", (cloud, gt) => ({
     cloud: recolour(cloud, ([r, g, b]) => Array(3).fill((r + g + b) / 3)),
     gt,

@@ -33,7 +33,7 @@ Deno.test("Train over gRPC publishes a version that Segment then serves by numbe
   try {
     const info = await readDataset(data);
     const requests: TrainRequestMsg[] = [{
-      config: { site: "lab", steps: 30, seed: 3, objective: "GEOGUIDE", publish: true },
+      config: { site: "lab", steps: 60, seed: 3, objective: "GEOGUIDE", publish: true },
     }];
     const scenes = [];
     for (const name of info.scenes) {
@@ -68,7 +68,7 @@ Deno.test("Train over gRPC publishes a version that Segment then serves by numbe
     await new Promise((r) => setTimeout(r, 200)); // the transport re-reads readiness every 50 ms
     const s = scenes[0];
     const res = await client.segment({
-      cloud: { raw: { xyz: typedToBytes(s.coord) } },
+      cloud: { raw: { xyz: typedToBytes(s.coord), rgb: s.color } },
       labels: TINY_CLASSES,
       model: "lab",
       model_version: done.version,
