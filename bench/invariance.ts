@@ -1,7 +1,7 @@
 /**
  * Does the model read a room the same way whatever the scan's frame, exposure and
  * sampling? `deno task bench invariance [--data DIR[,DIR…]] [--model DIR[,DIR…]]
- * [--seed S]`.
+ * [--seed S] [--variants "as is,dark,…"]`.
  *
  * Every scene of the dataset folders (default `.cache/bench/standard/test`) is changed
  * the ways real scans differ from the synthetic training rooms, one change at a time,
@@ -17,10 +17,12 @@
  * | channels | colour channels rotated (r, g, b) → (b, r, g): another white balance |
  * | dark | colour × 0.6: a darker exposure |
  * | half density | a seeded half of the points |
+ * | flat thinned | a seeded quarter of the points on flat surfaces, the rest kept (`train/decimate.ts`): a decimated mesh's large triangles |
  * | part | the points left of the room's median x plus 30 % of the rest: a partial scan |
  *
  * Printed: a table of mIoU per variant and model, with its change from "as is"; the
- * mean change over the variants. Progress on stderr.
+ * mean change over the variants. `--variants` keeps the named ones ("as is" always runs).
+ * Progress on stderr.
  *
  * @module
  */
@@ -31,6 +33,7 @@ import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
 import { loadModel } from "../src/models/bundle.ts";
+import { flatThinningMask, subsetScene } from "../src/train/decimate.ts";
 import { classEmbeddings, modelLocation } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
@@ -45,15 +48,8 @@ type Change = (cloud: PointCloud, gt: Int16Array, rng: Rng) => Variant;
 
 /** Keeps the points where `keep` is 1. */
 function subset(cloud: PointCloud, gt: Int16Array, keep: Uint8Array): Variant {
-  const idx: number[] = [];
-  keep.forEach((k, i) => k && idx.push(i));
-  const coord = new Float32Array(3 * idx.length);
-  const color = cloud.color ? new Uint8Array(3 * idx.length) : undefined;
-  idx.forEach((i, j) => {
-    coord.set(cloud.coord.subarray(3 * i, 3 * i + 3), 3 * j);
-    color?.set(cloud.color!.subarray(3 * i, 3 * i + 3), 3 * j);
-  });
-  return { cloud: { count: idx.length, coord, color }, gt: gt.filter((_, i) => keep[i] === 1) };
+  const s = subsetScene({ coord: cloud.coord, color: cloud.color, segment: gt }, keep);
+  return { cloud: { count: s.coord.length / 3, coord: s.coord, color: s.color }, gt: s.segment! };
 }
 
 /** The cloud with every colour byte mapped by `f(value, channel)`. */
@@ -95,6 +91,10 @@ export const CHANGES: [string, Change][] = [
     for (let i = 0; i < keep.length; i++) keep[i] = rng.next() < 0.5 ? 1 : 0;
     return subset(cloud, gt, keep);
   }],
+  [
+    "flat thinned",
+    (cloud, gt, rng) => subset(cloud, gt, flatThinningMask(cloud, rng, { keep: 0.25 })),
+  ],
   ["part", (cloud, gt) => {
     const x = Array.from({ length: cloud.count }, (_, i) => cloud.coord[3 * i]).sort((a, b) =>
       a - b
@@ -112,6 +112,14 @@ export async function run(args: string[]): Promise<void> {
   const dirs = (m.get("--data") ?? ".cache/bench/standard/test").split(",");
   const models = (m.get("--model") ?? "models/default").split(",");
   const seed = numberFlag(m, "--seed") ?? 1;
+  const wanted = m.get("--variants")?.split(",");
+  const unknown = wanted?.filter((w) => !CHANGES.some(([name]) => name === w)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown variant(s) ${unknown.join(", ")}: ${CHANGES.map(([n]) => n).join(", ")}`,
+    );
+  }
+  const changes = CHANGES.filter(([name], c) => c === 0 || !wanted || wanted.includes(name));
   const info = await readDatasets(dirs);
   const scenes = unionScenes(info);
   const log = (line: string) => console.error(`invariance: ${line}`);
@@ -122,13 +130,13 @@ export async function run(args: string[]): Promise<void> {
     const label = `${model.name} v${model.version} (${model.manifest.backbone?.version ?? "?"})`;
     try {
       const embeddings = await classEmbeddings(model, info);
-      const runs: LabelledPoints[][] = CHANGES.map(() => []);
+      const runs: LabelledPoints[][] = changes.map(() => []);
       for (const [i, { dir, name }] of scenes.entries()) {
         const s = await readScene(dir, name, { numClasses: info.labels.length });
         if (!s.segment) continue;
         const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
         const rng = new Rng(seed + i);
-        for (const [c, [, change]] of CHANGES.entries()) {
+        for (const [c, [, change]] of changes.entries()) {
           const v = change(cloud, s.segment, rng);
           runs[c].push({ pred: (await segmentCloud(model, v.cloud, embeddings)).labels, gt: v.gt });
         }
@@ -145,7 +153,7 @@ export async function run(args: string[]): Promise<void> {
   console.log(`| variant | ${labels.map((l) => `${l} mIoU | Δ`).join(" | ")} |`);
   console.log(`|---|${labels.map(() => "---:|---:").join("|")}|`);
   const fmt = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(1);
-  for (const [c, [name]] of CHANGES.entries()) {
+  for (const [c, [name]] of changes.entries()) {
     const cells = labels.map((l) => {
       const s = scores.get(l)!;
       return `${s[c].toFixed(1)} | ${c === 0 ? "—" : fmt(s[c] - s[0])}`;

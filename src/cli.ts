@@ -29,6 +29,8 @@ export const COMMANDS: Record<string, string> = {
   pretrain:
     "pretrain --data DIR --out BACKBONE_DIR [--steps N] [--seed S] ...  pre-train the geonet backbone without labels",
   eval: "eval --model MODEL_DIR --data DIR  per-class IoU table, last line mIoU=.. mAcc=..",
+  decimate:
+    "decimate --data DIR --out DIR [--keep 0.25]  copy a dataset with its flat surfaces thinned like a decimated mesh",
   calibrate:
     "calibrate --model MODEL_DIR --data DIR [--reject-wrong Q] [--out MODEL_DIR]  reject threshold (calibrated min_score)",
   stream:

@@ -24,6 +24,7 @@ const EXPECTED: Record<string, RegExp> = {
   train: /--steps N .*default 1000/,
   eval: /--model/,
   calibrate: /--reject-wrong Q .*default 0\.5/,
+  decimate: /--keep K\|A,B .*default 0\.25/,
   stream: /--period S .*default 0\.2/,
   objective: /--case/,
   pretrain: /--steps N .*default 3000/,

@@ -21,6 +21,7 @@ import { GLOVE_SG_100D_ID } from "../src/text/glove_convert.ts";
 import { tinyTrainScenes } from "./fixtures/tiny_train_scenes.ts";
 import { TINY_CLASSES, writeTinyDataset } from "./fixtures/tiny_dataset.ts";
 import { startModelServer } from "./server_fixtures.ts";
+import { captured } from "./fixtures/captured.ts";
 
 const root = await Deno.makeTempDir({ prefix: "geoguide-calibrate-" });
 const data = join(root, "data"), val = join(root, "val"), cache = join(root, "cache");
@@ -33,18 +34,6 @@ const labelEmbeddings = TINY_CLASSES.map((label, k) => ({
   label,
   vector: embeddings.slice(k * dim, (k + 1) * dim),
 }));
-
-async function captured(f: () => Promise<number>): Promise<{ code: number; lines: string[] }> {
-  const lines: string[] = [];
-  const [log, err] = [console.log, console.error];
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  console.error = () => {};
-  try {
-    return { code: await f(), lines };
-  } finally {
-    [console.log, console.error] = [log, err];
-  }
-}
 
 const trainFlags = [
   ...["--data", data, "--out", out, "--hidden", "16", "--cache", cache],

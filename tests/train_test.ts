@@ -18,6 +18,7 @@ import { datasetEmbeddings, loadDatasetScenes } from "../src/train/dataset_scene
 import { trainAdapter, type TrainLoopOptions } from "../src/train/loop.ts";
 import { metricsRecord, publishTrained } from "../src/train/publish.ts";
 import { writeTinyDataset } from "./fixtures/tiny_dataset.ts";
+import { captured } from "./fixtures/captured.ts";
 
 const root = await Deno.makeTempDir({ prefix: "geoguide-train-" });
 const data = join(root, "data");
@@ -174,18 +175,6 @@ Deno.test("train: the second preparation of a dataset hits the feature cache", a
     assert.deepEqual(s.voxelOf, scenes[i].voxelOf);
   }
 });
-
-async function captured(f: () => Promise<number>): Promise<{ code: number; lines: string[] }> {
-  const lines: string[] = [];
-  const [log, err] = [console.log, console.error];
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  console.error = () => {};
-  try {
-    return { code: await f(), lines };
-  } finally {
-    [console.log, console.error] = [log, err];
-  }
-}
 
 Deno.test("train / eval commands: publish a version, fine-tune from it, print mIoU last", async () => {
   const out = join(root, "cli", "site");
