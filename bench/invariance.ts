@@ -135,8 +135,9 @@ export async function run(args: string[]): Promise<void> {
         const s = await readScene(dir, name, { numClasses: info.labels.length });
         if (!s.segment) continue;
         const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
-        const rng = new Rng(seed + i);
-        for (const [c, [, change]] of changes.entries()) {
+        for (const [c, [name, change]] of changes.entries()) {
+          // One generator per scene and variant: a --variants subset draws what a full run does.
+          const rng = new Rng((seed + i) * CHANGES.length + CHANGES.findIndex(([n]) => n === name));
           const v = change(cloud, s.segment, rng);
           runs[c].push({ pred: (await segmentCloud(model, v.cloud, embeddings)).labels, gt: v.gt });
         }
