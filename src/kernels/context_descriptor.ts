@@ -24,7 +24,8 @@
  * | 21    | non-structural points in the 0.5 m column    | log10(1 + n) ÷ 4, clipped to [0, 2] |
  * | 22    | the same in the 1 m column                   | log10(1 + n) ÷ 4, clipped to [0, 2] |
  *
- * Points outside every proposal get 0 in columns 1–16. Power-of-two cell
+ * Points outside every proposal get 0 in columns 1–16. With `input.density` the point counts
+ * of columns 7 and 21–22 are multiplied by `density.count` first. Power-of-two cell
  * sizes keep the columns unchanged under xy translations by whole metres.
  *
  * @module

@@ -35,7 +35,9 @@
  * | 46    | superpoint mean planarity at s0             | [0, 1] |
  * | 47    | superpoint mean \|n_z\|                     | [0, 1] |
  *
- * Points whose superpoint id is −1 get 0 in columns 35 and 40–47.
+ * Points whose superpoint id is −1 get 0 in columns 35 and 40–47. With `input.density`
+ * (`density_scale.ts`, descriptor version geodesc-5) the point counts of columns 29–31 and 40
+ * are multiplied by `density.count` and the radius of column 28 by `density.radius` first.
  *
  * @module
  */
