@@ -108,14 +108,14 @@ export function segmentMax(
 }
 
 /**
- * Row ids[i] of `values` for each i (segment → point scatter).
+ * Row ids[i] of `values` for each i (segment → point scatter, or the points of a subset).
  *
- * @param values Float32Array S×D
+ * @param values S×D rows ({@link RowArray}: Float32Array, Int32Array, Int16Array or Uint8Array)
  * @param dim row width D
  * @param ids Int32Array N: row of `values` in 0..S−1, or −1 (zero row)
- * @returns Float32Array N×D
+ * @returns an array of the same type as `values`, N×D
  */
-export function gatherRows(values: Float32Array, dim: number, ids: Int32Array): Float32Array {
+export function gatherRows<A extends RowArray>(values: A, dim: number, ids: Int32Array): A {
   if (!Number.isInteger(dim) || dim <= 0) {
     throw invalid(`gatherRows: row width must be a positive integer, got ${dim}`);
   }
@@ -124,7 +124,7 @@ export function gatherRows(values: Float32Array, dim: number, ids: Int32Array): 
   }
   const rows = values.length / dim;
   checkIds(ids, rows, "gatherRows");
-  const out = new Float32Array(ids.length * dim);
+  const out = new (values.constructor as new (n: number) => A)(ids.length * dim);
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i];
     if (s >= 0) out.set(values.subarray(s * dim, s * dim + dim), i * dim);
@@ -132,14 +132,14 @@ export function gatherRows(values: Float32Array, dim: number, ids: Int32Array): 
   return out;
 }
 
-/** The typed arrays {@link scatterRows} handles. */
-export type RowArray = Float32Array | Int32Array | Int16Array;
+/** The typed arrays {@link gatherRows} and {@link scatterRows} handle. */
+export type RowArray = Float32Array | Int32Array | Int16Array | Uint8Array;
 
 /**
  * Row i of `values` into row index[i] of a new array of `total` rows, every other row
  * filled with `fill` (point subset → all points; the inverse of a gather).
  *
- * @param values R×D rows (Float32Array, Int32Array or Int16Array)
+ * @param values R×D rows ({@link RowArray})
  * @param dim row width D
  * @param index Int32Array R: distinct destination rows in 0..total−1
  * @param total rows of the result

@@ -93,3 +93,13 @@ Deno.test("scatterRows: the inverse of gatherRows on a subset, brute force; type
   assert.throws(() => scatterRows(new Float32Array(1), 1, Int32Array.of(5), 2, 0), /outside/);
   assert.throws(() => scatterRows(new Float32Array(1), 1, Int32Array.of(-1), 2, 0), /negative/);
 });
+
+Deno.test("gatherRows keeps the array type: integer and byte rows of a subset", () => {
+  const bytes = new Uint8Array([1, 2, 3, 4, 5, 6]);
+  const got = gatherRows(bytes, 3, new Int32Array([1, 0, 1]));
+  assert.ok(got instanceof Uint8Array);
+  assert.deepEqual(Array.from(got), [4, 5, 6, 1, 2, 3, 4, 5, 6]);
+  const labels = gatherRows(new Int16Array([-1, 7, 3]), 1, new Int32Array([2, -1, 0]));
+  assert.ok(labels instanceof Int16Array);
+  assert.deepEqual(Array.from(labels), [3, 0, -1]);
+});

@@ -11,10 +11,16 @@
  * @module
  */
 
-import { analyzeScene } from "../features/scene_geometry.ts";
+import {
+  EIGEN_FEATURE_COUNT,
+  EIGEN_FEATURE_NAMES,
+  eigenFeatures,
+} from "../kernels/eigen_features.ts";
 import { invalid } from "../kernels/errors.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
+import { knnSearch } from "../kernels/neighbor_search.ts";
 import type { Rng } from "../kernels/random.ts";
+import { gatherRows, type RowArray } from "../kernels/segment_pool.ts";
 import type { SceneArrays } from "../io/dataset.ts";
 
 /** How flat surfaces are thinned. */
@@ -41,9 +47,12 @@ export function flatThinningMask(
   if (!(keep > 0 && keep <= 1)) throw invalid(`Thinning: keep must be in (0, 1], got ${keep}`);
   const mask = new Uint8Array(cloud.count);
   if (cloud.count === 0) return mask;
-  const { curvature } = analyzeScene(cloud);
+  // Surface variation λ3/Σλ of the 16 nearest neighbours, as `analyzeScene` gives it,
+  // without the rest of the geometry chain.
+  const local = eigenFeatures(cloud.coord, knnSearch(cloud.coord, 16));
+  const E = EIGEN_FEATURE_COUNT, col = EIGEN_FEATURE_NAMES.indexOf("curvature"); // 3·λ3/Σλ
   for (let i = 0; i < mask.length; i++) {
-    mask[i] = curvature[i] > flatness || rng.next() < keep ? 1 : 0;
+    mask[i] = local[i * E + col] / 3 > flatness || rng.next() < keep ? 1 : 0;
   }
   return mask;
 }
@@ -61,17 +70,9 @@ export function subsetScene<T extends SceneArrays>(scene: T, keep: Uint8Array): 
   if (keep.length !== n) throw invalid(`Subset: ${keep.length} flags for ${n} points`);
   const idx: number[] = [];
   keep.forEach((k, i) => k && idx.push(i));
-  const rows = <A extends Float32Array | Uint8Array | Int16Array | Int32Array>(
-    a: A | undefined,
-    per: number,
-  ): A | undefined => {
-    if (!a) return undefined;
-    const out = new (a.constructor as new (len: number) => A)(idx.length * per);
-    idx.forEach((i, j) => out.set(a.subarray(i * per, (i + 1) * per), j * per));
-    return out;
-  };
-  const out: T = { ...scene, coord: rows(scene.coord, 3)! };
-  if ("count" in scene) (out as T & { count: number }).count = idx.length;
+  const ids = Int32Array.from(idx);
+  const out: T = { ...scene, coord: gatherRows(scene.coord, 3, ids) };
+  if ("count" in scene) (out as T & { count: number }).count = ids.length;
   const fields: [keyof SceneArrays, number][] = [
     ["color", 3],
     ["normal", 3],
@@ -82,11 +83,9 @@ export function subsetScene<T extends SceneArrays>(scene: T, keep: Uint8Array): 
     ["segment", 1],
   ];
   for (const [field, per] of fields) {
-    if (scene[field] !== undefined) {
-      (out as Record<string, unknown>)[field] = rows(
-        scene[field] as Float32Array | Uint8Array | Int16Array | Int32Array,
-        per,
-      );
+    const values = scene[field] as RowArray | undefined;
+    if (values !== undefined) {
+      (out as Record<string, unknown>)[field] = gatherRows(values, per, ids);
     }
   }
   return out;
