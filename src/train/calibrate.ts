@@ -13,7 +13,7 @@
  * @module
  */
 
-import { GeoError, invalid } from "../kernels/errors.ts";
+import { invalid } from "../kernels/errors.ts";
 import { rejectShares, rejectThreshold } from "../kernels/reject_threshold.ts";
 import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
 import { encodeModel } from "../onnx/onnx_proto.ts";
@@ -24,12 +24,9 @@ import {
   buildAdapterInferenceGraph,
   INFERENCE_IO,
 } from "../features/adapter_graph.ts";
-import { readDatasets, readScene, unionScenes } from "../io/dataset.ts";
-import { segmentCloud } from "../infer/inference.ts";
 import { classifyWith } from "../models/adapter_session.ts";
-import { loadModel } from "../models/bundle.ts";
 import type { ManifestCalibration, ModelManifest } from "../models/manifest.ts";
-import { classEmbeddings, modelLocation } from "./evaluate.ts";
+import { runLabelledScenes } from "./evaluate.ts";
 import type { ValidationSet } from "./loop.ts";
 import { metricsOver, pointLabels } from "./metrics.ts";
 
@@ -155,36 +152,17 @@ export async function scoreModel(
   dataDir: string,
   options: { log?: (line: string) => void; signal?: AbortSignal } = {},
 ): Promise<ModelScores> {
-  const where = await modelLocation(modelDir);
-  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
-  try {
-    const info = await readDatasets(dataDir.split(","));
-    const embeddings = await classEmbeddings(model, info);
-    const scenes: ScoredPoints[] = [];
-    const all = unionScenes(info);
-    for (const [i, { dir, name }] of all.entries()) {
-      const s = await readScene(dir, name, { numClasses: info.labels.length });
-      if (!s.segment) continue;
-      const cloud = { count: s.count, coord: s.coord, color: s.color, normal: s.normal };
-      const r = await segmentCloud(model, cloud, embeddings, { signal: options.signal });
-      scenes.push({ scores: r.scores, pred: r.labels, gt: s.segment });
-      options.log?.(`scene ${i + 1}/${all.length} ${name}: ${s.count} points`);
-    }
-    if (scenes.length === 0) {
-      throw new GeoError(
-        "failed_precondition",
-        `No scene of ${dataDir} has ground truth (segment.npy)`,
-      );
-    }
-    return {
-      points: gatherPoints(scenes),
-      classNames: info.labels,
-      scenes: scenes.length,
-      manifest: model.manifest,
-    };
-  } finally {
-    await model.release();
-  }
+  const scenes: ScoredPoints[] = [];
+  const { info, manifest } = await runLabelledScenes(
+    modelDir,
+    dataDir,
+    ({ scene, result, index, total }) => {
+      scenes.push({ scores: result.scores, pred: result.labels, gt: scene.segment });
+      options.log?.(`scene ${index + 1}/${total} ${scene.name}: ${scene.count} points`);
+    },
+    { signal: options.signal },
+  );
+  return { points: gatherPoints(scenes), classNames: info.labels, scenes: scenes.length, manifest };
 }
 
 /**

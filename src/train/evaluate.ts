@@ -11,10 +11,17 @@
 import { basename, dirname, resolve } from "node:path";
 import { GeoError } from "../kernels/errors.ts";
 import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
-import { readDatasets, readScene, unionScenes } from "../io/dataset.ts";
-import { segmentCloud } from "../infer/inference.ts";
+import {
+  type DatasetUnion,
+  readDatasets,
+  readScene,
+  type SceneArrays,
+  unionScenes,
+} from "../io/dataset.ts";
+import { segmentCloud, type SegmentCloudResult } from "../infer/inference.ts";
 import { LabelEmbedder } from "../infer/label_embeddings.ts";
 import { type LoadedModel, loadModel } from "../models/bundle.ts";
+import type { ModelManifest } from "../models/manifest.ts";
 import { listVersions } from "../models/registry.ts";
 import { cosineArgmax, type LabelledPoints, metricsOver } from "./metrics.ts";
 import { formatDuration } from "./progress.ts";
@@ -70,6 +77,67 @@ export async function classEmbeddings(
   return await new LabelEmbedder().embed(model, { labels: info.labels });
 }
 
+/** One labelled scene after the model has labelled it (see {@link runLabelledScenes}). */
+export interface LabelledSceneRun {
+  /** the scene's arrays (with ground truth) */
+  scene: SceneArrays & { name: string; count: number; segment: Int16Array };
+  /** the model's labels and scores of every point */
+  result: SegmentCloudResult;
+  /** the loaded model */
+  model: LoadedModel;
+  /** Float32Array L×C class embeddings used */
+  embeddings: Float32Array;
+  /** position among all scenes of the folders (0-based) and their count */
+  index: number;
+  total: number;
+}
+
+/**
+ * The served inference path over every scene of `dataDir` that has ground truth: loads the
+ * model (no warm-up), makes the class embeddings (`classEmbeddings`), segments each scene
+ * and hands it to `visit`; releases the model at the end.
+ *
+ * @param modelDir a version folder (`models/default/2`) or a model folder (latest version)
+ * @param dataDir a dataset folder, or several separated by commas (same labels.txt)
+ * @param visit called once per labelled scene, in folder order
+ * @param options.signal aborts between and inside scenes
+ * @returns the datasets' header, the model's manifest and how many scenes were visited
+ * @throws GeoError failed_precondition when no scene has segment.npy
+ */
+export async function runLabelledScenes(
+  modelDir: string,
+  dataDir: string,
+  visit: (run: LabelledSceneRun) => void,
+  options: { signal?: AbortSignal } = {},
+): Promise<{ info: DatasetUnion; manifest: ModelManifest; scenes: number }> {
+  const where = await modelLocation(modelDir);
+  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+  try {
+    const info = await readDatasets(dataDir.split(","));
+    const embeddings = await classEmbeddings(model, info);
+    const all = unionScenes(info);
+    let visited = 0;
+    for (const [index, { dir, name }] of all.entries()) {
+      const s = await readScene(dir, name, { numClasses: info.labels.length });
+      if (!s.segment) continue;
+      const cloud = { count: s.count, coord: s.coord, color: s.color, normal: s.normal };
+      const result = await segmentCloud(model, cloud, embeddings, { signal: options.signal });
+      const scene = s as LabelledSceneRun["scene"];
+      visit({ scene, result, model, embeddings, index, total: all.length });
+      visited++;
+    }
+    if (visited === 0) {
+      throw new GeoError(
+        "failed_precondition",
+        `No scene of ${dataDir} has ground truth (segment.npy)`,
+      );
+    }
+    return { info, manifest: model.manifest, scenes: visited };
+  } finally {
+    await model.release();
+  }
+}
+
 /**
  * Runs a model on every scene of `dataDir` that has ground truth.
  *
@@ -83,48 +151,30 @@ export async function evaluateModel(
   dataDir: string,
   options: { log?: (line: string) => void } = {},
 ): Promise<EvaluationResult> {
-  const where = await modelLocation(modelDir);
-  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
-  try {
-    const info = await readDatasets(dataDir.split(","));
-    const embeddings = await classEmbeddings(model, info);
-    const student: LabelledPoints[] = [], teacher: LabelledPoints[] = [];
-    const t0 = performance.now();
-    let points = 0;
-    const scenes = unionScenes(info);
-    for (const [i, { dir, name }] of scenes.entries()) {
-      const s = await readScene(dir, name, { numClasses: info.labels.length });
-      if (!s.segment) continue;
-      const cloud = { count: s.count, coord: s.coord, color: s.color, normal: s.normal };
-      const r = await segmentCloud(model, cloud, embeddings);
-      student.push({ pred: r.labels, gt: s.segment });
-      if (s.teacher && s.teacherDim === model.dims.dim) {
-        const t = cosineArgmax(s.teacher, s.teacherDim, embeddings);
-        const valid = s.valid;
-        teacher.push({ pred: t.map((l, j) => (valid && !valid[j] ? -1 : l)), gt: s.segment });
-      }
-      points += s.count;
-      const sec = (performance.now() - t0) / 1000;
-      options.log?.(
-        `scene ${i + 1}/${scenes.length} ${name}: ${s.count} points, ${r.voxels} voxels, ` +
-          `${Math.round(points / sec)} pts/s ETA ${
-            formatDuration((sec / (i + 1)) * (scenes.length - i - 1))
-          }`,
-      );
+  const student: LabelledPoints[] = [], teacher: LabelledPoints[] = [];
+  const t0 = performance.now();
+  let points = 0;
+  const { info } = await runLabelledScenes(modelDir, dataDir, (run) => {
+    const { scene: s, result: r, embeddings, index: i, total } = run;
+    student.push({ pred: r.labels, gt: s.segment });
+    if (s.teacher && s.teacherDim === run.model.dims.dim) {
+      const t = cosineArgmax(s.teacher, s.teacherDim, embeddings);
+      const valid = s.valid;
+      teacher.push({ pred: t.map((l, j) => (valid && !valid[j] ? -1 : l)), gt: s.segment });
     }
-    if (student.length === 0) {
-      throw new GeoError(
-        "failed_precondition",
-        `No scene of ${dataDir} has ground truth (segment.npy)`,
-      );
-    }
-    return {
-      student: metricsOver(student, info.labels),
-      teacher: teacher.length > 0 ? metricsOver(teacher, info.labels) : undefined,
-      scenes: student.length,
-      points,
-    };
-  } finally {
-    await model.release();
-  }
+    points += s.count;
+    const sec = (performance.now() - t0) / 1000;
+    options.log?.(
+      `scene ${i + 1}/${total} ${s.name}: ${s.count} points, ${r.voxels} voxels, ` +
+        `${Math.round(points / sec)} pts/s ETA ${
+          formatDuration((sec / (i + 1)) * (total - i - 1))
+        }`,
+    );
+  });
+  return {
+    student: metricsOver(student, info.labels),
+    teacher: teacher.length > 0 ? metricsOver(teacher, info.labels) : undefined,
+    scenes: student.length,
+    points,
+  };
 }
