@@ -32,7 +32,7 @@ import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
-import { loadModel } from "../src/models/bundle.ts";
+import { type LoadedModel, loadModel } from "../src/models/bundle.ts";
 import { flatThinningMask, subsetScene } from "../src/train/decimate.ts";
 import { classEmbeddings, modelLocation } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
@@ -119,34 +119,44 @@ export async function run(args: string[]): Promise<void> {
       `Unknown variant(s) ${unknown.join(", ")}: ${CHANGES.map(([n]) => n).join(", ")}`,
     );
   }
-  const changes = CHANGES.filter(([name], c) => c === 0 || !wanted || wanted.includes(name));
+  // Each kept variant with its place in CHANGES, which seeds it: a --variants subset draws
+  // what a full run does.
+  const changes = CHANGES.map((c, g) => ({ g, name: c[0], change: c[1] }))
+    .filter(({ name, g }) => g === 0 || !wanted || wanted.includes(name));
   const info = await readDatasets(dirs);
   const scenes = unionScenes(info);
   const log = (line: string) => console.error(`invariance: ${line}`);
+  const loaded: { label: string; model: LoadedModel; embeddings: Float32Array }[] = [];
   const scores = new Map<string, number[]>();
-  for (const ref of models) {
-    const where = await modelLocation(ref);
-    const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
-    const label = `${model.name} v${model.version} (${model.manifest.backbone?.version ?? "?"})`;
-    try {
-      const embeddings = await classEmbeddings(model, info);
-      const runs: LabelledPoints[][] = changes.map(() => []);
-      for (const [i, { dir, name }] of scenes.entries()) {
-        const s = await readScene(dir, name, { numClasses: info.labels.length });
-        if (!s.segment) continue;
-        const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
-        for (const [c, [name, change]] of changes.entries()) {
-          // One generator per scene and variant: a --variants subset draws what a full run does.
-          const rng = new Rng((seed + i) * CHANGES.length + CHANGES.findIndex(([n]) => n === name));
-          const v = change(cloud, s.segment, rng);
-          runs[c].push({ pred: (await segmentCloud(model, v.cloud, embeddings)).labels, gt: v.gt });
-        }
-        log(`${label}: scene ${i + 1}/${scenes.length} ${name}`);
-      }
-      scores.set(label, runs.map((r) => 100 * metricsOver(r, info.labels).mIoU));
-    } finally {
-      await model.release();
+  try {
+    for (const ref of models) {
+      const where = await modelLocation(ref);
+      const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+      const label = `${model.name} v${model.version} (${model.manifest.backbone?.version ?? "?"})`;
+      loaded.push({ label, model, embeddings: await classEmbeddings(model, info) });
     }
+    // runs[m][c]: model m on variant c of every scene; each variant is made once per scene.
+    const runs: LabelledPoints[][][] = loaded.map(() => changes.map(() => []));
+    for (const [i, { dir, name }] of scenes.entries()) {
+      const s = await readScene(dir, name, { numClasses: info.labels.length });
+      if (!s.segment) continue;
+      const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
+      for (const [c, { g, change }] of changes.entries()) {
+        const v = change(cloud, s.segment, new Rng((seed + i) * CHANGES.length + g));
+        for (const [m, { model, embeddings }] of loaded.entries()) {
+          runs[m][c].push({
+            pred: (await segmentCloud(model, v.cloud, embeddings)).labels,
+            gt: v.gt,
+          });
+        }
+      }
+      log(`scene ${i + 1}/${scenes.length} ${name}`);
+    }
+    for (const [m, { label }] of loaded.entries()) {
+      scores.set(label, runs[m].map((r) => 100 * metricsOver(r, info.labels).mIoU));
+    }
+  } finally {
+    for (const { model } of loaded) await model.release();
   }
   const labels = [...scores.keys()];
   console.log(`## The same rooms changed the ways real scans differ (${dirs.join(", ")})`);
@@ -154,7 +164,7 @@ export async function run(args: string[]): Promise<void> {
   console.log(`| variant | ${labels.map((l) => `${l} mIoU | Δ`).join(" | ")} |`);
   console.log(`|---|${labels.map(() => "---:|---:").join("|")}|`);
   const fmt = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(1);
-  for (const [c, [name]] of changes.entries()) {
+  for (const [c, { name }] of changes.entries()) {
     const cells = labels.map((l) => {
       const s = scores.get(l)!;
       return `${s[c].toFixed(1)} | ${c === 0 ? "—" : fmt(s[c] - s[0])}`;
