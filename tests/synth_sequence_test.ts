@@ -4,17 +4,7 @@ import { run } from "../src/commands/synth.ts";
 import { readSequence, type SequenceFolder } from "../src/io/sequence_folder.ts";
 import { transformPoints } from "../src/kernels/rigid_transform.ts";
 import { SCANNET20 } from "../src/synth/classes.ts";
-
-async function files(dir: string, prefix = ""): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
-  for await (const e of Deno.readDir(dir)) {
-    const rel = prefix + e.name;
-    if (e.isDirectory) {
-      for (const [k, v] of await files(join(dir, e.name), rel + "/")) out.set(k, v);
-    } else out.set(rel, await Deno.readFile(join(dir, e.name)));
-  }
-  return out;
-}
+import { folderFiles } from "./fixtures/folder_files.ts";
 
 /** Runs the command with stdout captured; returns the exit code and what it printed. */
 async function synth(args: string[]): Promise<{ code: number; stdout: string }> {
@@ -46,7 +36,7 @@ Deno.test("synth --sequence writes readable sequence folders, byte-identical for
     const ra = await synth(["--out", a, ...TINY, "--seed", "3"]);
     assert.equal(ra.code, 0);
     assert.equal((await synth(["--out", b, ...TINY, "--seed", "3"])).code, 0);
-    const fa = await files(a), fb = await files(b);
+    const fa = await folderFiles(a), fb = await folderFiles(b);
     assert.deepEqual([...fa.keys()].sort(), [...fb.keys()].sort());
     for (const [k, v] of fa) assert.deepEqual(v, fb.get(k), `${k} differs between runs`);
     assert.ok(fa.has("seq_000/preview.png") && fa.has("seq_001/000005/instance.npy"));
@@ -100,7 +90,7 @@ Deno.test("synth --sequence writes readable sequence folders, byte-identical for
       (await synth(["--out", c, ...TINY, "--seed", "4", "--pose-noise", "0,0"])).code,
       0,
     );
-    const fc = await files(c);
+    const fc = await folderFiles(c);
     assert.notDeepEqual(fa.get("seq_000/000000/coord.npy"), fc.get("seq_000/000000/coord.npy"));
     for (const x of (await readSequence(join(c, "seq_000"))).scans) {
       assert.deepEqual(x.pose, x.poseTrue);

@@ -3,18 +3,8 @@ import { join } from "node:path";
 import { run } from "../src/commands/synth.ts";
 import { readDataset, readScene } from "../src/io/dataset.ts";
 import { SCANNET20 } from "../src/synth/classes.ts";
+import { folderFiles } from "./fixtures/folder_files.ts";
 import { TeacherScore } from "../src/synth/teacher_quality.ts";
-
-async function files(dir: string, prefix = ""): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
-  for await (const e of Deno.readDir(dir)) {
-    const rel = prefix + e.name;
-    if (e.isDirectory) {
-      for (const [k, v] of await files(join(dir, e.name), rel + "/")) out.set(k, v);
-    } else out.set(rel, await Deno.readFile(join(dir, e.name)));
-  }
-  return out;
-}
 
 const TINY = [
   "--scenes",
@@ -37,7 +27,7 @@ Deno.test("synth writes a readable dataset folder, byte-identical for the same s
     const a = join(root, "a"), b = join(root, "b"), c = join(root, "c");
     assert.equal(await run(["--out", a, ...TINY, "--frames"]), 0);
     assert.equal(await run(["--out", b, ...TINY, "--frames"]), 0);
-    const fa = await files(a), fb = await files(b);
+    const fa = await folderFiles(a), fb = await folderFiles(b);
     assert.deepEqual([...fa.keys()].sort(), [...fb.keys()].sort());
     for (const [k, v] of fa) assert.deepEqual(v, fb.get(k), `${k} differs between runs`);
     assert.ok(
@@ -48,7 +38,7 @@ Deno.test("synth writes a readable dataset folder, byte-identical for the same s
     assert.equal(await run(["--out", c, ...TINY.map((x) => (x === "4" ? "5" : x))]), 0);
     assert.notDeepEqual(
       fa.get("scene_0000_bedroom/coord.npy"),
-      (await files(c)).get("scene_0000_bedroom/coord.npy"),
+      (await folderFiles(c)).get("scene_0000_bedroom/coord.npy"),
     );
 
     const info = await readDataset(a);
