@@ -7,7 +7,7 @@
  * Two sources of points, both the served computation: a published model run through the
  * inference path on a dataset folder (`scoreModel`, what `eval` runs), and prepared
  * validation scenes scored with adapter weights through the served adapter graph
- * (`scoreScenes`, what training uses before it publishes). Points whose ground truth is
+ * (`validationPointScores`, what training uses before it publishes). Points whose ground truth is
  * −1 are left out.
  *
  * @module
@@ -190,7 +190,7 @@ export async function calibrateModel(
  * @param dims adapter sizes
  * @param weights adapter weights
  */
-export async function scoreScenes(
+export async function validationPointScores(
   v: ValidationSet,
   dims: AdapterDims,
   weights: AdapterWeights,
@@ -229,5 +229,5 @@ export async function calibrateScenes(
 ): Promise<ManifestCalibration | null> {
   if (!(q >= 0 && q <= 1)) throw invalid(`The share of wrong labels to reject must be in [0, 1]`);
   if (q === 0 || !v.scenes.some((s) => s.segment)) return null;
-  return calibrationOf(await scoreScenes(v, trained.dims, trained.weights), q, data);
+  return calibrationOf(await validationPointScores(v, trained.dims, trained.weights), q, data);
 }
