@@ -136,7 +136,8 @@ function isMissing(e: unknown): boolean {
   return (e as { code?: string })?.code === "ENOENT";
 }
 
-async function readOptional(path: string): Promise<NpyArray | undefined> {
+/** The array of an .npy file, or undefined when the file does not exist. */
+export async function readOptionalNpy(path: string): Promise<NpyArray | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -148,24 +149,34 @@ async function readOptional(path: string): Promise<NpyArray | undefined> {
 }
 
 /**
+ * The class names of `dir/labels.txt` (one a line, blank lines skipped); dataset and
+ * scan-sequence folders share the file.
+ *
+ * @throws GeoError not_found without the file; invalid_argument when it names no class
+ */
+export async function readLabels(dir: string): Promise<string[]> {
+  const path = join(dir, "labels.txt");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if (isMissing(e)) throw new GeoError("not_found", `${path} does not exist`);
+    throw e;
+  }
+  const labels = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+  if (labels.length === 0) throw invalid(`${path} lists no class names`);
+  return labels;
+}
+
+/**
  * Reads a dataset folder's header and lists its scenes.
  *
  * @throws GeoError not_found without labels.txt; invalid_argument on a bad embeddings file
  */
 export async function readDataset(dir: string): Promise<DatasetInfo> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, "labels.txt"), "utf8");
-  } catch (e) {
-    if (isMissing(e)) {
-      throw new GeoError("not_found", `${join(dir, "labels.txt")} does not exist`);
-    }
-    throw e;
-  }
-  const labels = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
-  if (labels.length === 0) throw invalid(`${join(dir, "labels.txt")} lists no class names`);
+  const labels = await readLabels(dir);
   const info: DatasetInfo = { labels, scenes: [] };
-  const emb = await readOptional(join(dir, "label_embeddings.npy"));
+  const emb = await readOptionalNpy(join(dir, "label_embeddings.npy"));
   if (emb) {
     if (emb.shape.length !== 2 || emb.shape[0] !== labels.length) {
       throw invalid(
@@ -244,7 +255,14 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function vector(a: NpyArray | undefined, n: number, what: string): NpyArray | undefined {
+/**
+ * `a` when it is a vector of `n` values (or absent), else an invalid_argument naming `what`.
+ */
+export function pointVector(
+  a: NpyArray | undefined,
+  n: number,
+  what: string,
+): NpyArray | undefined {
   if (!a) return undefined;
   if (a.shape.length !== 1 || a.shape[0] !== n) {
     throw invalid(`${what}: expected shape (${n},) for ${n} points, got (${a.shape.join(", ")})`);
@@ -265,18 +283,18 @@ export async function readScene(
   options: { numClasses?: number } = {},
 ): Promise<SceneArrays & { name: string; count: number }> {
   const folder = join(dir, name), p = (f: string) => join(folder, f);
-  const coordA = await readOptional(p("coord.npy"));
+  const coordA = await readOptionalNpy(p("coord.npy"));
   if (!coordA) throw new GeoError("not_found", `${p("coord.npy")} does not exist`);
   const [colorA, normalA] = [
-    await readOptional(p("color.npy")),
-    await readOptional(p("normal.npy")),
+    await readOptionalNpy(p("color.npy")),
+    await readOptionalNpy(p("normal.npy")),
   ];
   const cloud = cloudFromNpy(coordA, { color: colorA, normal: normalA }, p("coord.npy"));
   const n = cloud.count;
   const out: SceneArrays & { name: string; count: number } = { name, count: n, coord: cloud.coord };
   if (cloud.color) out.color = cloud.color;
   if (cloud.normal) out.normal = cloud.normal;
-  const teacher = await readOptional(p("teacher.npy"));
+  const teacher = await readOptionalNpy(p("teacher.npy"));
   if (teacher) {
     if (teacher.shape.length !== 2 || teacher.shape[0] !== n) {
       throw invalid(
@@ -288,7 +306,7 @@ export async function readScene(
       : Float32Array.from(teacher.data);
     out.teacherDim = teacher.shape[1];
   }
-  const valid = vector(await readOptional(p("valid.npy")), n, p("valid.npy"));
+  const valid = pointVector(await readOptionalNpy(p("valid.npy")), n, p("valid.npy"));
   if (valid) out.valid = Uint8Array.from(valid.data, (v) => (v ? 1 : 0));
   else if (out.teacher) {
     const c = out.teacherDim!, t = out.teacher;
@@ -302,11 +320,11 @@ export async function readScene(
       }
     }
   }
-  const sp = vector(await readOptional(p("superpoint.npy")), n, p("superpoint.npy"));
+  const sp = pointVector(await readOptionalNpy(p("superpoint.npy")), n, p("superpoint.npy"));
   if (sp) out.superpoint = Int32Array.from(sp.data);
-  const inst = vector(await readOptional(p("instance.npy")), n, p("instance.npy"));
+  const inst = pointVector(await readOptionalNpy(p("instance.npy")), n, p("instance.npy"));
   if (inst) out.instance = Int32Array.from(inst.data);
-  const seg = vector(await readOptional(p("segment.npy")), n, p("segment.npy"));
+  const seg = pointVector(await readOptionalNpy(p("segment.npy")), n, p("segment.npy"));
   if (seg) {
     const L = options.numClasses ?? Infinity;
     for (let i = 0; i < n; i++) {

@@ -28,7 +28,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import { GeoError, invalid } from "../kernels/errors.ts";
 import type { PointCloud } from "../kernels/point_cloud.ts";
-import { cloudFromNpy, decodeNpy, encodeNpy, type NpyArray } from "./npy.ts";
+import { pointVector, readLabels, readOptionalNpy } from "./dataset.ts";
+import { cloudFromNpy, encodeNpy } from "./npy.ts";
 
 /** The `format` value of sequence.json. */
 export const SEQUENCE_FORMAT = "geoguide-sequence";
@@ -299,13 +300,6 @@ function scanEntry(s: unknown, i: number, where: string): SequenceScanInfo {
   };
 }
 
-function vector(a: NpyArray | undefined, n: number, path: string): NpyArray | undefined {
-  if (a && (a.shape.length !== 1 || a.shape[0] !== n)) {
-    throw invalid(`${path}: expected shape (${n},) for ${n} points, got (${a.shape.join(", ")})`);
-  }
-  return a;
-}
-
 /**
  * Opens a sequence folder: reads labels.txt and sequence.json and checks them
  * (format, version, scan names unique, timestamps finite and non-decreasing, poses 16
@@ -314,9 +308,7 @@ function vector(a: NpyArray | undefined, n: number, path: string): NpyArray | un
  * @throws GeoError not_found without labels.txt or sequence.json; invalid_argument otherwise
  */
 export async function readSequence(dir: string): Promise<SequenceFolder> {
-  const labels = (await readText(join(dir, "labels.txt"))).split(/\r?\n/).map((l) => l.trim())
-    .filter((l) => l !== "");
-  if (labels.length === 0) throw invalid(`${join(dir, "labels.txt")} lists no class names`);
+  const labels = await readLabels(dir);
   const where = join(dir, "sequence.json");
   let doc: unknown;
   try {
@@ -346,26 +338,20 @@ export async function readSequence(dir: string): Promise<SequenceFolder> {
     }
     if (!folders.has(s.name)) throw invalid(`${where}: the folder of scan "${s.name}" is missing`);
   });
-  const optional = async (path: string): Promise<NpyArray | undefined> => {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return undefined;
-      throw e;
-    }
-    return decodeNpy(bytes, path);
-  };
   const load = async (i: number) => {
     if (!(Number.isInteger(i) && i >= 0 && i < scans.length)) {
       throw invalid(`Scan index ${i} is outside [0, ${scans.length})`);
     }
     const p = (f: string) => join(dir, scans[i].name, f);
-    const coord = await optional(p("coord.npy"));
+    const coord = await readOptionalNpy(p("coord.npy"));
     if (!coord) throw invalid(`${p("coord.npy")} is missing`);
-    const cloud = cloudFromNpy(coord, { color: await optional(p("color.npy")) }, p("coord.npy"));
+    const cloud = cloudFromNpy(
+      coord,
+      { color: await readOptionalNpy(p("color.npy")) },
+      p("coord.npy"),
+    );
     const n = cloud.count, out: Awaited<ReturnType<SequenceFolder["load"]>> = { cloud };
-    const seg = vector(await optional(p("segment.npy")), n, p("segment.npy"));
+    const seg = pointVector(await readOptionalNpy(p("segment.npy")), n, p("segment.npy"));
     if (seg) {
       for (let j = 0; j < n; j++) {
         const v = seg.data[j];
@@ -377,7 +363,7 @@ export async function readSequence(dir: string): Promise<SequenceFolder> {
       }
       out.segment = Int16Array.from(seg.data);
     }
-    const inst = vector(await optional(p("instance.npy")), n, p("instance.npy"));
+    const inst = pointVector(await readOptionalNpy(p("instance.npy")), n, p("instance.npy"));
     if (inst) {
       for (let j = 0; j < n; j++) {
         const v = inst.data[j];
