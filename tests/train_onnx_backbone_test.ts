@@ -68,7 +68,7 @@ Deno.test("config: 'backbone' is a descriptor version or a backbone folder, and 
     () => resolveTrainConfig({ backbone: join(root, "nowhere") }),
     (e: unknown) =>
       e instanceof GeoError && e.kind === "invalid_argument" &&
-      /must be geodesc-1, .*geodesc-5 or a backbone folder \(backbone\.json \+ backbone\.onnx\)/
+      /must be geodesc-1, .*geodesc-6 or a backbone folder \(backbone\.json \+ backbone\.onnx\)/
         .test(e.message),
   );
 });

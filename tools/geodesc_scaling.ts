@@ -1,14 +1,14 @@
 /**
- * Derives the frozen column scaling of the "geodesc-3", "geodesc-4" or "geodesc-5" backbone.
+ * Derives the frozen column scaling of the "geodesc-3" … "geodesc-6" backbone.
  *
- * `deno run -A tools/geodesc_scaling.ts --data DIR [--version geodesc-3|geodesc-4|geodesc-5]
- * [--out FILE]` — the version's unscaled columns ("geodesc-2" for geodesc-3; geodesc-4's and
- * geodesc-5's own raw columns, measured on the world-2 split `.cache/bench/standard4/train`). DIR is a training
+ * `deno run -A tools/geodesc_scaling.ts --data DIR [--version geodesc-3|…|geodesc-6]
+ * [--out FILE]` — the version's unscaled columns ("geodesc-2" for geodesc-3; geodesc-4's to
+ * geodesc-6's own raw columns, measured on the world-2 split `.cache/bench/standard4/train`). DIR is a training
  * dataset folder (the standard split's `train/` of `synth --split standard`). Every scene is
  * voxelised and described exactly as training does; the per-column mean
  * and standard deviation over all voxels of all scenes are written as the TypeScript module
- * FILE (default `src/features/backbones/geodesc_scaling.ts`, or `geodesc4_scaling.ts` /
- * `geodesc5_scaling.ts`). The constants are part of the backbone's
+ * FILE (default `src/features/backbones/geodesc_scaling.ts`, or `geodesc4_scaling.ts` …
+ * `geodesc6_scaling.ts`). The constants are part of the backbone's
  * definition: regenerating them makes a new backbone version, not a refresh.
  *
  * @module
@@ -33,8 +33,8 @@ if (!data) {
   process.exit(2);
 }
 const version = flag("--version") ?? "geodesc-3";
-if (version !== "geodesc-3" && version !== "geodesc-4" && version !== "geodesc-5") {
-  console.error(`--version must be geodesc-3, geodesc-4 or geodesc-5, got '${version}'`);
+if (!["geodesc-3", "geodesc-4", "geodesc-5", "geodesc-6"].includes(version)) {
+  console.error(`--version must be geodesc-3, geodesc-4, geodesc-5 or geodesc-6, got '${version}'`);
   process.exit(2);
 }
 const v3 = version === "geodesc-3";
@@ -58,7 +58,9 @@ const scenes = await loadDatasetScenes(data, info, {
 const acc = emptyMoments(backbone.dim);
 for (const s of scenes) addMoments(acc, s.geometric);
 const scale = momentScales(acc);
-const fmt = (xs: ArrayLike<number>) => Array.from(xs, (x) => Number(x.toPrecision(6))).join(", ");
+// One value a line, as `deno fmt` lays out a long array.
+const fmt = (xs: ArrayLike<number>) =>
+  Array.from(xs, (x) => `\n  ${Number(x.toPrecision(6))},`).join("") + "\n";
 await writeFile(
   out,
   `/**

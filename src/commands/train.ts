@@ -2,7 +2,7 @@
  * `train --data DIR --out MODEL_DIR [--objective geoguide|naive] [--steps N] [--seed S]
  * [--no-usd-weights] [--no-usd] [--lambda a,b,c] [--base MODEL_DIR] [--resume] [--val DIR]
  * [--lr X] [--mask-ratio R] [--hidden H] [--validate-every K] [--checkpoint-every K]
- * [--crop N] [--cache DIR|none] [--backbone geodesc-1|…|geodesc-5|DIR] [--reject-wrong Q]`:
+ * [--crop N] [--cache DIR|none] [--backbone geodesc-1|…|geodesc-6|DIR] [--reject-wrong Q]`:
  * trains the GeoGuide adapter on a dataset folder and publishes it. `--data` and `--val` take
  * several folders separated by commas (rooms of two synthetic worlds, scans of several
  * buildings): their labels.txt must agree.
@@ -55,7 +55,7 @@ export const USAGE = [
   "  --mask-ratio R        IMR mask ratio in [0, 1); default 0.5",
   "  --hidden H            adapter hidden width; default 256 (a base model's wins)",
   "  --crop N              most voxels per step; default 0 (whole scenes)",
-  "  --backbone B|DIR      geodesc-1|…|geodesc-5 or a backbone folder; default geodesc-5",
+  "  --backbone B|DIR      geodesc-1|…|geodesc-6 or a backbone folder; default geodesc-5",
   "  --base VERSION_DIR    fine-tune from this version folder; default none",
   "  --val DIR[,DIR…]     held-out dataset(s) to score; default the training scenes",
   "  --validate-every K    validate every K steps (0 = only at the end); default 100",

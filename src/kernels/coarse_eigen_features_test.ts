@@ -8,24 +8,7 @@ const E = EIGEN_FEATURE_COUNT;
 
 /** Direct definition: voxels, their centroids, every point of every voxel within the radius. */
 function reference(coord: Float32Array, voxelSize: number, radius: number, i: number) {
-  const n = coord.length / 3;
-  const key = (p: number) =>
-    [0, 1, 2].map((c) => Math.floor(coord[3 * p + c] / voxelSize)).join(",");
-  const voxels = new Map<string, number[]>();
-  for (let p = 0; p < n; p++) {
-    const k = key(p);
-    if (!voxels.has(k)) voxels.set(k, []);
-    voxels.get(k)!.push(p);
-  }
-  const centroid = (ps: number[]) =>
-    [0, 1, 2].map((c) => Math.fround(ps.reduce((a, p) => a + coord[3 * p + c], 0) / ps.length));
-  const mine = centroid(voxels.get(key(i))!);
-  const members: number[] = [];
-  for (const ps of voxels.values()) {
-    const c = centroid(ps);
-    const d2 = Math.fround((c[0] - mine[0]) ** 2 + (c[1] - mine[1]) ** 2 + (c[2] - mine[2]) ** 2);
-    if (d2 <= radius * radius) members.push(...ps);
-  }
+  const members = neighbourhood(coord, { voxelSize, radius }, i);
   const features = members.length < 2
     ? new Array(E).fill(0)
     : bruteEigenFeatures(bruteCovariance(coord, members));
@@ -82,6 +65,82 @@ Deno.test("coarseEigenFeatures: a large floor is planar and horizontal at 0.6 m"
   }
   assert.ok(planarity / interior > 0.85, `mean planarity ${planarity / interior}`);
 });
+
+/** Weighted population covariance (xx, xy, xz, yy, yz, zz) of the listed points. */
+function weightedCovariance(coord: Float32Array, members: number[], w: (p: number) => number) {
+  const total = members.reduce((a, p) => a + w(p), 0);
+  const mean = [0, 1, 2].map((c) =>
+    members.reduce((a, p) => a + w(p) * coord[3 * p + c], 0) / total
+  );
+  return [[0, 0], [0, 1], [0, 2], [1, 1], [1, 2], [2, 2]].map(([a, b]) =>
+    members.reduce(
+      (acc, p) => acc + w(p) * (coord[3 * p + a] - mean[a]) * (coord[3 * p + b] - mean[b]),
+      0,
+    ) / total
+  );
+}
+
+Deno.test("coarseEigenFeatures with weights: the weighted covariance and total weight", () => {
+  const rng = new Rng(78);
+  const n = 500, scale = { voxelSize: 0.125, radius: 0.3 };
+  const coord = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const x = rng.uniform(-1, 1), y = rng.uniform(-1, 1);
+    coord.set([x, y, i % 4 === 0 ? rng.uniform(0, 1) : 0.2 * x + 0.01 * rng.normal()], 3 * i);
+  }
+  // Weights that are the same inside a voxel: then the voxel moments are exact.
+  const cell = (p: number, c: number) => Math.floor(coord[3 * p + c] / scale.voxelSize);
+  const w = (p: number) => 0.25 + ((cell(p, 0) * 7 + cell(p, 1) * 3 + cell(p, 2)) & 3) * 1.5;
+  const weight = Float32Array.from({ length: n }, (_, p) => w(p));
+  const got = coarseEigenFeatures(coord, scale, weight);
+  const plain = coarseEigenFeatures(coord, scale);
+  for (const i of [0, 3, 100, 257, 499]) {
+    const v = got.voxelOf[i];
+    const all = neighbourhood(coord, scale, i);
+    const want = bruteEigenFeatures(weightedCovariance(coord, all, w));
+    const total = all.reduce((a, p) => a + weight[p], 0);
+    assert.ok(Math.abs(got.support[v] - total) < 1e-4 * total, `support of ${i}`);
+    for (let f = 0; f < E; f++) {
+      assert.ok(Math.abs(got.features[v * E + f] - want[f]) < 1e-4, `point ${i} feature ${f}`);
+    }
+  }
+  // Equal weights change no feature and scale the support.
+  const twice = coarseEigenFeatures(coord, scale, new Float32Array(n).fill(2));
+  for (let v = 0; v < plain.support.length; v++) {
+    assert.equal(twice.support[v], 2 * plain.support[v]);
+    for (let f = 0; f < E; f++) {
+      assert.ok(Math.abs(twice.features[v * E + f] - plain.features[v * E + f]) < 1e-6);
+    }
+  }
+  assert.throws(() => coarseEigenFeatures(coord, scale, new Float32Array(3)), /weights/);
+  assert.throws(() => coarseEigenFeatures(coord, scale, weight.map((x) => -x)), /weight/);
+});
+
+/** The points of every voxel whose centroid lies within the radius of point i's voxel centroid. */
+function neighbourhood(
+  coord: Float32Array,
+  scale: { voxelSize: number; radius: number },
+  i: number,
+) {
+  const n = coord.length / 3;
+  const key = (p: number) =>
+    [0, 1, 2].map((c) => Math.floor(coord[3 * p + c] / scale.voxelSize)).join(",");
+  const voxels = new Map<string, number[]>();
+  for (let p = 0; p < n; p++) {
+    if (!voxels.has(key(p))) voxels.set(key(p), []);
+    voxels.get(key(p))!.push(p);
+  }
+  const centroid = (ps: number[]) =>
+    [0, 1, 2].map((c) => Math.fround(ps.reduce((a, p) => a + coord[3 * p + c], 0) / ps.length));
+  const mine = centroid(voxels.get(key(i))!);
+  const members: number[] = [];
+  for (const ps of voxels.values()) {
+    const c = centroid(ps);
+    const d2 = Math.fround((c[0] - mine[0]) ** 2 + (c[1] - mine[1]) ** 2 + (c[2] - mine[2]) ** 2);
+    if (d2 <= scale.radius * scale.radius) members.push(...ps);
+  }
+  return members;
+}
 
 Deno.test("coarseEigenFeatures: empty input, single point, bad radius", () => {
   const empty = coarseEigenFeatures(new Float32Array(0), { voxelSize: 0.1, radius: 0.2 });

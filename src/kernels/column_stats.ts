@@ -18,6 +18,8 @@ export interface ColumnStats {
   count: number;
   /** Int32Array C: selected points per column. */
   selected: Int32Array;
+  /** Float64Array C: total weight of the selected points per column (their count without weights). */
+  mass: Float64Array;
   /** Float32Array C: highest z of the selected points, metres (−Infinity when none). */
   zMax: Float32Array;
 }
@@ -26,13 +28,20 @@ export interface ColumnStats {
  * @param coord Float32Array N×3, metres, z up
  * @param select Uint8Array N: nonzero for the points that count
  * @param cell xy cell side, metres (> 0)
+ * @param weight optional Float32Array N of point weights (`point_area.ts`) that `mass` sums
  * @returns the columns, see {@link ColumnStats}
  */
-export function columnStats(coord: Float32Array, select: Uint8Array, cell: number): ColumnStats {
+export function columnStats(
+  coord: Float32Array,
+  select: Uint8Array,
+  cell: number,
+  weight?: Float32Array,
+): ColumnStats {
   const n = select.length;
-  if (coord.length !== 3 * n) {
+  if (coord.length !== 3 * n || (weight && weight.length !== n)) {
     throw invalid(
-      `Column stats: expected ${3 * n} coordinates for ${n} flags, got ${coord.length}`,
+      `Column stats: expected ${3 * n} coordinates (and ${n} weights) for ${n} flags, got ` +
+        `${coord.length} (${weight?.length ?? "no"} weights)`,
     );
   }
   if (!(cell > 0) || !Number.isFinite(cell)) {
@@ -53,12 +62,14 @@ export function columnStats(coord: Float32Array, select: Uint8Array, cell: numbe
   }
   const count = index.size;
   const selected = new Int32Array(count);
+  const mass = new Float64Array(count);
   const zMax = new Float32Array(count).fill(-Infinity);
   for (let i = 0; i < n; i++) {
     if (!select[i]) continue;
     const c = columnOf[i], z = coord[3 * i + 2];
     selected[c]++;
+    mass[c] += weight ? weight[i] : 1;
     if (z > zMax[c]) zMax[c] = z;
   }
-  return { columnOf, count, selected, zMax };
+  return { columnOf, count, selected, mass, zMax };
 }

@@ -17,20 +17,23 @@ Deno.test("columnStats equals a brute-force scan of the points sharing the xy ce
   for (const cell of [0.5, 1, 0.3]) {
     const n = 500;
     const { coord, select } = scene(rng, n);
-    const s = columnStats(coord, select, cell);
+    const weight = Float32Array.from({ length: n }, () => rng.uniform(0, 4));
+    const s = columnStats(coord, select, cell, weight);
     const key = (i: number) =>
       `${Math.floor(coord[3 * i] / cell)},${Math.floor(coord[3 * i + 1] / cell)}`;
     assert.equal(s.count, new Set(Array.from({ length: n }, (_, i) => key(i))).size);
     for (let i = 0; i < n; i++) {
-      let count = 0, top = -Infinity;
+      let count = 0, mass = 0, top = -Infinity;
       for (let j = 0; j < n; j++) {
         if (key(j) !== key(i)) continue;
         assert.equal(s.columnOf[j], s.columnOf[i]);
         if (!select[j]) continue;
         count++;
+        mass += weight[j];
         top = Math.max(top, coord[3 * j + 2]);
       }
       assert.equal(s.selected[s.columnOf[i]], count);
+      assert.ok(Math.abs(s.mass[s.columnOf[i]] - mass) < 1e-9 * Math.max(1, mass));
       assert.equal(s.zMax[s.columnOf[i]], top);
     }
   }
@@ -65,8 +68,12 @@ Deno.test("columnStats edge cases: empty cloud, nothing selected, duplicates, ba
   assert.deepEqual([...some.columnOf], [0, 0, 0]);
   assert.deepEqual([...some.selected], [2]);
   assert.deepEqual([...some.zMax], [1]);
+  assert.deepEqual([...some.mass], [2]);
+  const weighted = columnStats(dup, new Uint8Array([1, 1, 0]), 1, new Float32Array([0.5, 2, 9]));
+  assert.deepEqual([...weighted.mass], [2.5]);
   const bad = (f: () => unknown) =>
     assert.throws(f, (e) => e instanceof GeoError && e.kind === "invalid_argument");
   bad(() => columnStats(dup, new Uint8Array(2), 1));
   bad(() => columnStats(dup, new Uint8Array(3), -1));
+  bad(() => columnStats(dup, new Uint8Array(3), 1, new Float32Array(2)));
 });

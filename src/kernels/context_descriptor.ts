@@ -25,7 +25,8 @@
  * | 22    | the same in the 1 m column                   | log10(1 + n) ÷ 4, clipped to [0, 2] |
  *
  * Points outside every proposal get 0 in columns 1–16. With `input.density` the point counts
- * of columns 7 and 21–22 are multiplied by `density.count` first. Power-of-two cell
+ * of columns 7 and 21–22 are multiplied by `density.count` first, or, with `density.weight`,
+ * are the sums of the points' weights. Power-of-two cell
  * sizes keep the columns unchanged under xy translations by whole metres.
  *
  * @module
@@ -90,9 +91,12 @@ export interface ContextInput {
   /**
    * Optional density normalisation (`density_scale.ts`): every point count a column
    * reports is multiplied by `count` and every neighbour radius by `radius` first, so
-   * that counts are in points of the reference density. Absent: both 1.
+   * that counts are in points of the reference density. Absent: both 1. With `weight`
+   * (Float32Array N, `point_area.ts`: the surface each point stands for, in reference
+   * points) counts are sums of the points' weights instead and `count` is not used; the
+   * coarse-scale eigen features are then weighted alike.
    */
-  density?: { count: number; radius: number };
+  density?: { count: number; radius: number; weight?: Float32Array };
 }
 
 /** Variants of {@link contextDescriptor}. */
@@ -138,7 +142,7 @@ export function contextDescriptor(
   const proposalInput: ProposalInput = { coord, normal, curvature, neighbors, superpoints };
   const structural = structureMask(proposalInput, { floor });
   const proposals = instanceProposals(proposalInput, { floor });
-  const countScale = input.density?.count ?? 1;
+  const countScale = input.density?.count ?? 1, weight = input.density?.weight;
   const { rows, shape } = segmentContext({
     coord,
     normal,
@@ -147,6 +151,7 @@ export function contextDescriptor(
     segments: proposals,
     floor,
     countScale,
+    weight,
   });
   const wall = new Uint8Array(n), rest = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -155,7 +160,7 @@ export function contextDescriptor(
   }
   const wallMask = options.walls === "evidence" ? wallEvidence(coord, normal, floor) : wall;
   const toWall = wallDistance(coord, wallMask, { cell: 0.125, maxDistance: 2 });
-  const columns = [0.5, 1].map((cell) => columnStats(coord, rest, cell));
+  const columns = [0.5, 1].map((cell) => columnStats(coord, rest, cell, weight));
   const D = CONTEXT_DIM, W = SEGMENT_CONTEXT_COLUMNS;
   const out = new Float32Array(n * D);
   for (let i = 0; i < n; i++) {
@@ -175,7 +180,8 @@ export function contextDescriptor(
     for (let k = 0; k < 2; k++) {
       const col = columns[k], c = col.columnOf[i];
       out[o + 19 + k] = col.selected[c] > 0 ? clip((col.zMax[c] - floor) / 3, -1, 2) : 0;
-      out[o + 21 + k] = clip(Math.log10(1 + col.selected[c] * countScale) / 4, 0, 2);
+      const mass = weight ? col.mass[c] : col.selected[c] * countScale;
+      out[o + 21 + k] = clip(Math.log10(1 + mass) / 4, 0, 2);
     }
   }
   return out;

@@ -37,7 +37,9 @@
  *
  * Points whose superpoint id is −1 get 0 in columns 35 and 40–47. With `input.density`
  * (`density_scale.ts`, descriptor version geodesc-5) the point counts of columns 29–31 and 40
- * are multiplied by `density.count` and the radius of column 28 by `density.radius` first.
+ * are multiplied by `density.count` and the radius of column 28 by `density.radius` first;
+ * with `density.weight` (`point_area.ts`, geodesc-6) those counts are sums of the points'
+ * weights and the s1–s3 eigen features weight each point by the surface it stands for.
  *
  * @module
  */
@@ -47,7 +49,7 @@ import type { ContextInput } from "./context_descriptor.ts";
 import { EIGEN_FEATURE_COUNT, EIGEN_FEATURE_NAMES, eigenFeatures } from "./eigen_features.ts";
 import { invalid } from "./errors.ts";
 import { floorHeight } from "./floor_height.ts";
-import { segmentMean } from "./segment_pool.ts";
+import { segmentMean, segmentSum } from "./segment_pool.ts";
 import { scratchFloat32 } from "./scratch.ts";
 import { type SegmentShape, segmentShape } from "./segment_shape.ts";
 
@@ -136,7 +138,8 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
     throw invalid(`Descriptor: expected ${n}×7 local features, got ${local.length}`);
   }
   const { floor, top } = input.floor ?? floorHeight(coord);
-  const coarse = DESCRIPTOR_SCALES.map((scale) => coarseEigenFeatures(coord, scale));
+  const weight = input.density?.weight;
+  const coarse = DESCRIPTOR_SCALES.map((scale) => coarseEigenFeatures(coord, scale, weight));
   // Per-superpoint aggregates: shape, plus the mean of s0 planarity and |n_z|.
   const { ids, count } = superpoints;
   const shape = segmentShape(coord, ids, count);
@@ -147,8 +150,11 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
     pointPair[2 * i + 1] = Math.abs(normal[3 * i + 2]);
   }
   const spPair = segmentMean(pointPair, 2, ids, count);
-  const countScale = input.density?.count ?? 1, radiusScale = input.density?.radius ?? 1;
-  const spRow = superpointColumns(shape, spPair, floor, countScale);
+  // A count × countScale, or the points' total weight: sizes in reference points.
+  const countScale = weight ? 1 : input.density?.count ?? 1;
+  const radiusScale = input.density?.radius ?? 1;
+  const spMass = weight ? segmentSum(weight, 1, ids, count) : shape.size;
+  const spRow = superpointColumns({ shape, spPair, spMass }, floor, countScale);
   // One sequential pass over the output, row by row.
   const D = DESCRIPTOR_DIM, SP = SUPERPOINT_COLUMNS;
   const out = input.out ?? new Float32Array(n * D);
@@ -204,19 +210,22 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
 /** Columns 40–47, the same for every point of a superpoint. */
 const SUPERPOINT_COLUMNS = 8;
 
-/** Float32Array S×8: columns 40–47 of each superpoint (module table), sizes × `countScale`. */
+/**
+ * Float32Array S×8: columns 40–47 of each superpoint (module table); the size column is
+ * `spMass` (point counts or total weights) × `countScale`.
+ */
 function superpointColumns(
-  shape: SegmentShape,
-  spPair: Float32Array,
+  sp: { shape: SegmentShape; spPair: Float32Array; spMass: ArrayLike<number> },
   floor: number,
   countScale: number,
 ): Float32Array {
+  const { shape, spPair, spMass } = sp;
   const count = shape.size.length, SP = SUPERPOINT_COLUMNS;
   const rows = new Float32Array(count * SP);
   for (let s = 0; s < count; s++) {
     if (shape.size[s] === 0) continue;
     const o = s * SP;
-    rows[o] = clip(Math.log10(shape.size[s] * countScale) / 4, 0, 2);
+    rows[o] = clip(Math.log10(spMass[s] * countScale) / 4, 0, 2);
     for (let c = 0; c < 3; c++) {
       rows[o + 1 + c] = clip((Math.sqrt(12) * shape.spread[3 * s + c]) / 2, 0, 3);
     }

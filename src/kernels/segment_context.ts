@@ -11,7 +11,7 @@
  * | 3    | top above the floor, zMax − floor          | ÷ 3 m, clipped to [−1, 2] |
  * | 4    | bottom above the floor, zMin − floor       | ÷ 3 m, clipped to [−1, 2] |
  * | 5    | footprint: product of the two xy principal lengths √12·σ | ÷ 4 m², clipped to [0, 3] |
- * | 6    | points                                     | log10(size) ÷ 4, clipped to [0, 2] |
+ * | 6    | points (their total weight, with `weight`) | log10(size) ÷ 4, clipped to [0, 2] |
  * | 7–9  | mean colour r, g, b (0.5 without colour)   | ÷ 255 |
  * | 10   | colour standard deviation, mean of r, g, b (0 without colour) | ÷ 128, clipped to [0, 1] |
  * | 11   | share of points with \|n_z\| ≥ 0.9 (horizontal surfaces) | [0, 1] |
@@ -46,6 +46,11 @@ export interface SegmentContextInput {
   floor: number;
   /** Multiplies the point count of column 6 (density normalisation); default 1. */
   countScale?: number;
+  /**
+   * Optional Float32Array N of point weights (`point_area.ts`): column 6 is then the
+   * segment's total weight (its area in reference points) and `countScale` is not used.
+   */
+  weight?: Float32Array;
 }
 
 /**
@@ -60,19 +65,21 @@ export function segmentContext(
   const { ids, count } = input.segments;
   const countScale = input.countScale ?? 1;
   const n = ids.length;
+  const weight = input.weight;
   if (
     coord.length !== 3 * n || normal.length !== 3 * n || planarity.length !== n ||
-    (color && color.length !== 3 * n)
+    (color && color.length !== 3 * n) || (weight && weight.length !== n)
   ) {
     throw invalid(
       `Segment context: ${n} ids need ${3 * n} coordinates, normal values (and colour bytes) ` +
-        `and ${n} planarities, got ${coord.length}, ${normal.length}, ${color?.length ?? "no"} ` +
-        `and ${planarity.length}`,
+        `and ${n} planarities (and weights), got ${coord.length}, ${normal.length}, ` +
+        `${color?.length ?? "no"} and ${planarity.length} (${weight?.length ?? "no"} weights)`,
     );
   }
   const shape = segmentShape(coord, ids, count);
-  // Per segment: xx, xy, yy about the centroid; r, g, b, r², g², b²; horizontal, vertical, planarity.
-  const A = 12;
+  // Per segment: xx, xy, yy about the centroid; r, g, b, r², g², b²; horizontal, vertical,
+  // planarity; total weight.
+  const A = 13;
   const acc = new Float64Array(A * count);
   for (let i = 0; i < n; i++) {
     const s = ids[i];
@@ -94,6 +101,7 @@ export function segmentContext(
     if (nz >= 0.9) acc[o + 9]++;
     if (nz <= 0.3) acc[o + 10]++;
     acc[o + 11] += planarity[i];
+    if (weight) acc[o + 12] += weight[i];
   }
   const W = SEGMENT_CONTEXT_COLUMNS;
   const rows = new Float32Array(W * count);
@@ -109,7 +117,8 @@ export function segmentContext(
     // Eigenvalues of the 2×2 xy covariance: product = determinant.
     const det = Math.max(sxx * syy - sxy * sxy, 0);
     rows[o + 5] = clip((12 * Math.sqrt(det)) / 4, 0, 3);
-    rows[o + 6] = clip(Math.log10(size * countScale) / 4, 0, 2);
+    const mass = weight ? acc[a + 12] : size * countScale;
+    rows[o + 6] = clip(Math.log10(mass) / 4, 0, 2);
     let std = 0;
     for (let c = 0; c < 3; c++) {
       const mean = color ? acc[a + 3 + c] / size : 127.5;

@@ -27,7 +27,7 @@ function reference(
     [3, clip((Math.max(...zs) - floor) / 3, -1, 2)],
     [4, clip((Math.min(...zs) - floor) / 3, -1, 2)],
     [5, clip((12 * Math.sqrt(l1 * l2)) / 4, 0, 3)],
-    [6, clip(Math.log10(m) / 4, 0, 2)],
+    [6, clip(Math.log10(input.weight ? mean((i) => input.weight![i]) * m : m) / 4, 0, 2)],
     [11, mean((i) => (Math.abs(normal[3 * i + 2]) >= 0.9 ? 1 : 0))],
     [12, mean((i) => (Math.abs(normal[3 * i + 2]) <= 0.3 ? 1 : 0))],
     [13, mean((i) => planarity[i])],
@@ -66,8 +66,11 @@ function randomInput(rng: Rng, n: number, count: number, withColor: boolean) {
 
 Deno.test("segmentContext equals a brute-force aggregation on seeded segments", () => {
   const rng = new Rng(21);
-  for (const withColor of [true, false]) {
-    const input = randomInput(rng, 600, 5, withColor);
+  for (const [withColor, weighted] of [[true, false], [false, false], [true, true]]) {
+    const input = {
+      ...randomInput(rng, 600, 5, withColor),
+      weight: weighted ? Float32Array.from({ length: 600 }, () => rng.uniform(0.1, 40)) : undefined,
+    };
     const { rows } = segmentContext(input);
     assert.equal(rows.length, 5 * W);
     for (let s = 0; s < 5; s++) {
@@ -159,4 +162,15 @@ Deno.test("segmentContext edge cases: no points, one point, wrong lengths", () =
       }),
     (e) => e instanceof GeoError && e.kind === "invalid_argument",
   );
+  const input = {
+    coord: new Float32Array([1, 2, 3]),
+    normal: new Float32Array([0, 0, 1]),
+    planarity: new Float32Array([0.5]),
+    segments: { ids: new Int32Array([0]), count: 1 },
+    floor: 1,
+  };
+  assert.throws(() => segmentContext({ ...input, weight: new Float32Array(2) }), /weights/);
+  // One point standing for 100 reference points reads as a segment of 100 points.
+  const heavy = segmentContext({ ...input, weight: new Float32Array([100]) });
+  assert.ok(Math.abs(heavy.rows[6] - 0.5) < 1e-6);
 });

@@ -60,13 +60,7 @@ export function segmentMean(
 ): Float32Array {
   checkRows(values, { rows: ids.length, dim }, "segmentMean");
   const sizes = segmentSizes(ids, count);
-  const sum = new Float64Array(count * dim);
-  for (let i = 0; i < ids.length; i++) {
-    const s = ids[i];
-    if (s < 0) continue;
-    const o = s * dim, r = i * dim;
-    for (let d = 0; d < dim; d++) sum[o + d] += values[r + d];
-  }
+  const sum = accumulate(values, dim, ids, count);
   const out = new Float32Array(count * dim);
   for (let s = 0; s < count; s++) {
     if (sizes[s] === 0) continue;
@@ -74,6 +68,38 @@ export function segmentMean(
     for (let d = 0; d < dim; d++) out[s * dim + d] = sum[s * dim + d] * inv;
   }
   return out;
+}
+
+/**
+ * Sum of the rows of each segment, in Float64 (a segment's total weight, mass or area).
+ *
+ * @param values Float32Array N×D
+ * @param dim row width D
+ * @param ids Int32Array N: segment in 0..count−1, or −1 (skipped)
+ * @param count number of segments S
+ * @returns Float64Array S×D; zeros for empty segments
+ */
+export function segmentSum(
+  values: Float32Array,
+  dim: number,
+  ids: Int32Array,
+  count: number,
+): Float64Array {
+  checkRows(values, { rows: ids.length, dim }, "segmentSum");
+  checkIds(ids, count, "segmentSum");
+  return accumulate(values, dim, ids, count);
+}
+
+/** Float64Array S×D of per-segment row sums (arguments already checked). */
+function accumulate(values: Float32Array, dim: number, ids: Int32Array, count: number) {
+  const sum = new Float64Array(count * dim);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < 0) continue;
+    const o = s * dim, r = i * dim;
+    for (let d = 0; d < dim; d++) sum[o + d] += values[r + d];
+  }
+  return sum;
 }
 
 /**

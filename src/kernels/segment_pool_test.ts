@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { Rng } from "./random.ts";
-import { gatherRows, scatterRows, segmentMax, segmentMean, segmentSizes } from "./segment_pool.ts";
+import {
+  gatherRows,
+  scatterRows,
+  segmentMax,
+  segmentMean,
+  segmentSizes,
+  segmentSum,
+} from "./segment_pool.ts";
 
 function randomCase(rng: Rng, n: number, dim: number, count: number) {
   const values = new Float32Array(n * dim);
@@ -17,12 +24,15 @@ Deno.test("segment pooling matches naive loops on random input with −1 ids and
     const sizes = segmentSizes(ids, count);
     const mean = segmentMean(values, dim, ids, count);
     const max = segmentMax(values, dim, ids, count);
+    const sum = segmentSum(values, dim, ids, count);
     for (let s = 0; s < count; s++) {
       const rows = [...ids.keys()].filter((i) => ids[i] === s);
       assert.equal(sizes[s], rows.length);
       for (let d = 0; d < dim; d++) {
         const col = rows.map((i) => values[i * dim + d]);
-        const m = col.length ? col.reduce((a, b) => a + b, 0) / col.length : 0;
+        const total = col.reduce((a, b) => a + b, 0);
+        const m = col.length ? total / col.length : 0;
+        assert.ok(Math.abs(sum[s * dim + d] - total) <= 1e-9 * Math.max(1, Math.abs(total)));
         assert.ok(Math.abs(mean[s * dim + d] - m) <= 1e-5 * Math.max(1, Math.abs(m)));
         assert.equal(max[s * dim + d], col.length ? Math.max(...col) : 0);
       }
@@ -43,6 +53,7 @@ Deno.test("segment pooling hand-made case", () => {
   assert.deepEqual(Array.from(segmentSizes(ids, 3)), [2, 0, 1]);
   assert.deepEqual(Array.from(segmentMean(values, 2, ids, 3)), [2, 20, 0, 0, 7, 70]);
   assert.deepEqual(Array.from(segmentMax(values, 2, ids, 3)), [3, 30, 0, 0, 7, 70]);
+  assert.deepEqual(Array.from(segmentSum(values, 2, ids, 3)), [4, 40, 0, 0, 7, 70]);
   const neg = segmentMax(new Float32Array([-3, -1]), 1, new Int32Array([0, 0]), 1);
   assert.deepEqual(Array.from(neg), [-1]);
   assert.deepEqual(
@@ -63,6 +74,8 @@ Deno.test("segment pooling edge cases and argument checks", () => {
   assert.throws(() => segmentSizes(new Int32Array([-2]), 3), /outside/);
   assert.throws(() => segmentMean(new Float32Array(5), 2, new Int32Array(3), 1), /expected 3×2/);
   assert.throws(() => segmentMax(new Float32Array(4), 0, new Int32Array(4), 1), /row width/);
+  assert.throws(() => segmentSum(new Float32Array(2), 1, new Int32Array([0, 1]), 1), /outside/);
+  assert.deepEqual(Array.from(segmentSum(new Float32Array(0), 2, new Int32Array(0), 1)), [0, 0]);
   assert.throws(() => gatherRows(new Float32Array(4), 2, new Int32Array([2])), /outside/);
   assert.throws(() => gatherRows(new Float32Array(5), 2, new Int32Array([0])), /rows of width/);
 });

@@ -19,7 +19,10 @@
  *   point counts and neighbour radii taken at a reference spacing of 2 cm,
  *   `src/kernels/density_scale.ts`, and colours brought to one mean brightness,
  *   `src/kernels/brightness_gain.ts`; standardised by its own constants,
- *   `geodesc5_scaling.ts`).
+ *   `geodesc5_scaling.ts`) and "geodesc-6" (geodesc-5 with counts that measure surface:
+ *   every point weighs the area it stands for, from its own neighbour spacing,
+ *   `src/kernels/point_area.ts`, so a decimated mesh's sparse flat walls are not "small";
+ *   the s1–s3 eigen features are weighted alike; `geodesc6_scaling.ts`).
  * - `"onnx"`: a pre-trained network run through onnxruntime, implemented in
  *   `src/features/backbones/onnx.ts` against the interface here.
  *
@@ -40,9 +43,11 @@ import {
 import { standardizeColumns } from "../../kernels/column_standardize.ts";
 import { normalizeBrightness } from "../../kernels/brightness_gain.ts";
 import { densityScale } from "../../kernels/density_scale.ts";
+import { pointArea } from "../../kernels/point_area.ts";
 import { GEODESC_3_MEAN, GEODESC_3_SCALE } from "./geodesc_scaling.ts";
 import { GEODESC_4_MEAN, GEODESC_4_SCALE } from "./geodesc4_scaling.ts";
 import { GEODESC_5_MEAN, GEODESC_5_SCALE } from "./geodesc5_scaling.ts";
+import { GEODESC_6_MEAN, GEODESC_6_SCALE } from "./geodesc6_scaling.ts";
 import type { SceneGeometry } from "../scene_geometry.ts";
 import type { BackboneInput } from "./inputs.ts";
 
@@ -104,6 +109,7 @@ export const DESCRIPTOR_VERSIONS = [
   "geodesc-3",
   "geodesc-4",
   "geodesc-5",
+  "geodesc-6",
 ] as const;
 
 /** A descriptor version this build computes. */
@@ -116,6 +122,7 @@ export const DESCRIPTOR_VERSION_DIMS: Readonly<Record<DescriptorVersion, number>
   "geodesc-3": DESCRIPTOR_DIM + CONTEXT_DIM,
   "geodesc-4": DESCRIPTOR_DIM + CONTEXT_DIM,
   "geodesc-5": DESCRIPTOR_DIM + CONTEXT_DIM,
+  "geodesc-6": DESCRIPTOR_DIM + CONTEXT_DIM,
 };
 
 /** Whether `version` names a descriptor version this build computes. */
@@ -128,8 +135,9 @@ export function isDescriptorVersion(version: string): version is DescriptorVersi
  *
  * @param version "geodesc-1" (default: 48 columns), "geodesc-2" (71 columns: the 48 of
  *   geodesc-1, unchanged, then the 23 context columns), "geodesc-3" (geodesc-2 standardised),
- *   "geodesc-4" (wall distance from local evidence, standardised) or "geodesc-5" (geodesc-4
- *   independent of sampling density and exposure, standardised)
+ *   "geodesc-4" (wall distance from local evidence, standardised), "geodesc-5" (geodesc-4
+ *   independent of sampling density and exposure, standardised) or "geodesc-6" (geodesc-5
+ *   with area-weighted counts, standardised)
  * @param options `raw: true` skips the standardisation (what `tools/geodesc_scaling.ts` measures)
  * @throws GeoError failed_precondition for any other version
  */
@@ -151,8 +159,12 @@ export function descriptorBackbone(
     version: options.raw && STANDARDIZED[version] ? `${version}/raw` : version,
     dim,
     features(geometry: SceneGeometry): Promise<Float32Array> {
-      const invariant = version === "geodesc-5";
+      const invariant = version === "geodesc-5" || version === "geodesc-6";
       const color = geometry.cloud.color;
+      const nb = geometry.neighbors;
+      const density = invariant
+        ? { ...densityScale(nb), weight: version === "geodesc-6" ? pointArea(nb) : undefined }
+        : undefined;
       const input = {
         coord: geometry.cloud.coord,
         normal: geometry.normal,
@@ -161,12 +173,12 @@ export function descriptorBackbone(
         superpoints: geometry.superpoints,
         local: geometry.local,
         floor: geometry.floor,
-        density: invariant ? densityScale(geometry.neighbors) : undefined,
+        density,
       };
       const base = geometricDescriptor(input);
       if (version === DESCRIPTOR_VERSION) return Promise.resolve(base);
       const context = contextDescriptor(input, {
-        walls: version === "geodesc-4" || version === "geodesc-5" ? "evidence" : "structure",
+        walls: version === "geodesc-2" || version === "geodesc-3" ? "structure" : "evidence",
       });
       const n = geometry.cloud.coord.length / 3;
       const out = new Float32Array(n * dim);
@@ -188,6 +200,7 @@ const STANDARDIZED: Partial<
   "geodesc-3": { mean: GEODESC_3_MEAN, scale: GEODESC_3_SCALE },
   "geodesc-4": { mean: GEODESC_4_MEAN, scale: GEODESC_4_SCALE },
   "geodesc-5": { mean: GEODESC_5_MEAN, scale: GEODESC_5_SCALE },
+  "geodesc-6": { mean: GEODESC_6_MEAN, scale: GEODESC_6_SCALE },
 };
 
 /** How a model manifest describes its backbone. */

@@ -93,6 +93,7 @@ Deno.test("descriptor versions: geodesc-2 = the geodesc-1 columns, unchanged, th
     "geodesc-3",
     "geodesc-4",
     "geodesc-5",
+    "geodesc-6",
   ]);
   assert.equal(one.dim, DESCRIPTOR_DIM);
   assert.equal(two.dim, DESCRIPTOR_DIM + CONTEXT_DIM);

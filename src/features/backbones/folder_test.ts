@@ -138,7 +138,7 @@ Deno.test("loadBackbone: descriptor versions, backbone folders (content-hashed v
         loadBackbone(ref),
         geo(
           "invalid_argument",
-          /geodesc-1, geodesc-2, geodesc-3, geodesc-4, geodesc-5 or a backbone folder/,
+          /geodesc-1, geodesc-2, geodesc-3, geodesc-4, geodesc-5, geodesc-6 or a backbone folder/,
         ),
       );
     }
