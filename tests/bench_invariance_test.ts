@@ -53,11 +53,15 @@ Deno.test("invariance changes: subsets keep each point's label with it and are s
     assert.deepEqual(a, b);
     assert.equal(a.gt.length, a.cloud.count);
     assert.ok(a.cloud.count > 300 && a.cloud.count < 900, `${name}: ${a.cloud.count}`);
-    // Every kept row is a row of the input with its own label.
-    for (let j = 0; j < a.cloud.count; j += 37) {
-      const x = a.cloud.coord[3 * j], y = a.cloud.coord[3 * j + 1];
-      const i = Array.from({ length: c.count }, (_, k) => k)
-        .find((k) => c.coord[3 * k] === x && c.coord[3 * k + 1] === y)!;
+    // Every kept row is the input row `kept` names (increasing), with its own label.
+    assert.equal(a.kept!.length, a.cloud.count);
+    for (let j = 0; j < a.cloud.count; j++) {
+      const i = a.kept![j];
+      assert.ok(j === 0 || i > a.kept![j - 1]);
+      assert.deepEqual(
+        a.cloud.coord.subarray(3 * j, 3 * j + 3),
+        c.coord.subarray(3 * i, 3 * i + 3),
+      );
       assert.equal(a.gt[j], gt[i]);
       assert.deepEqual(
         a.cloud.color!.subarray(3 * j, 3 * j + 3),
@@ -74,4 +78,6 @@ Deno.test("invariance changes: subsets keep each point's label with it and are s
     new Rng(1),
   );
   assert.equal(empty.cloud.count, 0);
+  // Changes that keep every point name none.
+  assert.equal(change("dark")(c, gt, new Rng(1)).kept, undefined);
 });
