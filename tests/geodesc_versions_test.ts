@@ -163,6 +163,9 @@ Deno.test("geodesc-6 counts surface: flat surfaces thinned to a quarter move its
     });
   };
   const m5 = await moved("geodesc-5"), m6 = await moved("geodesc-6");
+  // The kNN radius (column 28) measures sampling density only: geodesc-6 leaves it at 0.
+  const raw6 = await descriptorBackbone("geodesc-6", { raw: true }).features(analyzeScene(cloud));
+  for (let i = 0; i < cloud.count; i++) assert.equal(raw6[i * 71 + 28], 0);
   const sum = (xs: number[]) => xs.reduce((t, x) => t + x, 0);
   // Measured: 0.10 against 0.38.
   assert.ok(sum(m6) < 0.5 * sum(m5), `count columns moved ${m6} (geodesc-6) vs ${m5}`);

@@ -39,7 +39,9 @@
  * (`density_scale.ts`, descriptor version geodesc-5) the point counts of columns 29–31 and 40
  * are multiplied by `density.count` and the radius of column 28 by `density.radius` first;
  * with `density.weight` (`point_area.ts`, geodesc-6) those counts are sums of the points'
- * weights and the s1–s3 eigen features weight each point by the surface it stands for.
+ * weights, the s1–s3 eigen features weight each point by the surface it stands for, and
+ * column 28 is 0: a point's kNN radius says only how densely its region was sampled, which a
+ * decimated mesh changes from region to region (flat surfaces sparse, details dense).
  *
  * @module
  */
@@ -178,7 +180,7 @@ export function geometricDescriptor(input: DescriptorInput): Float32Array {
       const d = dist2[j];
       if (d !== Infinity && d > far) far = d;
     }
-    out[o + 28] = clip((Math.sqrt(far) * radiusScale) / 0.1, 0, 2);
+    out[o + 28] = weight ? 0 : clip((Math.sqrt(far) * radiusScale) / 0.1, 0, 2);
     out[o + 29] = n1[a];
     out[o + 30] = n2[b];
     out[o + 31] = n3[c];

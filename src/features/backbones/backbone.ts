@@ -22,7 +22,8 @@
  *   `geodesc5_scaling.ts`) and "geodesc-6" (geodesc-5 with counts that measure surface:
  *   every point weighs the area it stands for, from its own neighbour spacing,
  *   `src/kernels/point_area.ts`, so a decimated mesh's sparse flat walls are not "small";
- *   the s1–s3 eigen features are weighted alike; `geodesc6_scaling.ts`).
+ *   the s1–s3 eigen features are weighted alike, and the kNN-radius column, which
+ *   measures only sampling density, is 0; `geodesc6_scaling.ts`).
  * - `"onnx"`: a pre-trained network run through onnxruntime, implemented in
  *   `src/features/backbones/onnx.ts` against the interface here.
  *
