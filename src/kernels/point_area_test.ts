@@ -5,29 +5,30 @@ import { knnSearch } from "./neighbor_search.ts";
 import { MAX_POINT_AREA, MIN_POINT_AREA, pointArea } from "./point_area.ts";
 import { Rng } from "./random.ts";
 
-/** Brute force: (r·√(π/m) / h)² from the point's own sorted distances, clipped. */
+/** Brute force: each point's (r²·π/m) / h² from its own sorted distances, then the mean over its k nearest, clipped. */
 function reference(coord: Float32Array, k: number, h: number): number[] {
-  const n = coord.length / 3, out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const d: number[] = [];
-    for (let j = 0; j < n; j++) {
-      d.push(Math.hypot(
-        coord[3 * i] - coord[3 * j],
-        coord[3 * i + 1] - coord[3 * j + 1],
-        coord[3 * i + 2] - coord[3 * j + 2],
-      ));
-    }
-    d.sort((a, b) => a - b);
-    const listed = d.slice(0, k);
-    if (listed.length <= 1) {
-      out.push(1);
-      continue;
-    }
-    const r = listed[listed.length - 1];
-    const w = (r * r * Math.PI) / listed.length / (h * h);
-    out.push(Math.min(Math.max(w, MIN_POINT_AREA), MAX_POINT_AREA));
-  }
-  return out;
+  const n = coord.length / 3;
+  const dist = (i: number, j: number) =>
+    Math.hypot(
+      coord[3 * i] - coord[3 * j],
+      coord[3 * i + 1] - coord[3 * j + 1],
+      coord[3 * i + 2] - coord[3 * j + 2],
+    );
+  const nearest = (i: number) =>
+    Array.from({ length: n }, (_, j) => j)
+      .sort((a, b) => dist(i, a) - dist(i, b) || a - b)
+      .slice(0, k);
+  const own = Array.from({ length: n }, (_, i) => {
+    const list = nearest(i);
+    if (list.length <= 1) return 1;
+    const r = dist(i, list[list.length - 1]);
+    return (r * r * Math.PI) / list.length / (h * h);
+  });
+  return Array.from({ length: n }, (_, i) => {
+    const list = nearest(i);
+    const w = list.reduce((a, j) => a + own[j], 0) / list.length;
+    return Math.min(Math.max(w, MIN_POINT_AREA), MAX_POINT_AREA);
+  });
 }
 
 Deno.test("pointArea follows a brute-force spacing on seeded random clouds", () => {
@@ -71,6 +72,23 @@ Deno.test("pointArea: a plane's total weight is its area at any sampling density
   });
   // The same 0.8 × 0.8 m patch weighs the same, within the estimate's bias, at 2, 4 and 8 cm.
   for (const t of totals) assert.ok(Math.abs(t / totals[0] - 1) < 0.15, `${totals}`);
+});
+
+Deno.test("pointArea: a random half of a lattice weighs 2 points each, with little spread", () => {
+  const rng = new Rng(7), pts: number[] = [];
+  for (let i = 0; i < 80; i++) {
+    for (let j = 0; j < 80; j++) if (rng.next() < 0.5) pts.push(i * 0.02, j * 0.02, 0);
+  }
+  const coord = new Float32Array(pts), w = pointArea(knnSearch(coord, 16));
+  const inner = [...w].filter((_, i) =>
+    Math.min(coord[3 * i], coord[3 * i + 1]) > 0.3 &&
+    Math.max(coord[3 * i], coord[3 * i + 1]) < 1.3
+  );
+  const mean = inner.reduce((a, x) => a + x, 0) / inner.length;
+  const spread = Math.sqrt(inner.reduce((a, x) => a + (x - mean) ** 2, 0) / inner.length) / mean;
+  // Irregular sampling: each weight is a mean over the point's neighbours (measured 1.90 ± 10 %).
+  assert.ok(Math.abs(mean - 2) < 0.3, `mean ${mean}`);
+  assert.ok(spread < 0.15, `spread ${spread}`);
 });
 
 Deno.test("pointArea edge cases: empty, duplicates, lone points, k > n, bad input", () => {
