@@ -1,7 +1,7 @@
 /**
  * Does the model read a room the same way whatever the scan's frame, exposure and
  * sampling? `deno task bench invariance [--data DIR[,DIR…]] [--model DIR[,DIR…]]
- * [--seed S] [--variants "as is,dark,…"]`.
+ * [--seed S] [--variants "as is,dark,…"] [--align]`.
  *
  * Every scene of the dataset folders (default `.cache/bench/standard/test`) is changed
  * the ways real scans differ from the synthetic training rooms, one change at a time,
@@ -23,12 +23,15 @@
  * Printed: a table of mIoU per variant and model, with its change from "as is"; the
  * mean change over the variants. A variant that keeps a subset of the points is compared
  * with the unchanged scan's labels on the same points: thinning flat surfaces drops many
- * easy wall and floor points, which alone moves mIoU over the points that are left. `--variants` keeps the named ones ("as is" always runs).
+ * easy wall and floor points, which alone moves mIoU over the points that are left.
+ * `--align` first turns each variant the way Segment does (`infer/gravity.ts`: up, and the
+ * walls onto x / y), so the table measures the service rather than the features alone. `--variants` keeps the named ones ("as is" always runs).
  * Progress on stderr.
  *
  * @module
  */
 
+import { alignToGravity } from "../src/infer/gravity.ts";
 import { segmentCloud } from "../src/infer/inference.ts";
 import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
@@ -118,11 +121,12 @@ export const CHANGES: [string, Change][] = [
 
 /** Runs the benchmark (see the module doc). */
 export async function run(args: string[]): Promise<void> {
-  const m = parseFlags(args, new Set());
+  const m = parseFlags(args, new Set(["--align"]));
   const dirs = (m.get("--data") ?? ".cache/bench/standard/test").split(",");
   const models = (m.get("--model") ?? "models/default").split(",");
   const seed = numberFlag(m, "--seed") ?? 1;
   const wanted = m.get("--variants")?.split(",");
+  const align = m.has("--align");
   const unknown = wanted?.filter((w) => !CHANGES.some(([name]) => name === w)) ?? [];
   if (unknown.length > 0) {
     throw new Error(
@@ -158,10 +162,10 @@ export async function run(args: string[]): Promise<void> {
       for (const [c, { g, change }] of changes.entries()) {
         const v = change(cloud, s.segment, new Rng((seed + i) * CHANGES.length + g));
         for (const [m, { model, embeddings }] of loaded.entries()) {
-          const scored = {
-            pred: (await segmentCloud(model, v.cloud, embeddings)).labels,
-            gt: v.gt,
-          };
+          const input = align
+            ? alignToGravity(v.cloud, undefined, { heading: true }).cloud
+            : v.cloud;
+          const scored = { pred: (await segmentCloud(model, input, embeddings)).labels, gt: v.gt };
           if (c === 0) asIs[m] = scored;
           runs[m][c].push(scored);
           const kept = v.kept, before = asIs[m].pred;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { GeoError } from "../src/kernels/errors.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
-import { rotateRows, upFromPose } from "../src/kernels/rotate_up.ts";
+import { rotateRows, rotationAboutZ, upFromPose } from "../src/kernels/rotate_up.ts";
 import { alignToGravity } from "../src/infer/gravity.ts";
 import { createSegmentService } from "../src/infer/segment_service.ts";
 import { segmentInput } from "../src/infer/segment_input.ts";
@@ -70,6 +70,34 @@ Deno.test("alignToGravity: z-up rooms are kept as they are, tilted ones turned b
   assert.equal(alignToGravity(flat, [0, 0, 1]).cloud, flat);
 });
 
+Deno.test("alignToGravity with heading: a z-up room turned about z gets its walls back on x / y", () => {
+  const flat = room(1);
+  // Walls already on the axes: nothing to do.
+  assert.equal(alignToGravity(flat, undefined, { heading: true }).cloud, flat);
+  for (const degrees of [30, -12, 61]) {
+    const turn = rotationAboutZ((degrees * Math.PI) / 180);
+    const turned = { count: flat.count, coord: rotateRows(flat.coord, turn) };
+    // Streams keep their frame: without the option the z-up cloud is not touched.
+    assert.equal(alignToGravity(turned).cloud, turned);
+    for (const up of [undefined, [0, 0, 2]]) {
+      const got = alignToGravity(turned, up, { heading: true });
+      assert.equal(got.source, up ? "given" : "kept");
+      assert.ok(angle(got.up, [0, 0, 1]) < 1, `up ${got.up}`);
+      // A wall's normal (x in the room's frame) ends on an axis, and z stays z.
+      const wall = rotateRows(rotateRows(Float32Array.of(1, 0, 0), turn), got.rotation);
+      const offAxis = Math.min(
+        angle(wall, [1, 0, 0]),
+        angle(wall, [0, 1, 0]),
+        angle(wall, [-1, 0, 0]),
+        angle(wall, [0, -1, 0]),
+      );
+      assert.ok(offAxis < 1, `${degrees}°: wall ${offAxis}° off the axes`);
+      assert.ok(angle(rotateRows(Float32Array.of(0, 0, 1), got.rotation), [0, 0, 1]) < 1e-6);
+      assert.equal(got.cloud.count, flat.count);
+    }
+  }
+});
+
 Deno.test("segment service: estimated up, given up, positions as decoded", async () => {
   const tiny = await createTinyModel({ name: "default" });
   const svc = createSegmentService({ modelsDir: tiny.root, preloadText: false });
@@ -107,6 +135,12 @@ Deno.test("segment service: estimated up, given up, positions as decoded", async
     const same = (a: Int16Array) => a.filter((l, i) => l === plain.labels[i]).length / a.length;
     assert.ok(same(est.labels) > 0.7, `estimated: ${same(est.labels)}`);
     assert.ok(same(given.labels) > 0.7, `given: ${same(given.labels)}`);
+    // A z-up room that faces 30° off the axes is turned about z, and labels like the room.
+    const yawed = rotateRows(flat.coord, rotationAboutZ(Math.PI / 6));
+    const facing = await svc.segment(request(yawed), new AbortController().signal);
+    assert.equal(facing.gravity?.source, "kept");
+    // Measured: 0.97 of the points keep their label turned back, 0.93 left facing 30° off.
+    assert.ok(same(facing.labels) > 0.95, `facing 30° off: ${same(facing.labels)}`);
     // The response says which up was used, and the field survives the wire.
     const codec = wireCodec("geoguide.v1.SegmentResponse");
     const msg = segmentResponseToMsg(est, request(coord));

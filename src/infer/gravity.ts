@@ -6,7 +6,11 @@
  * only when the estimate is confident and more than {@link KEEP_WITHIN_DEGREES}
  * away from +z, so gravity-aligned scans go through untouched. A turned cloud is
  * also turned about z so that its walls are ∥ x or y (the synthetic training
- * rooms are: a 30° heading costs the default model about 2 mIoU points).
+ * rooms are: a 30° heading costs the default model about 2 mIoU points). With
+ * `heading: true` (what Segment asks) a z-up cloud is turned about z the same way
+ * when its wall heading is clear and more than {@link HEADING_WITHIN_DEGREES} off the
+ * axes: reconstructions are gravity-aligned but face wherever the capture started.
+ * Streams leave it off, so that their scans keep one frame.
  *
  * @module
  */
@@ -39,6 +43,15 @@ const ESTIMATE_VOXEL = 0.08;
 
 /** Wall headings weaker than this leave the heading as it is (`wallHeading`). */
 const MIN_HEADING_STRENGTH = 0.2;
+
+/** With `heading`, a z-up cloud whose walls are within this many degrees of x / y is kept. */
+export const HEADING_WITHIN_DEGREES = 2;
+
+/** Options of {@link alignToGravity}. */
+export interface AlignOptions {
+  /** Also turn a cloud that is z up already about z so that its walls run along x or y. */
+  heading?: boolean;
+}
 
 /** What {@link alignToGravity} did. */
 export interface GravityAlignment {
@@ -80,7 +93,11 @@ export function estimateCloudUp(cloud: PointCloud): UpEstimate {
  * @param cloud the decoded cloud
  * @param up the request's up direction (3 finite numbers, not all zero), or undefined to estimate
  */
-export function alignToGravity(cloud: PointCloud, up?: readonly number[]): GravityAlignment {
+export function alignToGravity(
+  cloud: PointCloud,
+  up?: readonly number[],
+  options: AlignOptions = {},
+): GravityAlignment {
   let unit: [number, number, number];
   let estimate: UpEstimate | undefined;
   let sample: ReturnType<typeof gravitySample> | undefined;
@@ -94,16 +111,43 @@ export function alignToGravity(cloud: PointCloud, up?: readonly number[]): Gravi
     const turn = estimate.confidence >= MIN_UP_CONFIDENCE &&
       tiltDegrees(unit) > KEEP_WITHIN_DEGREES;
     if (!turn) {
-      return { cloud, up: unit, source: "kept", rotation: rotationToUp([0, 0, 1]), estimate };
+      const kept = { up: unit, source: "kept" as const, estimate };
+      return options.heading ? alignHeading(cloud, sample, kept) : unturned(cloud, kept);
     }
   }
   const source = estimate ? "estimated" : "given";
   let rotation = rotationToUp(unit);
-  if (isIdentity(rotation)) return { cloud, up: unit, source, rotation, estimate };
+  if (isIdentity(rotation)) {
+    const base: AlignmentBase = { up: unit, source, estimate };
+    return options.heading ? alignHeading(cloud, sample, base) : unturned(cloud, base);
+  }
   sample ??= gravitySample(cloud);
   const heading = wallHeading(rotateRows(sample.normal, rotation));
   if (heading.strength >= MIN_HEADING_STRENGTH) {
     rotation = compose(rotationAboutZ(-heading.angle), rotation);
   }
   return { cloud: rotateCloud(cloud, rotation), up: unit, source, rotation, estimate };
+}
+
+/** What an alignment says besides the cloud and the rotation. */
+type AlignmentBase = Omit<GravityAlignment, "cloud" | "rotation">;
+
+/** The cloud as it is, with the identity rotation. */
+function unturned(cloud: PointCloud, base: AlignmentBase): GravityAlignment {
+  return { ...base, cloud, rotation: rotationToUp([0, 0, 1]) };
+}
+
+/** A z-up cloud turned about z so that its walls run along x or y, when they are clear. */
+function alignHeading(
+  cloud: PointCloud,
+  sample: ReturnType<typeof gravitySample> | undefined,
+  base: AlignmentBase,
+): GravityAlignment {
+  const heading = wallHeading((sample ?? gravitySample(cloud)).normal);
+  const off = (Math.abs(heading.angle) * 180) / Math.PI;
+  if (heading.strength < MIN_HEADING_STRENGTH || off <= HEADING_WITHIN_DEGREES) {
+    return unturned(cloud, base);
+  }
+  const rotation = rotationAboutZ(-heading.angle);
+  return { ...base, cloud: rotateCloud(cloud, rotation), rotation };
 }

@@ -244,9 +244,10 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
             total,
           );
         }
-        // Features assume z up: turn the cloud (positions returned stay as decoded).
+        // Features assume z up and walls along x / y: turn the cloud (positions returned
+        // stay as decoded).
         const tAlign = performance.now();
-        const aligned = alignToGravity(cloud, input.up);
+        const aligned = alignToGravity(cloud, input.up, { heading: true });
         const align = performance.now() - tAlign;
         throwIfAborted(signal);
         const res = await segmentCloud(model, aligned.cloud, embeddings, {
