@@ -28,16 +28,17 @@ export interface ColumnStats {
  * @param coord Float32Array N×3, metres, z up
  * @param select Uint8Array N: nonzero for the points that count
  * @param cell xy cell side, metres (> 0)
- * @param weight optional Float32Array N of point weights (`point_area.ts`) that `mass` sums
+ * @param options `weight`: optional Float32Array N of point weights (`point_area.ts`) that
+ *   `mass` sums
  * @returns the columns, see {@link ColumnStats}
  */
 export function columnStats(
   coord: Float32Array,
   select: Uint8Array,
   cell: number,
-  weight?: Float32Array,
+  options: { weight?: Float32Array } = {},
 ): ColumnStats {
-  const n = select.length;
+  const n = select.length, weight = options.weight;
   if (coord.length !== 3 * n || (weight && weight.length !== n)) {
     throw invalid(
       `Column stats: expected ${3 * n} coordinates (and ${n} weights) for ${n} flags, got ` +

@@ -18,7 +18,7 @@ Deno.test("columnStats equals a brute-force scan of the points sharing the xy ce
     const n = 500;
     const { coord, select } = scene(rng, n);
     const weight = Float32Array.from({ length: n }, () => rng.uniform(0, 4));
-    const s = columnStats(coord, select, cell, weight);
+    const s = columnStats(coord, select, cell, { weight });
     const key = (i: number) =>
       `${Math.floor(coord[3 * i] / cell)},${Math.floor(coord[3 * i + 1] / cell)}`;
     assert.equal(s.count, new Set(Array.from({ length: n }, (_, i) => key(i))).size);
@@ -69,11 +69,13 @@ Deno.test("columnStats edge cases: empty cloud, nothing selected, duplicates, ba
   assert.deepEqual([...some.selected], [2]);
   assert.deepEqual([...some.zMax], [1]);
   assert.deepEqual([...some.mass], [2]);
-  const weighted = columnStats(dup, new Uint8Array([1, 1, 0]), 1, new Float32Array([0.5, 2, 9]));
+  const weighted = columnStats(dup, new Uint8Array([1, 1, 0]), 1, {
+    weight: new Float32Array([0.5, 2, 9]),
+  });
   assert.deepEqual([...weighted.mass], [2.5]);
   const bad = (f: () => unknown) =>
     assert.throws(f, (e) => e instanceof GeoError && e.kind === "invalid_argument");
   bad(() => columnStats(dup, new Uint8Array(2), 1));
   bad(() => columnStats(dup, new Uint8Array(3), -1));
-  bad(() => columnStats(dup, new Uint8Array(3), 1, new Float32Array(2)));
+  bad(() => columnStats(dup, new Uint8Array(3), 1, { weight: new Float32Array(2) }));
 });

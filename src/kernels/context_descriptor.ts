@@ -160,7 +160,7 @@ export function contextDescriptor(
   }
   const wallMask = options.walls === "evidence" ? wallEvidence(coord, normal, floor) : wall;
   const toWall = wallDistance(coord, wallMask, { cell: 0.125, maxDistance: 2 });
-  const columns = [0.5, 1].map((cell) => columnStats(coord, rest, cell, weight));
+  const columns = [0.5, 1].map((cell) => columnStats(coord, rest, cell, { weight }));
   const D = CONTEXT_DIM, W = SEGMENT_CONTEXT_COLUMNS;
   const out = new Float32Array(n * D);
   for (let i = 0; i < n; i++) {
