@@ -58,7 +58,7 @@ Deno.test("geodesc-1 stays the descriptor kernel's output, and geodesc-2 starts 
 });
 
 Deno.test("the descriptor version reaches the training config, the cache key and the manifest", () => {
-  assert.equal(resolveTrainConfig({}).backbone, "geodesc-5");
+  assert.equal(resolveTrainConfig({}).backbone, "geodesc-6");
   assert.equal(resolveTrainConfig({ backbone: "geodesc-2" }).backbone, "geodesc-2");
   assert.throws(
     () => resolveTrainConfig({ backbone: "geodesc-9" }),

@@ -12,7 +12,7 @@
  * (`models/default/1`) to fine-tune from (site adaptation); without it the adapter starts
  * from a seeded initialisation. `--crop N` caps a step at the N voxels nearest (in x, y) to
  * a random point of the scene (default: whole scenes). `--backbone` picks the descriptor
- * version (default geodesc-5) or a backbone folder (`backbone.json` + `backbone.onnx`, e.g.
+ * version (default geodesc-6) or a backbone folder (`backbone.json` + `backbone.onnx`, e.g.
  * written by `pretrain`), whose network is published with the version; a base model's own
  * backbone wins. `--val` scores a held-out dataset (manifest `test_miou`),
  * else the training scenes with ground truth are scored (`train_miou`). With `--val`, the
@@ -55,7 +55,7 @@ export const USAGE = [
   "  --mask-ratio R        IMR mask ratio in [0, 1); default 0.5",
   "  --hidden H            adapter hidden width; default 256 (a base model's wins)",
   "  --crop N              most voxels per step; default 0 (whole scenes)",
-  "  --backbone B|DIR      geodesc-1|…|geodesc-6 or a backbone folder; default geodesc-5",
+  "  --backbone B|DIR      geodesc-1|…|geodesc-6 or a backbone folder; default geodesc-6",
   "  --base VERSION_DIR    fine-tune from this version folder; default none",
   "  --val DIR[,DIR…]     held-out dataset(s) to score; default the training scenes",
   "  --validate-every K    validate every K steps (0 = only at the end); default 100",

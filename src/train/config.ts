@@ -61,7 +61,7 @@ export interface TrainConfig {
   voxelSize: number;
   /**
    * the backbone (`loadBackbone`): a descriptor version, "geodesc-1" (48 columns),
-   * "geodesc-2" … "geodesc-5" (71 columns), or the path of a backbone folder
+   * "geodesc-2" … "geodesc-6" (71 columns), or the path of a backbone folder
    * (`backbone.json` + `backbone.onnx`, an ONNX backbone)
    */
   backbone: string;
@@ -90,7 +90,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = {
   validateEvery: 100,
   checkpointEvery: 100,
   voxelSize: 0.02,
-  backbone: "geodesc-5",
+  backbone: "geodesc-6",
 };
 
 /** Settings that do not change what is computed (left out of checkpoint fingerprints). */
