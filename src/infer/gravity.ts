@@ -111,16 +111,12 @@ export function alignToGravity(
     const turn = estimate.confidence >= MIN_UP_CONFIDENCE &&
       tiltDegrees(unit) > KEEP_WITHIN_DEGREES;
     if (!turn) {
-      const kept = { up: unit, source: "kept" as const, estimate };
-      return options.heading ? alignHeading(cloud, sample, kept) : unturned(cloud, kept);
+      return upKept(cloud, sample, { up: unit, source: "kept", estimate }, options);
     }
   }
   const source = estimate ? "estimated" : "given";
   let rotation = rotationToUp(unit);
-  if (isIdentity(rotation)) {
-    const base: AlignmentBase = { up: unit, source, estimate };
-    return options.heading ? alignHeading(cloud, sample, base) : unturned(cloud, base);
-  }
+  if (isIdentity(rotation)) return upKept(cloud, sample, { up: unit, source, estimate }, options);
   sample ??= gravitySample(cloud);
   const heading = wallHeading(rotateRows(sample.normal, rotation));
   if (heading.strength >= MIN_HEADING_STRENGTH) {
@@ -135,6 +131,16 @@ type AlignmentBase = Omit<GravityAlignment, "cloud" | "rotation">;
 /** The cloud as it is, with the identity rotation. */
 function unturned(cloud: PointCloud, base: AlignmentBase): GravityAlignment {
   return { ...base, cloud, rotation: rotationToUp([0, 0, 1]) };
+}
+
+/** A cloud that is z up already: as it is, or with `heading` turned about z. */
+function upKept(
+  cloud: PointCloud,
+  sample: ReturnType<typeof gravitySample> | undefined,
+  base: AlignmentBase,
+  options: AlignOptions,
+): GravityAlignment {
+  return options.heading ? alignHeading(cloud, sample, base) : unturned(cloud, base);
 }
 
 /** A z-up cloud turned about z so that its walls run along x or y, when they are clear. */
