@@ -7,7 +7,12 @@
  *   truth of the segment). Rows: the backbone's features and the teacher's.
  * - USD's room: the share of the teacher's wrong points (argmax label ≠ ground truth) that
  *   sit in superpoints whose majority the teacher gets right (a superpoint mean outvotes
- *   them) rather than wrong (no weight inside the superpoint can fix those).
+ *   them) rather than wrong (no weight inside the superpoint can fix those); and, for USD's
+ *   target itself (the superpoint's mean teacher row, here with every weight 1), the share
+ *   of voxels whose target class is wrong, and of those the ones in superpoints whose
+ *   majority is right: the most that reliability weights, which can only move the target
+ *   inside a superpoint towards or away from its members, could win by down-weighting
+ *   outliers.
  *
  * `deno task bench teacher_geometry --data DATASET_DIR [--backbone geodesc-3|DIR] [--scenes N]`
  * (DATASET_DIR e.g. `.cache/bench/standard/train`; `--backbone` a descriptor version or a
@@ -17,6 +22,7 @@
  */
 
 import { segmentMean } from "../src/kernels/segment_pool.ts";
+import { cosineArgmax } from "../src/train/metrics.ts";
 import type { Backbone } from "../src/features/backbones/backbone.ts";
 import { loadBackbone } from "../src/features/backbones/load.ts";
 import type { TrainScene } from "../src/train/scene.ts";
@@ -112,7 +118,7 @@ export function teacherErrorSplit(
     seen[sp[i]]++;
     if (taught[i] === gt[i]) right[sp[i]]++;
   }
-  let points = 0, wrong = 0, inWrongMajority = 0;
+  let points = 0, wrong = 0, inWrongMajority = 0, targetWrong = 0, underRightMajority = 0;
   for (let i = 0; i < sp.length; i++) {
     if (!counted(i)) continue;
     points++;
@@ -121,6 +127,54 @@ export function teacherErrorSplit(
     if (right[sp[i]] / seen[sp[i]] < 0.5) inWrongMajority++;
   }
   return { points, wrong, inWrongMajority };
+}
+
+/**
+ * USD's plain target judged per voxel: wrong target classes, and those of them in
+ * superpoints whose teacher majority is right (the only ones a reweighting of the
+ * members towards the majority could turn).
+ *
+ * @param sp Int32Array V superpoint ids
+ * @param valid Uint8Array V, 1 = teacher row valid
+ * @param gt Int16Array V ground truth (−1 = none)
+ * @param taught Int16Array V teacher argmax (−1 = none)
+ * @param target Int32Array S: class of each superpoint's mean teacher row (−1 = no valid row)
+ * @returns counts of valid labelled voxels, wrong targets, and wrong targets under a right majority
+ */
+export function targetErrorSplit(
+  sp: Int32Array,
+  valid: Uint8Array,
+  gt: Int16Array,
+  taught: Int16Array,
+  target: Int32Array,
+): { points: number; targetWrong: number; underRightMajority: number } {
+  const right = new Float64Array(target.length), seen = new Float64Array(target.length);
+  const counted = (i: number) => valid[i] === 1 && gt[i] >= 0 && taught[i] >= 0;
+  for (let i = 0; i < sp.length; i++) {
+    if (!counted(i)) continue;
+    seen[sp[i]]++;
+    if (taught[i] === gt[i]) right[sp[i]]++;
+  }
+  let points = 0, targetWrong = 0, underRightMajority = 0;
+  for (let i = 0; i < sp.length; i++) {
+    if (!counted(i)) continue;
+    points++;
+    if (target[sp[i]] === gt[i]) continue;
+    targetWrong++;
+    if (right[sp[i]] / seen[sp[i]] >= 0.5) underRightMajority++;
+  }
+  return { points, targetWrong, underRightMajority };
+}
+
+/** Class of each superpoint's mean valid teacher row (−1 where it has none). */
+function plainTargets(s: TrainScene, embeddings: Float32Array): Int32Array {
+  const count = s.superpoint.reduce((m, x) => Math.max(m, x + 1), 0);
+  const c = s.teacher!.length / s.count;
+  const ids = s.superpoint.map((x, i) => (s.valid[i] ? x : -1));
+  const target = cosineArgmax(segmentMean(s.teacher!, c, ids, count), c, embeddings);
+  const any = new Uint8Array(count);
+  for (const x of ids) if (x >= 0) any[x] = 1;
+  return target.map((x, k) => (any[k] ? x : -1));
 }
 
 /** Runs the probe (see the module doc). */
@@ -151,7 +205,7 @@ async function probe(data: string, backbone: Backbone, limit: number | undefined
     "| scene | level | features mean cos | features AUC | teacher mean cos | teacher AUC |",
     "|---|---|---:|---:|---:|---:|",
   ];
-  let points = 0, wrong = 0, inWrongMajority = 0;
+  let points = 0, wrong = 0, inWrongMajority = 0, targetWrong = 0, underRightMajority = 0;
   const sums = new Map<string, number[]>(); // level → [mean cos, AUC, teacher cos, teacher AUC, scenes]
   for (const s of split.scenes) {
     if (!s.segment || !s.teacher || !s.teacherLabel) continue;
@@ -167,8 +221,17 @@ async function probe(data: string, backbone: Backbone, limit: number | undefined
       [g.meanCos, g.auc, t.meanCos, t.auc, 1].forEach((x, i) => (sum[i] += x));
       sums.set(level, sum);
     }
-    const e = teacherErrorSplit(s.superpoint, s.valid, gt, perVoxel(s, s.teacherLabel));
+    const taught = perVoxel(s, s.teacherLabel);
+    const e = teacherErrorSplit(s.superpoint, s.valid, gt, taught);
     points += e.points, wrong += e.wrong, inWrongMajority += e.inWrongMajority;
+    const t = targetErrorSplit(
+      s.superpoint,
+      s.valid,
+      gt,
+      taught,
+      plainTargets(s, split.classes.embeddings),
+    );
+    targetWrong += t.targetWrong, underRightMajority += t.underRightMajority;
   }
   for (const [level, [gc, ga, tc, ta, n]] of sums) {
     lines.push(
@@ -179,7 +242,10 @@ async function probe(data: string, backbone: Backbone, limit: number | undefined
     "",
     `Teacher wrong on ${(100 * wrong / points).toFixed(1)} % of ${points} valid labelled voxels; ` +
       `${(100 * inWrongMajority / wrong).toFixed(1)} % of those sit in superpoints whose ` +
-      `teacher majority is wrong.`,
+      `teacher majority is wrong. USD's plain superpoint target is wrong on ` +
+      `${(100 * targetWrong / points).toFixed(1)} % of them, ` +
+      `${(100 * underRightMajority / points).toFixed(2)} % under a right teacher majority (what ` +
+      `down-weighting outliers could fix at most).`,
   );
   console.log(lines.join("\n"));
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { pairStats, rocAuc, teacherErrorSplit } from "../bench/teacher_geometry.ts";
+import {
+  pairStats,
+  rocAuc,
+  targetErrorSplit,
+  teacherErrorSplit,
+} from "../bench/teacher_geometry.ts";
 
 Deno.test("rocAuc counts wins over every pair, ties half", () => {
   assert.equal(rocAuc([3, 4], [1, 2]), 1);
@@ -28,4 +33,30 @@ Deno.test("teacherErrorSplit splits wrong points by their superpoint's majority"
     wrong: 3,
     inWrongMajority: 2,
   });
+});
+
+Deno.test("targetErrorSplit counts wrong superpoint targets and those under a right majority", () => {
+  const sp = Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2]);
+  const gt = Int16Array.from([1, 1, 1, 2, 2, 2, 4, 5]);
+  // sp 0: majority right but its mean says 3; sp 1: majority wrong and mean wrong;
+  // sp 2 is impure: its target 4 is right for one voxel and wrong for the other.
+  const taught = Int16Array.from([1, 1, 3, 3, 3, 2, 4, 4]);
+  const valid = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1]);
+  const target = Int32Array.from([3, 3, 4]);
+  assert.deepEqual(targetErrorSplit(sp, valid, gt, taught, target), {
+    points: 8,
+    targetWrong: 7,
+    // sp 0's three voxels, and none of sp 1 (1 of 3 right); sp 2's voxel of class 5 sees
+    // 1 of 2 right (the other voxel's), so a right majority
+    underRightMajority: 4,
+  });
+  // Invalid and unlabelled voxels are not counted; an untaught superpoint's target is −1.
+  const none = targetErrorSplit(
+    Int32Array.from([0, 1]),
+    Uint8Array.from([0, 1]),
+    Int16Array.from([1, -1]),
+    Int16Array.from([1, 1]),
+    Int32Array.from([-1, 1]),
+  );
+  assert.deepEqual(none, { points: 0, targetWrong: 0, underRightMajority: 0 });
 });
