@@ -118,7 +118,7 @@ export function teacherErrorSplit(
     seen[sp[i]]++;
     if (taught[i] === gt[i]) right[sp[i]]++;
   }
-  let points = 0, wrong = 0, inWrongMajority = 0, targetWrong = 0, underRightMajority = 0;
+  let points = 0, wrong = 0, inWrongMajority = 0;
   for (let i = 0; i < sp.length; i++) {
     if (!counted(i)) continue;
     points++;
