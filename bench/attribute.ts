@@ -22,8 +22,7 @@ import { CONTEXT_FEATURES } from "../src/kernels/context_descriptor.ts";
 import { DESCRIPTOR_FEATURES } from "../src/kernels/geometric_descriptor.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
-import { loadModel } from "../src/models/bundle.ts";
-import { classEmbeddings, modelLocation } from "../src/train/evaluate.ts";
+import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 import { CHANGES } from "./invariance.ts";
@@ -59,8 +58,7 @@ export async function run(args: string[]): Promise<void> {
     throw new Error(`--variant must be one of ${CHANGES.slice(1).map(([n]) => n).join(", ")}`);
   }
   const info = await readDatasets(dirs);
-  const where = await modelLocation(m.get("--model") ?? "models/default");
-  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+  const model = await openModelFolder(m.get("--model") ?? "models/default");
   const D = model.backbone.dim;
   const runs: LabelledPoints[][] = GROUPS.map(() => []);
   try {

@@ -19,8 +19,7 @@ import { readDataset, readScene } from "../src/io/dataset.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { randomRotation, rotateCloud } from "../src/kernels/rotate_up.ts";
-import { loadModel } from "../src/models/bundle.ts";
-import { classEmbeddings, modelLocation } from "../src/train/evaluate.ts";
+import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 
@@ -34,8 +33,7 @@ export async function run(args: string[]): Promise<void> {
   const data = m.get("--data") ?? ".cache/bench/standard/test";
   const rotations = numberFlag(m, "--rotations") ?? 3;
   const rng = new Rng(numberFlag(m, "--seed") ?? 1);
-  const where = await modelLocation(m.get("--model") ?? "models/default");
-  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+  const model = await openModelFolder(m.get("--model") ?? "models/default");
   const log = (line: string) => console.error(`gravity: ${line}`);
   try {
     const info = await readDataset(data);

@@ -17,8 +17,7 @@ import { alignToGravity } from "../src/infer/gravity.ts";
 import { segmentCloud } from "../src/infer/inference.ts";
 import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
 import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
-import { loadModel } from "../src/models/bundle.ts";
-import { classEmbeddings, modelLocation } from "../src/train/evaluate.ts";
+import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { parseFlags } from "../src/commands/train.ts";
 
@@ -31,8 +30,7 @@ export async function run(args: string[]): Promise<void> {
     throw new Error(`--angles must be numbers of degrees, got '${m.get("--angles")}'`);
   }
   const info = await readDatasets(dirs);
-  const where = await modelLocation(m.get("--model") ?? "models/default");
-  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+  const model = await openModelFolder(m.get("--model") ?? "models/default");
   // runs[a][0]: features alone at angle a; runs[a][1]: walls turned back first.
   const runs: LabelledPoints[][][] = angles.map(() => [[], []]);
   try {

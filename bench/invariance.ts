@@ -37,9 +37,9 @@ import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
-import { type LoadedModel, loadModel } from "../src/models/bundle.ts";
+import type { LoadedModel } from "../src/models/bundle.ts";
 import { flatThinningMask, subsetScene } from "../src/train/decimate.ts";
-import { classEmbeddings, modelLocation } from "../src/train/evaluate.ts";
+import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 
@@ -145,8 +145,7 @@ export async function run(args: string[]): Promise<void> {
   const scores = new Map<string, number[]>(), reference = new Map<string, number[]>();
   try {
     for (const ref of models) {
-      const where = await modelLocation(ref);
-      const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+      const model = await openModelFolder(ref);
       const label = `${model.name} v${model.version} (${model.manifest.backbone?.version ?? "?"})`;
       loaded.push({ label, model, embeddings: await classEmbeddings(model, info) });
     }

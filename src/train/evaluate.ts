@@ -26,6 +26,18 @@ import { listVersions } from "../models/registry.ts";
 import { cosineArgmax, type LabelledPoints, metricsOver } from "./metrics.ts";
 import { formatDuration } from "./progress.ts";
 
+/**
+ * Loads the model of a version folder (or a model folder's latest version) for offline
+ * scoring: validated like the server loads it, without the warm-up run.
+ *
+ * @param dir a version folder (`models/default/2`) or a model folder
+ * @throws GeoError not_found / failed_precondition as {@link modelLocation} and `loadModel`
+ */
+export async function openModelFolder(dir: string): Promise<LoadedModel> {
+  const where = await modelLocation(dir);
+  return await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+}
+
 /** Registry root, name and version of a version folder (or of a model folder: latest). */
 export async function modelLocation(
   dir: string,
@@ -110,8 +122,7 @@ export async function runLabelledScenes(
   visit: (run: LabelledSceneRun) => void,
   options: { signal?: AbortSignal } = {},
 ): Promise<{ info: DatasetUnion; manifest: ModelManifest; scenes: number }> {
-  const where = await modelLocation(modelDir);
-  const model = await loadModel(where.root, where.name, where.version, { skipWarmUp: true });
+  const model = await openModelFolder(modelDir);
   try {
     const info = await readDatasets(dataDir.split(","));
     const embeddings = await classEmbeddings(model, info);
