@@ -110,21 +110,14 @@ export function teacherErrorSplit(
   gt: Int16Array,
   taught: Int16Array,
 ): { points: number; wrong: number; inWrongMajority: number } {
-  const count = sp.reduce((m, x) => Math.max(m, x + 1), 0);
-  const right = new Float64Array(count), seen = new Float64Array(count);
-  const counted = (i: number) => valid[i] === 1 && gt[i] >= 0 && taught[i] >= 0;
-  for (let i = 0; i < sp.length; i++) {
-    if (!counted(i)) continue;
-    seen[sp[i]]++;
-    if (taught[i] === gt[i]) right[sp[i]]++;
-  }
+  const { counted, rightShare } = teacherMajority(sp, valid, gt, taught);
   let points = 0, wrong = 0, inWrongMajority = 0;
   for (let i = 0; i < sp.length; i++) {
     if (!counted(i)) continue;
     points++;
     if (taught[i] === gt[i]) continue;
     wrong++;
-    if (right[sp[i]] / seen[sp[i]] < 0.5) inWrongMajority++;
+    if (rightShare[sp[i]] < 0.5) inWrongMajority++;
   }
   return { points, wrong, inWrongMajority };
 }
@@ -148,22 +141,37 @@ export function targetErrorSplit(
   taught: Int16Array,
   target: Int32Array,
 ): { points: number; targetWrong: number; underRightMajority: number } {
-  const right = new Float64Array(target.length), seen = new Float64Array(target.length);
-  const counted = (i: number) => valid[i] === 1 && gt[i] >= 0 && taught[i] >= 0;
-  for (let i = 0; i < sp.length; i++) {
-    if (!counted(i)) continue;
-    seen[sp[i]]++;
-    if (taught[i] === gt[i]) right[sp[i]]++;
-  }
+  const { counted, rightShare } = teacherMajority(sp, valid, gt, taught);
   let points = 0, targetWrong = 0, underRightMajority = 0;
   for (let i = 0; i < sp.length; i++) {
     if (!counted(i)) continue;
     points++;
     if (target[sp[i]] === gt[i]) continue;
     targetWrong++;
-    if (right[sp[i]] / seen[sp[i]] >= 0.5) underRightMajority++;
+    if (rightShare[sp[i]] >= 0.5) underRightMajority++;
   }
   return { points, targetWrong, underRightMajority };
+}
+
+/**
+ * Which voxels count (valid, labelled, taught) and, per superpoint, the share of its
+ * counted voxels the teacher gets right (NaN for a superpoint with none).
+ */
+function teacherMajority(
+  sp: Int32Array,
+  valid: Uint8Array,
+  gt: Int16Array,
+  taught: Int16Array,
+): { counted: (i: number) => boolean; rightShare: Float64Array } {
+  const count = sp.reduce((m, x) => Math.max(m, x + 1), 0);
+  const right = new Float64Array(count), seen = new Float64Array(count);
+  const counted = (i: number) => valid[i] === 1 && gt[i] >= 0 && taught[i] >= 0;
+  for (let i = 0; i < sp.length; i++) {
+    if (!counted(i)) continue;
+    seen[sp[i]]++;
+    if (taught[i] === gt[i]) right[sp[i]]++;
+  }
+  return { counted, rightShare: right.map((r, k) => r / seen[k]) };
 }
 
 /** Class of each superpoint's mean valid teacher row (−1 where it has none). */
