@@ -28,7 +28,8 @@ import { numberFlag, parseFlags } from "../src/commands/train.ts";
 import { CHANGES } from "./invariance.ts";
 
 /** Column names of the 71-column descriptors, context columns prefixed "ctx.". */
-const COLUMNS = [...DESCRIPTOR_FEATURES, ...CONTEXT_FEATURES.map((n) => `ctx.${n}`)];
+/** The 71 descriptor column names, in order. */
+export const COLUMNS = [...DESCRIPTOR_FEATURES, ...CONTEXT_FEATURES.map((n) => `ctx.${n}`)];
 
 /** Column groups, by name: point-scale, coarse-scale, density, superpoint, context. */
 export const GROUPS: [string, (name: string) => boolean][] = [
@@ -46,6 +47,22 @@ export const GROUPS: [string, (name: string) => boolean][] = [
   ["structure, walls, columns", (n) => /^ctx\.(structural|wall|col)/.test(n)],
   ["all", () => true],
 ];
+
+/**
+ * A copy of `features` (V×D) with the columns `cols` of row v taken from row `from[v]` of
+ * `source` (W×D): what "a group of columns put back" means here and in `scan_attribute`.
+ */
+export function columnsFrom(
+  features: Float32Array,
+  source: Float32Array,
+  o: { dim: number; from: Int32Array; cols: readonly number[] },
+): Float32Array {
+  const f = features.slice(), D = o.dim;
+  for (let v = 0; v < o.from.length; v++) {
+    for (const c of o.cols) f[v * D + c] = source[o.from[v] * D + c];
+  }
+  return f;
+}
 
 /** Runs the benchmark (see the module doc). */
 export async function run(args: string[]): Promise<void> {
@@ -75,12 +92,13 @@ export async function run(args: string[]): Promise<void> {
       const v = CHANGES[g][1](cloud, s.segment, new Rng((seed + i) * CHANGES.length + g));
       const source = v.kept ?? Int32Array.from({ length: v.cloud.count }, (_, j) => j);
       const before = await voxelFeatures(cloud, model), after = await voxelFeatures(v.cloud, model);
+      // Each changed voxel's source voxel in the unchanged scan (the later point wins).
+      const from = new Int32Array(after.grid.count);
+      for (let j = 0; j < source.length; j++) {
+        from[after.grid.voxelOf[j]] = before.grid.voxelOf[source[j]];
+      }
       for (const [k, cols] of picks.entries()) {
-        const f = after.features.slice();
-        for (let j = 0; j < source.length; j++) {
-          const to = after.grid.voxelOf[j] * D, from = before.grid.voxelOf[source[j]] * D;
-          for (const c of cols) f[to + c] = before.features[from + c];
-        }
+        const f = columnsFrom(after.features, before.features, { dim: D, from, cols });
         const { label } = await model.classify(f, embeddings);
         runs[k].push({ pred: Int16Array.from(after.grid.voxelOf, (x) => label[x]), gt: v.gt });
       }
