@@ -2,8 +2,10 @@
  * Streaming segmentation on synthetic robot scan sequences (`synth --sequence`).
  *
  * `deno task bench stream --data DIR [--scans N] [--true-poses] [--map-voxel M] [--speed]
- * [--max-weight W] [--soak N] [--map-voxels N] [--models DIR]` (`--map-voxel`: the map's voxel
- * side, default 0.05 m; `--max-weight`: the running mean's cap, default 100)
+ * [--max-weight W] [--soak N] [--map-voxels N] [--models DIR] [--default NAME]` (`--map-voxel`:
+ * the map's voxel side, default 0.05 m; `--max-weight`: the running mean's cap, default 100;
+ * `--default`: the registry's model to use, as `serve --default-model`, e.g. a training run's
+ * `--out` folder under `--models`)
  * - Quality (always; in process, the server's pipeline without the transport): every scan
  *   of each sequence in DIR (a sequence folder or a folder of them; `--scans` limits each)
  *   is labelled twice with the sequence's classes: fused (the SegmentStream session, map
@@ -101,10 +103,16 @@ async function sequences(dir: string): Promise<string[]> {
 async function quality(
   dirs: string[],
   modelsDir: string,
-  options: { limit: number; truePoses: boolean; mapVoxel: number; maxWeight: number },
+  options: {
+    limit: number;
+    truePoses: boolean;
+    mapVoxel: number;
+    maxWeight: number;
+    defaultModel: string;
+  },
 ): Promise<void> {
   const { limit } = options;
-  const service = createSegmentService({ modelsDir });
+  const service = createSegmentService({ modelsDir, defaultModel: options.defaultModel });
   const never = new AbortController().signal;
   await service.whenStarted();
   const fused = new ModeScores(), same = new ModeScores(), alone = new ModeScores();
@@ -209,13 +217,13 @@ async function quality(
 async function speed(
   dir: string,
   modelsDir: string,
-  options: { soak: number; mapVoxels: number },
+  options: { soak: number; mapVoxels: number; defaultModel: string },
 ): Promise<void> {
   const { soak } = options;
   const seq = await readSequence(dir);
   const server = await startServerProcess({
     modelsDir,
-    defaultModel: "",
+    defaultModel: options.defaultModel,
     maxPoints: 2_000_000,
     readyTimeoutMs: 120_000,
     log: (l) => console.error(l),
@@ -294,17 +302,20 @@ export async function run(args: string[]): Promise<void> {
     );
   }
   const modelsDir = m.get("--models") ?? "models";
+  const defaultModel = m.get("--default") ?? "";
   const dirs = await sequences(data);
   await quality(dirs, modelsDir, {
     limit: numberFlag(m, "--scans") ?? Infinity,
     truePoses: m.has("--true-poses"),
     mapVoxel: numberFlag(m, "--map-voxel") ?? 0.05,
     maxWeight: numberFlag(m, "--max-weight") ?? STREAM_MAX_WEIGHT,
+    defaultModel,
   });
   if (m.has("--speed")) {
     await speed(dirs[0], modelsDir, {
       soak: numberFlag(m, "--soak") ?? 300,
       mapVoxels: numberFlag(m, "--map-voxels") ?? 100_000,
+      defaultModel,
     });
   }
 }
