@@ -27,8 +27,7 @@ import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 import { CHANGES } from "./invariance.ts";
 
-/** Column names of the 71-column descriptors, context columns prefixed "ctx.". */
-/** The 71 descriptor column names, in order. */
+/** Column names of the 71-column descriptors, in order, context columns prefixed "ctx.". */
 export const COLUMNS = [...DESCRIPTOR_FEATURES, ...CONTEXT_FEATURES.map((n) => `ctx.${n}`)];
 
 /** Column groups, by name: point-scale, coarse-scale, density, superpoint, context. */

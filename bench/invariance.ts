@@ -160,10 +160,9 @@ export async function run(args: string[]): Promise<void> {
       const asIs: LabelledPoints[] = [];
       for (const [c, { g, change }] of changes.entries()) {
         const v = change(cloud, s.segment, new Rng((seed + i) * CHANGES.length + g));
+        // Aligned once per variant: every model sees the same cloud.
+        const input = align ? alignToGravity(v.cloud, undefined, { heading: true }).cloud : v.cloud;
         for (const [m, { model, embeddings }] of loaded.entries()) {
-          const input = align
-            ? alignToGravity(v.cloud, undefined, { heading: true }).cloud
-            : v.cloud;
           const scored = { pred: (await segmentCloud(model, input, embeddings)).labels, gt: v.gt };
           if (c === 0) asIs[m] = scored;
           runs[m][c].push(scored);

@@ -14,10 +14,8 @@
  * @module
  */
 
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { voxelFeatures } from "../src/infer/inference.ts";
-import { readSequence } from "../src/io/sequence_folder.ts";
+import { readSequence, type SequenceFolder } from "../src/io/sequence_folder.ts";
 import type { LoadedModel } from "../src/models/bundle.ts";
 import { knnSearch } from "../src/kernels/neighbor_search.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
@@ -26,6 +24,7 @@ import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
 import { COLUMNS, columnsFrom, GROUPS } from "./attribute.ts";
+import { sequences } from "./stream.ts";
 
 /** One scan in the map frame with its ground truth. */
 interface MapScan {
@@ -40,86 +39,101 @@ export async function run(args: string[]): Promise<void> {
   if (!data) throw new Error("usage: bench scan_attribute --data SEQUENCE_DIR [--every N]");
   const every = numberFlag(m, "--every") ?? 15;
   if (!Number.isInteger(every) || every < 1) throw new Error(`--every must be ≥ 1, got ${every}`);
-  const dirs = await sequenceDirs(data);
-  for (const ref of (m.get("--model") ?? "models/default").split(",")) {
-    const model = await openModelFolder(ref);
-    try {
-      await attribute(model, dirs, every);
-    } finally {
-      await model.release();
+  const dirs = await sequences(data);
+  const models: LoadedModel[] = [];
+  try {
+    for (const ref of (m.get("--model") ?? "models/default").split(",")) {
+      const model = await openModelFolder(ref);
+      models.push(model);
+      if (model.backbone.kind !== "descriptor" || model.backbone.dim !== COLUMNS.length) {
+        throw new Error(
+          `bench scan_attribute reads 71-column descriptors, not ${model.backbone.version}`,
+        );
+      }
     }
+    const tallies = models.map(() => ({
+      runs: GROUPS.map((): LabelledPoints[] => []),
+      rooms: [] as LabelledPoints[],
+    }));
+    let labels: string[] = [];
+    for (const dir of dirs) {
+      const seq = await readSequence(dir);
+      labels = seq.labels;
+      const scans = await mapScans(seq, dir);
+      const whole = union(scans);
+      for (const [k, model] of models.entries()) {
+        await attribute(model, { scans, whole, labels, every }, tallies[k]);
+        console.error(`scan_attribute: ${model.name} v${model.version}: ${dir} done`);
+      }
+    }
+    for (const [k, model] of models.entries()) report(model, tallies[k], labels);
+  } finally {
+    for (const model of models) await model.release();
   }
 }
 
-/** The sequence folders under `dir` (sorted), or `dir` itself when it is one. */
-async function sequenceDirs(dir: string): Promise<string[]> {
-  if (await stat(join(dir, "sequence.json")).then(() => true, () => false)) return [dir];
-  const names = (await readdir(dir)).sort();
-  const out: string[] = [];
-  for (const n of names) {
-    if (await stat(join(dir, n, "sequence.json")).then(() => true, () => false)) {
-      out.push(join(dir, n));
+/** Every scan of a sequence in the map frame (true poses) with its ground truth. */
+async function mapScans(seq: SequenceFolder, dir: string): Promise<MapScan[]> {
+  const scans: MapScan[] = [];
+  for (const [i, info] of seq.scans.entries()) {
+    const s = await seq.load(i);
+    if (!info.poseTrue || !s.segment) {
+      throw new Error(`${dir}: scan ${info.name} lacks pose_true or segment`);
+    }
+    scans.push({
+      cloud: { ...s.cloud, coord: transformPoints(s.cloud.coord, info.poseTrue) },
+      segment: s.segment,
+    });
+  }
+  return scans;
+}
+
+/** Labelled points of one model: per column group over the scans alone, and the rooms. */
+interface Tally {
+  runs: LabelledPoints[][];
+  rooms: LabelledPoints[];
+}
+
+/** Adds one sequence's room and every `every`-th scan, per column group, to the tally. */
+async function attribute(
+  model: LoadedModel,
+  seq: { scans: MapScan[]; whole: MapScan; labels: string[]; every: number },
+  tally: Tally,
+): Promise<void> {
+  const D = model.backbone.dim;
+  const picks = GROUPS.map(([, pick]) => COLUMNS.flatMap((n, c) => (pick(n) ? [c] : [])));
+  const embeddings = await classEmbeddings(model, { labels: seq.labels });
+  const room = await voxelFeatures(seq.whole.cloud, model);
+  const roomLabel = (await model.classify(room.features, embeddings)).label;
+  tally.rooms.push({
+    pred: Int16Array.from(room.grid.voxelOf, (v) => roomLabel[v]),
+    gt: seq.whole.segment,
+  });
+  for (let i = 0; i < seq.scans.length; i += seq.every) {
+    const scan = await voxelFeatures(seq.scans[i].cloud, model);
+    const from = knnSearch(room.geometry.cloud.coord, 1, { queries: scan.geometry.cloud.coord })
+      .index;
+    for (const [k, cols] of picks.entries()) {
+      const f = columnsFrom(scan.features, room.features, { dim: D, from, cols });
+      const { label } = await model.classify(f, embeddings);
+      tally.runs[k].push({
+        pred: Int16Array.from(scan.grid.voxelOf, (v) => label[v]),
+        gt: seq.scans[i].segment,
+      });
     }
   }
-  if (out.length === 0) throw new Error(`${dir}: no sequence folder (sequence.json)`);
-  return out;
 }
 
 /** Prints the table of the module doc for one model. */
-async function attribute(model: LoadedModel, dirs: string[], every: number): Promise<void> {
-  const D = model.backbone.dim;
-  if (model.backbone.kind !== "descriptor" || D !== COLUMNS.length) {
-    throw new Error(
-      `bench scan_attribute reads 71-column descriptors, not ${model.backbone.version}`,
-    );
-  }
-  const picks = GROUPS.map(([, pick]) => COLUMNS.flatMap((n, c) => (pick(n) ? [c] : [])));
-  const runs: LabelledPoints[][] = GROUPS.map(() => []);
-  const rooms: LabelledPoints[] = [];
-  let labels: string[] = [];
-  for (const dir of dirs) {
-    const seq = await readSequence(dir);
-    labels = seq.labels;
-    const embeddings = await classEmbeddings(model, { labels });
-    const scans: MapScan[] = [];
-    for (const [i, info] of seq.scans.entries()) {
-      const s = await seq.load(i);
-      if (!info.poseTrue || !s.segment) {
-        throw new Error(`${dir}: scan ${info.name} lacks pose_true or segment`);
-      }
-      scans.push({
-        cloud: { ...s.cloud, coord: transformPoints(s.cloud.coord, info.poseTrue) },
-        segment: s.segment,
-      });
-    }
-    const whole = union(scans);
-    const room = await voxelFeatures(whole.cloud, model);
-    const roomLabel = (await model.classify(room.features, embeddings)).label;
-    rooms.push({
-      pred: Int16Array.from(room.grid.voxelOf, (v) => roomLabel[v]),
-      gt: whole.segment,
-    });
-    for (let i = 0; i < scans.length; i += every) {
-      const scan = await voxelFeatures(scans[i].cloud, model);
-      const from = knnSearch(room.geometry.cloud.coord, 1, { queries: scan.geometry.cloud.coord })
-        .index;
-      for (const [k, cols] of picks.entries()) {
-        const f = columnsFrom(scan.features, room.features, { dim: D, from, cols });
-        const { label } = await model.classify(f, embeddings);
-        runs[k].push({
-          pred: Int16Array.from(scan.grid.voxelOf, (v) => label[v]),
-          gt: scans[i].segment,
-        });
-      }
-    }
-    console.error(`scan_attribute: ${model.name} v${model.version}: ${dir} done`);
-  }
-  const perScan = runs.map((r) =>
+function report(model: LoadedModel, tally: Tally, labels: string[]): void {
+  const perScan = tally.runs.map((r) =>
     (100 * r.reduce((t, x) => t + metricsOver([x], labels).mIoU, 0)) / Math.max(1, r.length)
   );
   console.log(
-    `## ${model.name} v${model.version} (${model.backbone.version}): ${runs[0].length} scans ` +
-      `alone; the room of all scans ${(100 * metricsOver(rooms, labels).mIoU).toFixed(1)} mIoU`,
+    `## ${model.name} v${model.version} (${model.backbone.version}): ${tally.runs[0].length} ` +
+      `scans alone; the room of all scans ${
+        (100 * metricsOver(tally.rooms, labels).mIoU).toFixed(1)
+      } mIoU`,
   );
   console.log("");
   console.log("| columns taken from the room | per-scan mIoU | change |");

@@ -87,7 +87,8 @@ class ModeScores {
   }
 }
 
-async function sequences(dir: string): Promise<string[]> {
+/** The sequence folders under `dir` (sorted), or `dir` itself when it is one. */
+export async function sequences(dir: string): Promise<string[]> {
   const entries = await readdir(dir);
   if (entries.includes("sequence.json")) return [dir];
   const out: string[] = [];
