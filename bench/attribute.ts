@@ -17,7 +17,7 @@
  */
 
 import { voxelFeatures } from "../src/infer/inference.ts";
-import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
+import { labelledScenes, readDatasets } from "../src/io/dataset.ts";
 import { CONTEXT_FEATURES } from "../src/kernels/context_descriptor.ts";
 import { DESCRIPTOR_FEATURES } from "../src/kernels/geometric_descriptor.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
@@ -83,10 +83,7 @@ export async function run(args: string[]): Promise<void> {
     }
     const picks = GROUPS.map(([, pick]) => COLUMNS.flatMap((n, c) => (pick(n) ? [c] : [])));
     const embeddings = await classEmbeddings(model, info);
-    const scenes = unionScenes(info);
-    for (const [i, { dir, name }] of scenes.entries()) {
-      const s = await readScene(dir, name, { numClasses: info.labels.length });
-      if (!s.segment) continue;
+    for await (const { scene: s, index: i, total } of labelledScenes(info)) {
       const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
       const v = CHANGES[g][1](cloud, s.segment, new Rng((seed + i) * CHANGES.length + g));
       const source = v.kept ?? Int32Array.from({ length: v.cloud.count }, (_, j) => j);
@@ -101,7 +98,7 @@ export async function run(args: string[]): Promise<void> {
         const { label } = await model.classify(f, embeddings);
         runs[k].push({ pred: Int16Array.from(after.grid.voxelOf, (x) => label[x]), gt: v.gt });
       }
-      console.error(`attribute: scene ${i + 1}/${scenes.length} ${name}`);
+      console.error(`attribute: scene ${i + 1}/${total} ${s.name}`);
     }
   } finally {
     await model.release();

@@ -15,7 +15,7 @@
 
 import { alignToGravity } from "../src/infer/gravity.ts";
 import { segmentCloud } from "../src/infer/inference.ts";
-import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
+import { labelledScenes, readDatasets } from "../src/io/dataset.ts";
 import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
 import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
@@ -35,10 +35,7 @@ export async function run(args: string[]): Promise<void> {
   const runs: LabelledPoints[][][] = angles.map(() => [[], []]);
   try {
     const embeddings = await classEmbeddings(model, info);
-    const scenes = unionScenes(info);
-    for (const [i, { dir, name }] of scenes.entries()) {
-      const s = await readScene(dir, name, { numClasses: info.labels.length });
-      if (!s.segment) continue;
+    for await (const { scene: s, index: i, total } of labelledScenes(info)) {
       for (const [k, a] of angles.entries()) {
         const turned = rotateCloud(
           { count: s.count, coord: s.coord, color: s.color },
@@ -52,7 +49,7 @@ export async function run(args: string[]): Promise<void> {
           });
         }
       }
-      console.error(`heading: scene ${i + 1}/${scenes.length} ${name}`);
+      console.error(`heading: scene ${i + 1}/${total} ${s.name}`);
     }
   } finally {
     await model.release();

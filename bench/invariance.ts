@@ -33,7 +33,7 @@
 
 import { alignToGravity } from "../src/infer/gravity.ts";
 import { segmentCloud } from "../src/infer/inference.ts";
-import { readDatasets, readScene, unionScenes } from "../src/io/dataset.ts";
+import { labelledScenes, readDatasets } from "../src/io/dataset.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
@@ -138,7 +138,6 @@ export async function run(args: string[]): Promise<void> {
   const changes = CHANGES.map((c, g) => ({ g, name: c[0], change: c[1] }))
     .filter(({ name, g }) => g === 0 || !wanted || wanted.includes(name));
   const info = await readDatasets(dirs);
-  const scenes = unionScenes(info);
   const log = (line: string) => console.error(`invariance: ${line}`);
   const loaded: { label: string; model: LoadedModel; embeddings: Float32Array }[] = [];
   // Per model label: mIoU of each variant, and of the unchanged scene on its points.
@@ -153,9 +152,7 @@ export async function run(args: string[]): Promise<void> {
     // same[m][c]: model m on the unchanged scene, scored on variant c's points.
     const runs: LabelledPoints[][][] = loaded.map(() => changes.map(() => []));
     const same: LabelledPoints[][][] = loaded.map(() => changes.map(() => []));
-    for (const [i, { dir, name }] of scenes.entries()) {
-      const s = await readScene(dir, name, { numClasses: info.labels.length });
-      if (!s.segment) continue;
+    for await (const { scene: s, index: i, total } of labelledScenes(info)) {
       const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
       const asIs: LabelledPoints[] = [];
       for (const [c, { g, change }] of changes.entries()) {
@@ -172,7 +169,7 @@ export async function run(args: string[]): Promise<void> {
           );
         }
       }
-      log(`scene ${i + 1}/${scenes.length} ${name}`);
+      log(`scene ${i + 1}/${total} ${s.name}`);
     }
     for (const [m, { label }] of loaded.entries()) {
       const mIoU = (r: LabelledPoints[]) => 100 * metricsOver(r, info.labels).mIoU;

@@ -251,6 +251,29 @@ export function unionScenes(union: DatasetUnion): { dir: string; name: string }[
   return union.folders.flatMap(({ dir, info }) => info.scenes.map((name) => ({ dir, name })));
 }
 
+/** One scene with ground truth, as {@link labelledScenes} yields it. */
+export interface LabelledScene {
+  /** the scene's arrays; `segment`: Int16Array N, class id per point (−1 = unlabelled) */
+  scene: SceneArrays & { name: string; count: number; segment: Int16Array };
+  /** position among all scenes of the union (0-based, scenes without ground truth count too) */
+  index: number;
+  /** how many scenes the union has */
+  total: number;
+}
+
+/**
+ * Reads every scene of a union that has ground truth (segment.npy), in folder order; the
+ * others are skipped. One scene is held at a time.
+ */
+export async function* labelledScenes(union: DatasetUnion): AsyncGenerator<LabelledScene> {
+  const all = unionScenes(union);
+  for (const [index, { dir, name }] of all.entries()) {
+    const s = await readScene(dir, name, { numClasses: union.labels.length });
+    if (!s.segment) continue;
+    yield { scene: s as LabelledScene["scene"], index, total: all.length };
+  }
+}
+
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

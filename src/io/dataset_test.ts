@@ -4,6 +4,7 @@ import { GeoError } from "../kernels/errors.ts";
 import { Rng } from "../kernels/random.ts";
 import { encodeNpy } from "./npy.ts";
 import {
+  labelledScenes,
   readDataset,
   readDatasets,
   readScene,
@@ -156,6 +157,28 @@ Deno.test("readDatasets joins folders with the same header and refuses different
     }
     await writeDatasetHeader(join(root, "e"), ["wall", "floor"]); // no embeddings file
     await assert.rejects(readDatasets([a, join(root, "e")]), GeoError);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("labelledScenes yields the scenes with ground truth, counting the others", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const [a, b] = ["a", "b"].map((x) => join(root, x));
+    for (const dir of [a, b]) await writeDatasetHeader(dir, ["wall", "floor"]);
+    const coord = new Float32Array(6);
+    await writeScene(a, { name: "room", coord, segment: Int16Array.from([1, -1]) });
+    await writeScene(b, { name: "hall", coord }); // no segment.npy: skipped
+    await writeScene(b, { name: "room", coord, segment: Int16Array.from([0, 1]) });
+    const got = [];
+    for await (const r of labelledScenes(await readDatasets([a, b]))) {
+      got.push([r.scene.name, r.index, r.total, [...r.scene.segment]]);
+    }
+    assert.deepEqual(got, [["room", 0, 3, [1, -1]], ["room", 2, 3, [0, 1]]]);
+    const none = [];
+    for await (const r of labelledScenes(await readDatasets([b]))) none.push(r.index);
+    assert.deepEqual(none, [1]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -13,10 +13,9 @@ import { GeoError } from "../kernels/errors.ts";
 import type { SegmentationMetrics } from "../kernels/segmentation_metrics.ts";
 import {
   type DatasetUnion,
+  type LabelledScene,
+  labelledScenes,
   readDatasets,
-  readScene,
-  type SceneArrays,
-  unionScenes,
 } from "../io/dataset.ts";
 import { segmentCloud, type SegmentCloudResult } from "../infer/inference.ts";
 import { LabelEmbedder } from "../infer/label_embeddings.ts";
@@ -92,7 +91,7 @@ export async function classEmbeddings(
 /** One labelled scene after the model has labelled it (see {@link runLabelledScenes}). */
 export interface LabelledSceneRun {
   /** the scene's arrays (with ground truth) */
-  scene: SceneArrays & { name: string; count: number; segment: Int16Array };
+  scene: LabelledScene["scene"];
   /** the model's labels and scores of every point */
   result: SegmentCloudResult;
   /** the loaded model */
@@ -126,15 +125,16 @@ export async function runLabelledScenes(
   try {
     const info = await readDatasets(dataDir.split(","));
     const embeddings = await classEmbeddings(model, info);
-    const all = unionScenes(info);
     let visited = 0;
-    for (const [index, { dir, name }] of all.entries()) {
-      const s = await readScene(dir, name, { numClasses: info.labels.length });
-      if (!s.segment) continue;
-      const cloud = { count: s.count, coord: s.coord, color: s.color, normal: s.normal };
+    for await (const { scene, index, total } of labelledScenes(info)) {
+      const cloud = {
+        count: scene.count,
+        coord: scene.coord,
+        color: scene.color,
+        normal: scene.normal,
+      };
       const result = await segmentCloud(model, cloud, embeddings, { signal: options.signal });
-      const scene = s as LabelledSceneRun["scene"];
-      visit({ scene, result, model, embeddings, index, total: all.length });
+      visit({ scene, result, model, embeddings, index, total });
       visited++;
     }
     if (visited === 0) {
