@@ -31,6 +31,8 @@ export const COMMANDS: Record<string, string> = {
   eval: "eval --model MODEL_DIR --data DIR  per-class IoU table, last line mIoU=.. mAcc=..",
   decimate:
     "decimate --data DIR --out DIR [--keep 0.25]  copy a dataset with its flat surfaces thinned like a decimated mesh",
+  views:
+    "views --data DIR --out DIR [--views 1]  copy a dataset as single depth-sensor views of each scene",
   calibrate:
     "calibrate --model MODEL_DIR --data DIR [--reject-wrong Q] [--out MODEL_DIR]  reject threshold (calibrated min_score)",
   stream:

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, RegExp> = {
   eval: /--model/,
   calibrate: /--reject-wrong Q .*default 0\.5/,
   decimate: /--keep K\|A,B .*default 0\.25/,
+  views: /--views K .*default 1/,
   stream: /--period S .*default 0\.2/,
   objective: /--case/,
   pretrain: /--steps N .*default 3000/,
