@@ -21,11 +21,10 @@ import { labelledScenes, readDatasets } from "../src/io/dataset.ts";
 import { CONTEXT_FEATURES } from "../src/kernels/context_descriptor.ts";
 import { DESCRIPTOR_FEATURES } from "../src/kernels/geometric_descriptor.ts";
 import type { PointCloud } from "../src/kernels/point_cloud.ts";
-import { Rng } from "../src/kernels/random.ts";
 import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
-import { CHANGES } from "./invariance.ts";
+import { CHANGES, variantRng } from "./invariance.ts";
 
 /** Column names of the 71-column descriptors, in order, context columns prefixed "ctx.". */
 export const COLUMNS = [...DESCRIPTOR_FEATURES, ...CONTEXT_FEATURES.map((n) => `ctx.${n}`)];
@@ -85,7 +84,7 @@ export async function run(args: string[]): Promise<void> {
     const embeddings = await classEmbeddings(model, info);
     for await (const { scene: s, index: i, total } of labelledScenes(info)) {
       const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
-      const v = CHANGES[g][1](cloud, s.segment, new Rng((seed + i) * CHANGES.length + g));
+      const v = CHANGES[g][1](cloud, s.segment, variantRng(seed, i, g));
       const source = v.kept ?? Int32Array.from({ length: v.cloud.count }, (_, j) => j);
       const before = await voxelFeatures(cloud, model), after = await voxelFeatures(v.cloud, model);
       // Each changed voxel's source voxel in the unchanged scan (the later point wins).

@@ -19,6 +19,7 @@
  * | half density | a seeded half of the points |
  * | flat thinned | a seeded quarter of the points on flat surfaces, the rest kept (`train/decimate.ts`): a decimated mesh's large triangles |
  * | part | the points left of the room's median x plus 30 % of the rest: a partial scan |
+ * | sensor view | what one depth sensor at robot height sees from a seeded spot (`train/sensor_view.ts`): a single robot scan |
  *
  * Printed: a table of mIoU per variant and model, with its change from "as is"; the
  * mean change over the variants. A variant that keeps a subset of the points is compared
@@ -39,6 +40,7 @@ import { Rng } from "../src/kernels/random.ts";
 import { rotateCloud, rotationAboutZ } from "../src/kernels/rotate_up.ts";
 import type { LoadedModel } from "../src/models/bundle.ts";
 import { flatThinningMask, subsetScene } from "../src/train/decimate.ts";
+import { sensorView } from "../src/train/sensor_view.ts";
 import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
@@ -117,7 +119,20 @@ export const CHANGES: [string, Change][] = [
     for (let i = 0; i < keep.length; i++) keep[i] = cloud.coord[3 * i] < cut ? 1 : 0;
     return subset(cloud, gt, keep);
   }],
+  ["sensor view", (cloud, gt, rng) => {
+    const view = sensorView(cloud, rng);
+    return view ? subset(cloud, gt, view.keep) : { cloud, gt };
+  }],
 ];
+
+/**
+ * The generator of variant `g` of scene `i`: seeded by `(seed + i) · 10 + g`, 10 being the
+ * number of variants the first tables were made with, so that adding one leaves the others'
+ * draws alone.
+ */
+export function variantRng(seed: number, i: number, g: number): Rng {
+  return new Rng((seed + i) * 10 + g);
+}
 
 /** Runs the benchmark (see the module doc). */
 export async function run(args: string[]): Promise<void> {
@@ -156,7 +171,7 @@ export async function run(args: string[]): Promise<void> {
       const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
       const asIs: LabelledPoints[] = [];
       for (const [c, { g, change }] of changes.entries()) {
-        const v = change(cloud, s.segment, new Rng((seed + i) * CHANGES.length + g));
+        const v = change(cloud, s.segment, variantRng(seed, i, g));
         // Aligned once per variant: every model sees the same cloud.
         const input = align ? alignToGravity(v.cloud, undefined, { heading: true }).cloud : v.cloud;
         for (const [m, { model, embeddings }] of loaded.entries()) {

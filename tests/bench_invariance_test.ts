@@ -81,3 +81,33 @@ Deno.test("invariance changes: subsets keep each point's label with it and are s
   // Changes that keep every point name none.
   assert.equal(change("dark")(c, gt, new Rng(1)).kept, undefined);
 });
+
+Deno.test("invariance 'sensor view' keeps what one sensor in the room sees, seeded, labels in step", () => {
+  // A 4 × 4 m room, 5 cm apart: floor (label 0) and four 2.4 m walls (label 1).
+  const xyz: number[] = [], lab: number[] = [];
+  for (let x = 0; x <= 4; x += 0.05) {
+    for (let y = 0; y <= 4; y += 0.05) xyz.push(x, y, 0), lab.push(0);
+  }
+  for (let t = 0; t <= 4; t += 0.05) {
+    for (let z = 0.05; z <= 2.4; z += 0.05) {
+      xyz.push(t, 0, z, t, 4, z, 0, t, z, 4, t, z), lab.push(1, 1, 1, 1);
+    }
+  }
+  const room: PointCloud = { count: lab.length, coord: Float32Array.from(xyz) };
+  const gt = Int16Array.from(lab);
+  const view = change("sensor view");
+  const a = view(room, gt, new Rng(2)), b = view(room, gt, new Rng(2));
+  assert.deepEqual(a, b);
+  assert.ok(a.cloud.count > 2000 && a.cloud.count < 0.6 * room.count, `${a.cloud.count}`);
+  for (let j = 0; j < a.cloud.count; j++) {
+    assert.equal(a.gt[j], gt[a.kept![j]]);
+    assert.equal(a.cloud.coord[3 * j + 2], room.coord[3 * a.kept![j] + 2]);
+  }
+  // Some wall is always out of view: no view keeps all four.
+  const walls = new Set<string>();
+  for (let j = 0; j < a.cloud.count; j++) {
+    const [x, y] = [a.cloud.coord[3 * j], a.cloud.coord[3 * j + 1]];
+    if (a.gt[j] === 1) walls.add(x < 0.01 ? "W" : x > 3.99 ? "E" : y < 0.01 ? "S" : "N");
+  }
+  assert.ok(walls.size >= 1 && walls.size <= 3, [...walls].join());
+});
