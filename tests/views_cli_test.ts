@@ -48,7 +48,7 @@ Deno.test("views writes single sensor views of each room with every array in ste
     const { code, lines } = await captured(() => views(args));
     assert.equal(code, 0);
     const summary = JSON.parse(lines.at(-1)!);
-    assert.deepEqual([summary.scenes, summary.views, summary.missed], [2, 4, 0]);
+    assert.deepEqual([summary.scenes, summary.written, summary.missed], [2, 4, 0]);
     const info = await readDataset(out);
     assert.deepEqual(info.labels, ["floor", "wall", "box"]);
     assert.deepEqual(info.scenes, ["a_v0", "a_v1", "b_v0", "b_v1"]);

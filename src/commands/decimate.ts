@@ -12,10 +12,8 @@
  */
 
 import { GeoError } from "../kernels/errors.ts";
-import { Rng } from "../kernels/random.ts";
-import { readDataset, readScene, writeDatasetHeader, writeScene } from "../io/dataset.ts";
 import { flatThinningMask, subsetScene } from "../train/decimate.ts";
-import { formatDuration } from "../train/progress.ts";
+import { copyDataset, copyFlags } from "./_dataset_copy.ts";
 import { checkKnownFlags, numberFlag, parseFlags } from "./_flags.ts";
 
 /** Usage of `decimate` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
@@ -49,48 +47,23 @@ function keepRange(text: string | undefined): [number, number] {
  * @returns 0 on success, 1 on a failure, 2 on bad usage
  */
 export async function run(args: string[]): Promise<number> {
-  let data: string, out: string, keep: [number, number], flatness: number, seed: number;
+  let copy: ReturnType<typeof copyFlags>, keep: [number, number], flatness: number;
   try {
     const m = parseFlags(args, new Set());
     checkKnownFlags(m, KNOWN);
-    if (!m.has("--data") || !m.has("--out")) {
-      throw new GeoError("invalid_argument", "--data and --out are required");
-    }
-    [data, out] = [m.get("--data")!, m.get("--out")!];
-    if (data === out) throw new GeoError("invalid_argument", "--out must differ from --data");
+    copy = copyFlags(m);
     keep = keepRange(m.get("--keep"));
     flatness = numberFlag(m, "--flatness") ?? 0.01;
-    seed = numberFlag(m, "--seed") ?? 0;
   } catch (e) {
     console.error(`decimate: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  try {
-    const info = await readDataset(data);
-    await writeDatasetHeader(out, info.labels, info.embeddings);
-    const rng = new Rng(seed);
-    const start = performance.now();
-    let before = 0, after = 0;
-    for (const [i, name] of info.scenes.entries()) {
-      const scene = await readScene(data, name, { numClasses: info.labels.length });
-      const share = keep[0] + (keep[1] - keep[0]) * rng.next();
-      const mask = flatThinningMask(scene, rng, { keep: share, flatness });
-      const thin = subsetScene(scene, mask);
-      await writeScene(out, thin);
-      before += scene.count;
-      after += thin.count;
-      const rate = (i + 1) / ((performance.now() - start) / 1000);
-      console.error(
-        `decimate: scene ${i + 1}/${info.scenes.length} ${name}: ${scene.count} → ${thin.count} ` +
-          `points (flat kept ${share.toFixed(2)}), ${rate.toFixed(2)} scenes/s, ETA ` +
-          formatDuration((info.scenes.length - i - 1) / rate),
-      );
-    }
-    console.log(JSON.stringify({ scenes: info.scenes.length, points: before, kept: after, out }));
-    return 0;
-  } catch (e) {
-    const err = GeoError.from(e);
-    console.error(`decimate: ${err.message}`);
-    return err.kind === "invalid_argument" ? 2 : 1;
-  }
+  return await copyDataset("decimate", copy, (scene, rng) => {
+    const share = keep[0] + (keep[1] - keep[0]) * rng.next();
+    const thin = subsetScene(scene, flatThinningMask(scene, rng, { keep: share, flatness }));
+    return {
+      scenes: [thin],
+      note: `${scene.count} → ${thin.count} points (flat kept ${share.toFixed(2)})`,
+    };
+  });
 }

@@ -6,17 +6,16 @@
  * labels, instances…). Scene `NAME` gives `NAME_v0`, `NAME_v1`, … Training on such views next
  * to whole rooms shows a model the cut walls and half-seen objects of a single robot scan.
  *
- * stdout: one JSON summary; progress on stderr.
+ * stdout: one JSON summary (`_dataset_copy.ts`: scenes, points, written, kept, missed); progress
+ * on stderr.
  *
  * @module
  */
 
 import { GeoError } from "../kernels/errors.ts";
-import { Rng } from "../kernels/random.ts";
-import { readDataset, readScene, writeDatasetHeader, writeScene } from "../io/dataset.ts";
 import { subsetScene } from "../train/decimate.ts";
 import { sensorView } from "../train/sensor_view.ts";
-import { formatDuration } from "../train/progress.ts";
+import { copyDataset, copyFlags } from "./_dataset_copy.ts";
 import { checkKnownFlags, numberFlag, parseFlags } from "./_flags.ts";
 
 /** Usage of `views` (printed by `cli.ts` for `--help` / `-h` and on bad usage). */
@@ -36,56 +35,27 @@ const KNOWN = new Set(["--data", "--out", "--views", "--seed"]);
  * @returns 0 on success, 1 on a failure, 2 on bad usage
  */
 export async function run(args: string[]): Promise<number> {
-  let data: string, out: string, views: number, seed: number;
+  let copy: ReturnType<typeof copyFlags>, views: number;
   try {
     const m = parseFlags(args, new Set());
     checkKnownFlags(m, KNOWN);
-    if (!m.has("--data") || !m.has("--out")) {
-      throw new GeoError("invalid_argument", "--data and --out are required");
-    }
-    [data, out] = [m.get("--data")!, m.get("--out")!];
-    if (data === out) throw new GeoError("invalid_argument", "--out must differ from --data");
+    copy = copyFlags(m);
     views = numberFlag(m, "--views") ?? 1;
     if (!Number.isInteger(views) || views < 1) {
       throw new GeoError("invalid_argument", `--views must be an integer ≥ 1, got ${views}`);
     }
-    seed = numberFlag(m, "--seed") ?? 0;
   } catch (e) {
     console.error(`views: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  try {
-    const info = await readDataset(data);
-    await writeDatasetHeader(out, info.labels, info.embeddings);
-    const rng = new Rng(seed);
-    const start = performance.now();
-    let written = 0, missed = 0, kept = 0;
-    for (const [i, name] of info.scenes.entries()) {
-      const scene = await readScene(data, name, { numClasses: info.labels.length });
-      for (let k = 0; k < views; k++) {
-        const view = sensorView(scene, rng);
-        if (!view) {
-          missed++;
-          continue;
-        }
-        await writeScene(out, { ...subsetScene(scene, view.keep), name: `${name}_v${k}` });
-        written++;
-        kept += view.count;
-      }
-      const rate = (i + 1) / ((performance.now() - start) / 1000);
-      console.error(
-        `views: scene ${i + 1}/${info.scenes.length} ${name}: ${scene.count} points, ` +
-          `${written} views so far, ${rate.toFixed(2)} scenes/s, ETA ` +
-          formatDuration((info.scenes.length - i - 1) / rate),
-      );
+  let missed = 0;
+  return await copyDataset("views", copy, (scene, rng) => {
+    const scenes = [];
+    for (let k = 0; k < views; k++) {
+      const view = sensorView(scene, rng);
+      if (view) scenes.push({ ...subsetScene(scene, view.keep), name: `${scene.name}_v${k}` });
+      else missed++;
     }
-    console.log(
-      JSON.stringify({ scenes: info.scenes.length, views: written, missed, points: kept, out }),
-    );
-    return 0;
-  } catch (e) {
-    const err = GeoError.from(e);
-    console.error(`views: ${err.message}`);
-    return err.kind === "invalid_argument" ? 2 : 1;
-  }
+    return { scenes, note: `${scene.count} points, ${scenes.length} views` };
+  }, () => ({ missed }));
 }
