@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { run as decimate } from "../src/commands/decimate.ts";
 import { readDataset, readScene } from "../src/io/dataset.ts";
 import { captured } from "./fixtures/captured.ts";
+import { assertRerunSameBytes } from "./fixtures/dataset_copy.ts";
 import { TINY_CLASSES, writeTinyDataset } from "./fixtures/tiny_dataset.ts";
 
 Deno.test("decimate copies a dataset with its flat floor thinned and every array in step", async () => {
@@ -30,14 +31,7 @@ Deno.test("decimate copies a dataset with its flat floor thinned and every array
       assert.equal(b.instance !== undefined, a.instance !== undefined);
     }
     // Same seed, same bytes.
-    const again = join(root, "again");
-    await captured(() =>
-      decimate(["--data", data, "--out", again, "--keep", "0.2", "--seed", "3"])
-    );
-    for (const name of info.scenes) {
-      const f = (d: string) => Deno.readFile(join(d, name, "coord.npy"));
-      assert.deepEqual(await f(again), await f(out));
-    }
+    await assertRerunSameBytes(decimate, args, join(root, "again"), info.scenes);
     for (
       const bad of [
         ["--data", data],

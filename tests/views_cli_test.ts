@@ -4,6 +4,7 @@ import { run as views } from "../src/commands/views.ts";
 import { readDataset, readScene, writeDatasetHeader, writeScene } from "../src/io/dataset.ts";
 import { Rng } from "../src/kernels/random.ts";
 import { captured } from "./fixtures/captured.ts";
+import { assertRerunSameBytes } from "./fixtures/dataset_copy.ts";
 
 /** A 4 × 4 m room (floor class 0, walls class 1, a box class 2), 4 cm apart, teacher rows of width 2. */
 async function writeRoom(dir: string, name: string, seed: number): Promise<number> {
@@ -67,12 +68,7 @@ Deno.test("views writes single sensor views of each room with every array in ste
       }
     }
     // Same seed, same bytes.
-    const again = join(root, "again");
-    await captured(() => views(["--data", data, "--out", again, "--views", "2", "--seed", "4"]));
-    for (const name of info.scenes) {
-      const f = (d: string) => Deno.readFile(join(d, name, "coord.npy"));
-      assert.deepEqual(await f(again), await f(out));
-    }
+    await assertRerunSameBytes(views, args, join(root, "again"), info.scenes);
     for (
       const bad of [
         ["--data", data],
