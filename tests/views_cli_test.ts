@@ -80,6 +80,10 @@ Deno.test("views writes single sensor views of each room with every array in ste
     ) {
       assert.equal((await captured(() => views(bad))).code, 2, bad.join(" "));
     }
+    // A folder that is not a dataset: a failure (1), not bad usage, and nothing written.
+    const missing = ["--data", join(root, "none"), "--out", join(root, "never")];
+    assert.equal((await captured(() => views(missing))).code, 1);
+    await assert.rejects(Deno.stat(join(root, "never")));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
