@@ -46,6 +46,11 @@ export const GROUPS: [string, (name: string) => boolean][] = [
   ["all", () => true],
 ];
 
+/** Column indices of each group of {@link GROUPS}, in the same order. */
+export const GROUP_COLUMNS: number[][] = GROUPS.map(([, pick]) =>
+  COLUMNS.flatMap((n, c) => (pick(n) ? [c] : []))
+);
+
 /**
  * A copy of `features` (V×D) with the columns `cols` of row v taken from row `from[v]` of
  * `source` (W×D): what "a group of columns put back" means here and in `scan_attribute`.
@@ -80,7 +85,6 @@ export async function run(args: string[]): Promise<void> {
     if (model.backbone.kind !== "descriptor" || D !== COLUMNS.length) {
       throw new Error(`bench attribute reads 71-column descriptors, not ${model.backbone.version}`);
     }
-    const picks = GROUPS.map(([, pick]) => COLUMNS.flatMap((n, c) => (pick(n) ? [c] : [])));
     const embeddings = await classEmbeddings(model, info);
     for await (const { scene: s, index: i, total } of labelledScenes(info)) {
       const cloud: PointCloud = { count: s.count, coord: s.coord, color: s.color };
@@ -92,7 +96,7 @@ export async function run(args: string[]): Promise<void> {
       for (let j = 0; j < source.length; j++) {
         from[after.grid.voxelOf[j]] = before.grid.voxelOf[source[j]];
       }
-      for (const [k, cols] of picks.entries()) {
+      for (const [k, cols] of GROUP_COLUMNS.entries()) {
         const f = columnsFrom(after.features, before.features, { dim: D, from, cols });
         const { label } = await model.classify(f, embeddings);
         runs[k].push({ pred: Int16Array.from(after.grid.voxelOf, (x) => label[x]), gt: v.gt });

@@ -23,7 +23,7 @@ import { transformPoints } from "../src/kernels/rigid_transform.ts";
 import { classEmbeddings, openModelFolder } from "../src/train/evaluate.ts";
 import { type LabelledPoints, metricsOver } from "../src/train/metrics.ts";
 import { numberFlag, parseFlags } from "../src/commands/train.ts";
-import { COLUMNS, columnsFrom, GROUPS } from "./attribute.ts";
+import { COLUMNS, columnsFrom, GROUP_COLUMNS, GROUPS } from "./attribute.ts";
 import { sequences } from "./stream.ts";
 
 /** One scan in the map frame with its ground truth. */
@@ -101,7 +101,6 @@ async function attribute(
   tally: Tally,
 ): Promise<void> {
   const D = model.backbone.dim;
-  const picks = GROUPS.map(([, pick]) => COLUMNS.flatMap((n, c) => (pick(n) ? [c] : [])));
   const embeddings = await classEmbeddings(model, { labels: seq.labels });
   const room = await voxelFeatures(seq.whole.cloud, model);
   const roomLabel = (await model.classify(room.features, embeddings)).label;
@@ -113,7 +112,7 @@ async function attribute(
     const scan = await voxelFeatures(seq.scans[i].cloud, model);
     const from = knnSearch(room.geometry.cloud.coord, 1, { queries: scan.geometry.cloud.coord })
       .index;
-    for (const [k, cols] of picks.entries()) {
+    for (const [k, cols] of GROUP_COLUMNS.entries()) {
       const f = columnsFrom(scan.features, room.features, { dim: D, from, cols });
       const { label } = await model.classify(f, embeddings);
       tally.runs[k].push({
