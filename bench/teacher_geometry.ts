@@ -110,16 +110,8 @@ export function teacherErrorSplit(
   gt: Int16Array,
   taught: Int16Array,
 ): { points: number; wrong: number; inWrongMajority: number } {
-  const { counted, rightShare } = teacherMajority(sp, valid, gt, taught);
-  let points = 0, wrong = 0, inWrongMajority = 0;
-  for (let i = 0; i < sp.length; i++) {
-    if (!counted(i)) continue;
-    points++;
-    if (taught[i] === gt[i]) continue;
-    wrong++;
-    if (rightShare[sp[i]] < 0.5) inWrongMajority++;
-  }
-  return { points, wrong, inWrongMajority };
+  const c = countWrong(sp, valid, gt, taught, (i) => taught[i], (share) => share < 0.5);
+  return { points: c.points, wrong: c.wrong, inWrongMajority: c.inGroup };
 }
 
 /**
@@ -141,16 +133,32 @@ export function targetErrorSplit(
   taught: Int16Array,
   target: Int32Array,
 ): { points: number; targetWrong: number; underRightMajority: number } {
+  const c = countWrong(sp, valid, gt, taught, (i) => target[sp[i]], (share) => share >= 0.5);
+  return { points: c.points, targetWrong: c.wrong, underRightMajority: c.inGroup };
+}
+
+/**
+ * Counts the counted voxels (see {@link teacherMajority}), those whose `said(i)` class is not
+ * the ground truth, and those of them whose superpoint's teacher right-share passes `group`.
+ */
+function countWrong(
+  sp: Int32Array,
+  valid: Uint8Array,
+  gt: Int16Array,
+  taught: Int16Array,
+  said: (i: number) => number,
+  group: (rightShare: number) => boolean,
+): { points: number; wrong: number; inGroup: number } {
   const { counted, rightShare } = teacherMajority(sp, valid, gt, taught);
-  let points = 0, targetWrong = 0, underRightMajority = 0;
+  let points = 0, wrong = 0, inGroup = 0;
   for (let i = 0; i < sp.length; i++) {
     if (!counted(i)) continue;
     points++;
-    if (target[sp[i]] === gt[i]) continue;
-    targetWrong++;
-    if (rightShare[sp[i]] >= 0.5) underRightMajority++;
+    if (said(i) === gt[i]) continue;
+    wrong++;
+    if (group(rightShare[sp[i]])) inGroup++;
   }
-  return { points, targetWrong, underRightMajority };
+  return { points, wrong, inGroup };
 }
 
 /**
