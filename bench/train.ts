@@ -3,8 +3,8 @@
  *
  * `deno task bench train [--data DIR] [--site DIR|none] [--steps N] [--site-steps N]
  * [--seeds 1,2,3] [--crop N] [--configs a,b,…] [--instances gt|proposals|both]
- * [--proposals] [--scenes N] [--quick] [--out DIR] [--cache DIR|none]
- * [--backbone geodesc-1|…|geodesc-5|BACKBONE_DIR]`
+ * [--proposals] [--scenes N] [--quick] [--out DIR] [--cache DIR|none] [--lr R]
+ * [--backbone geodesc-1|…|geodesc-6|BACKBONE_DIR]`
  *
  * DIR holds `train/` and `test/` dataset folders (`deno task cli synth --split standard
  * --out DIR`; default `.cache/bench/standard`). For every configuration (teacher alone,
@@ -14,7 +14,9 @@
  * `--proposals`) trains with class-agnostic instance proposals computed from the geometry
  * in place of the dataset's instance.npy; `both` reports both settings (naive distillation,
  * which reads no instance, is trained once). Defaults: 600 steps, crop 60 000 points, seeds
- * 1,2,3, all configurations, ground-truth instances, backbone geodesc-1. The site section (`--site`, default
+ * 1,2,3, all configurations, ground-truth instances, the trainer's default backbone and peak
+ * learning rate (`--lr` sets the rate of the runs trained from scratch; site fine-tunes keep
+ * the default). The site section (`--site`, default
  * `.cache/bench/site`, from `synth --split site`; skipped when absent): the full model
  * trained on DIR/train vs the same model fine-tuned on SITE/train (`--site-steps`, default
  * steps / 4; instances as in the first setting), both scored on SITE/test. `--quick`: 8
@@ -74,6 +76,8 @@ interface Options {
   out: string;
   cacheDir?: string | null;
   backbone: string;
+  /** peak learning rate of the runs trained from scratch (undefined = the trainer's default) */
+  lr?: number;
 }
 
 const BOOLEAN = new Set(["--quick", "--proposals"]);
@@ -101,6 +105,7 @@ function parseOptions(args: string[]): Options {
     out: m.get("--out") ?? ".cache/bench",
     cacheDir: cache === "none" ? null : cache,
     backbone: m.get("--backbone") ?? DEFAULT_TRAIN_CONFIG.backbone,
+    lr: numberFlag(m, "--lr"),
   };
 }
 
@@ -169,6 +174,7 @@ export async function run(args: string[]): Promise<void> {
     steps: o.steps,
     maxPointsPerStep: o.crop,
     backbone: o.backbone,
+    learningRate: o.lr,
   };
   const progress = new OverallProgress(totalSteps, log);
   const teacher = teacherScores(test);
@@ -316,7 +322,7 @@ async function siteSection(
     }
     const before = await scoreAdapter(siteTest, { dg, c: siteTest.classes.dim, hidden }, adapter);
     const tuned = await trainAndScore({
-      base: { ...s.base, steps: o.siteSteps },
+      base: { ...s.base, steps: o.siteSteps, learningRate: undefined },
       overrides: {},
       seed,
       train: siteTrain,
