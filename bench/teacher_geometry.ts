@@ -99,66 +99,60 @@ function perVoxel(scene: TrainScene, perPoint: Int16Array): Int16Array {
   return out;
 }
 
-/**
- * Teacher errors split by whether the teacher's majority in their superpoint is right.
- *
- * @returns counts of valid labelled voxels, wrong ones, and wrong ones in majority-wrong superpoints
- */
-export function teacherErrorSplit(
-  sp: Int32Array,
-  valid: Uint8Array,
-  gt: Int16Array,
-  taught: Int16Array,
-): { points: number; wrong: number; inWrongMajority: number } {
-  const c = countWrong(sp, valid, gt, taught, (i) => taught[i], (share) => share < 0.5);
-  return { points: c.points, wrong: c.wrong, inWrongMajority: c.inGroup };
+/** Counts of {@link errorSplit}, over valid labelled taught voxels. */
+export interface ErrorSplit {
+  /** valid labelled voxels the teacher labels */
+  points: number;
+  /** of those, the teacher's label is wrong */
+  wrong: number;
+  /** of the wrong ones, in superpoints whose teacher majority is wrong */
+  inWrongMajority: number;
+  /** voxels whose superpoint's plain USD target class is wrong */
+  targetWrong: number;
+  /** of those, in superpoints whose teacher majority is right (the only ones a reweighting of
+   * the members towards the majority could turn) */
+  underRightMajority: number;
 }
 
 /**
- * USD's plain target judged per voxel: wrong target classes, and those of them in
- * superpoints whose teacher majority is right (the only ones a reweighting of the
- * members towards the majority could turn).
+ * Teacher errors and USD's plain-target errors, each split by whether the teacher's majority
+ * in their superpoint is right (one pass, the majority computed once).
  *
  * @param sp Int32Array V superpoint ids
  * @param valid Uint8Array V, 1 = teacher row valid
  * @param gt Int16Array V ground truth (−1 = none)
  * @param taught Int16Array V teacher argmax (−1 = none)
  * @param target Int32Array S: class of each superpoint's mean teacher row (−1 = no valid row)
- * @returns counts of valid labelled voxels, wrong targets, and wrong targets under a right majority
  */
-export function targetErrorSplit(
+export function errorSplit(
   sp: Int32Array,
   valid: Uint8Array,
   gt: Int16Array,
   taught: Int16Array,
   target: Int32Array,
-): { points: number; targetWrong: number; underRightMajority: number } {
-  const c = countWrong(sp, valid, gt, taught, (i) => target[sp[i]], (share) => share >= 0.5);
-  return { points: c.points, targetWrong: c.wrong, underRightMajority: c.inGroup };
-}
-
-/**
- * Counts the counted voxels (see {@link teacherMajority}), those whose `said(i)` class is not
- * the ground truth, and those of them whose superpoint's teacher right-share passes `group`.
- */
-function countWrong(
-  sp: Int32Array,
-  valid: Uint8Array,
-  gt: Int16Array,
-  taught: Int16Array,
-  said: (i: number) => number,
-  group: (rightShare: number) => boolean,
-): { points: number; wrong: number; inGroup: number } {
+): ErrorSplit {
   const { counted, rightShare } = teacherMajority(sp, valid, gt, taught);
-  let points = 0, wrong = 0, inGroup = 0;
+  const e: ErrorSplit = {
+    points: 0,
+    wrong: 0,
+    inWrongMajority: 0,
+    targetWrong: 0,
+    underRightMajority: 0,
+  };
   for (let i = 0; i < sp.length; i++) {
     if (!counted(i)) continue;
-    points++;
-    if (said(i) === gt[i]) continue;
-    wrong++;
-    if (group(rightShare[sp[i]])) inGroup++;
+    e.points++;
+    const rightMajority = rightShare[sp[i]] >= 0.5;
+    if (taught[i] !== gt[i]) {
+      e.wrong++;
+      if (!rightMajority) e.inWrongMajority++;
+    }
+    if (target[sp[i]] !== gt[i]) {
+      e.targetWrong++;
+      if (rightMajority) e.underRightMajority++;
+    }
   }
-  return { points, wrong, inGroup };
+  return e;
 }
 
 /**
@@ -238,16 +232,10 @@ async function probe(data: string, backbone: Backbone, limit: number | undefined
       sums.set(level, sum);
     }
     const taught = perVoxel(s, s.teacherLabel);
-    const e = teacherErrorSplit(s.superpoint, s.valid, gt, taught);
+    const target = plainTargets(s, split.classes.embeddings);
+    const e = errorSplit(s.superpoint, s.valid, gt, taught, target);
     points += e.points, wrong += e.wrong, inWrongMajority += e.inWrongMajority;
-    const t = targetErrorSplit(
-      s.superpoint,
-      s.valid,
-      gt,
-      taught,
-      plainTargets(s, split.classes.embeddings),
-    );
-    targetWrong += t.targetWrong, underRightMajority += t.underRightMajority;
+    targetWrong += e.targetWrong, underRightMajority += e.underRightMajority;
   }
   for (const [level, [gc, ga, tc, ta, n]] of sums) {
     lines.push(

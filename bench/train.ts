@@ -322,7 +322,7 @@ async function siteSection(
     }
     const before = await scoreAdapter(siteTest, { dg, c: siteTest.classes.dim, hidden }, adapter);
     const tuned = await trainAndScore({
-      base: { ...s.base, steps: o.siteSteps, learningRate: undefined },
+      base: { ...s.base, steps: o.siteSteps, learningRate: DEFAULT_TRAIN_CONFIG.learningRate },
       overrides: {},
       seed,
       train: siteTrain,

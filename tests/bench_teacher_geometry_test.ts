@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  pairStats,
-  rocAuc,
-  targetErrorSplit,
-  teacherErrorSplit,
-} from "../bench/teacher_geometry.ts";
+import { errorSplit, pairStats, rocAuc } from "../bench/teacher_geometry.ts";
 
 Deno.test("rocAuc counts wins over every pair, ties half", () => {
   assert.equal(rocAuc([3, 4], [1, 2]), 1);
@@ -23,19 +18,16 @@ Deno.test("pairStats pools segments and separates same-class pairs", () => {
   assert.ok(Math.abs(stats.meanCos - (1 / h + 0 + 0.1 / h) / 3) < 1e-6);
 });
 
-Deno.test("teacherErrorSplit splits wrong points by their superpoint's majority", () => {
+Deno.test("errorSplit splits wrong teacher labels by their superpoint's majority", () => {
   const sp = Int32Array.from([0, 0, 0, 1, 1, 1]);
   const gt = Int16Array.from([1, 1, 1, 2, 2, 2]);
   const taught = Int16Array.from([1, 1, 3, 3, 3, 2]); // sp 0: 1 of 3 wrong; sp 1: 2 of 3 wrong
   const valid = Uint8Array.from([1, 1, 1, 1, 1, 0]); // the last point does not count
-  assert.deepEqual(teacherErrorSplit(sp, valid, gt, taught), {
-    points: 5,
-    wrong: 3,
-    inWrongMajority: 2,
-  });
+  const { points, wrong, inWrongMajority } = errorSplit(sp, valid, gt, taught, Int32Array.of(1, 3));
+  assert.deepEqual({ points, wrong, inWrongMajority }, { points: 5, wrong: 3, inWrongMajority: 2 });
 });
 
-Deno.test("targetErrorSplit counts wrong superpoint targets and those under a right majority", () => {
+Deno.test("errorSplit counts wrong superpoint targets and those under a right majority", () => {
   const sp = Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2]);
   const gt = Int16Array.from([1, 1, 1, 2, 2, 2, 4, 5]);
   // sp 0: majority right but its mean says 3; sp 1: majority wrong and mean wrong;
@@ -43,7 +35,8 @@ Deno.test("targetErrorSplit counts wrong superpoint targets and those under a ri
   const taught = Int16Array.from([1, 1, 3, 3, 3, 2, 4, 4]);
   const valid = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1]);
   const target = Int32Array.from([3, 3, 4]);
-  assert.deepEqual(targetErrorSplit(sp, valid, gt, taught, target), {
+  const { points, targetWrong, underRightMajority } = errorSplit(sp, valid, gt, taught, target);
+  assert.deepEqual({ points, targetWrong, underRightMajority }, {
     points: 8,
     targetWrong: 7,
     // sp 0's three voxels, and none of sp 1 (1 of 3 right); sp 2's voxel of class 5 sees
@@ -51,12 +44,18 @@ Deno.test("targetErrorSplit counts wrong superpoint targets and those under a ri
     underRightMajority: 4,
   });
   // Invalid and unlabelled voxels are not counted; an untaught superpoint's target is −1.
-  const none = targetErrorSplit(
+  const none = errorSplit(
     Int32Array.from([0, 1]),
     Uint8Array.from([0, 1]),
     Int16Array.from([1, -1]),
     Int16Array.from([1, 1]),
     Int32Array.from([-1, 1]),
   );
-  assert.deepEqual(none, { points: 0, targetWrong: 0, underRightMajority: 0 });
+  assert.deepEqual(none, {
+    points: 0,
+    wrong: 0,
+    inWrongMajority: 0,
+    targetWrong: 0,
+    underRightMajority: 0,
+  });
 });
