@@ -13,7 +13,12 @@ import { descriptorBackbone } from "../src/features/backbones/backbone.ts";
 import { readDataset } from "../src/io/dataset.ts";
 import { loadVersion } from "../src/models/registry.ts";
 import { loadBaseFolder } from "../src/train/base_model.ts";
-import { resolveTrainConfig, type TrainConfig } from "../src/train/config.ts";
+import {
+  DEFAULT_TRAIN_CONFIG,
+  FINE_TUNE_LEARNING_RATE,
+  resolveTrainConfig,
+  type TrainConfig,
+} from "../src/train/config.ts";
 import { datasetEmbeddings, loadDatasetScenes } from "../src/train/dataset_scenes.ts";
 import { trainAdapter, type TrainLoopOptions } from "../src/train/loop.ts";
 import { metricsRecord, publishTrained } from "../src/train/publish.ts";
@@ -219,10 +224,12 @@ Deno.test("train / eval commands: publish a version, fine-tune from it, print mI
   );
   assert.equal(second.code, 0);
   const v2 = await loadVersion(join(root, "cli"), "site", 2);
-  assert.deepEqual((v2.manifest.training!.config as { base: unknown }).base, {
-    name: "site",
-    version: 1,
-  });
+  const v2Config = v2.manifest.training!.config as { base: unknown; learningRate: number };
+  assert.deepEqual(v2Config.base, { name: "site", version: 1 });
+  // A fine-tune that names no rate takes the fine-tune rate, not the from-scratch default.
+  assert.equal(v2Config.learningRate, FINE_TUNE_LEARNING_RATE);
+  assert.notEqual(FINE_TUNE_LEARNING_RATE, DEFAULT_TRAIN_CONFIG.learningRate);
+  assert.equal((v1.manifest.training!.config as { learningRate: number }).learningRate, 0.01);
   assert.deepEqual(Object.keys(metricsRecord(undefined, "test")), []);
   // Bad usage is exit code 2.
   assert.equal((await captured(() => trainCommand(["--data", data]))).code, 2);

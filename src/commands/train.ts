@@ -35,7 +35,12 @@ import type { Backbone } from "../features/backbones/backbone.ts";
 import { loadBackbone } from "../features/backbones/load.ts";
 import { readDatasets } from "../io/dataset.ts";
 import { type BaseModel, baseRef, loadBaseFolder, trainFromBase } from "../train/base_model.ts";
-import { parseLambda, resolveTrainConfig, type TrainConfig } from "../train/config.ts";
+import {
+  FINE_TUNE_LEARNING_RATE,
+  parseLambda,
+  resolveTrainConfig,
+  type TrainConfig,
+} from "../train/config.ts";
 import { calibrateScenes, DEFAULT_REJECT_WRONG } from "../train/calibrate.ts";
 import { datasetEmbeddings, loadUnionScenes } from "../train/dataset_scenes.ts";
 import type { ValidationSet } from "../train/loop.ts";
@@ -51,7 +56,7 @@ export const USAGE = [
   "  --steps N             optimiser steps; default 1000",
   "  --seed S              seed; default 0",
   "  --lambda a,b,c        loss weights; default 1,1,1",
-  "  --lr X                learning rate; default 0.001",
+  "  --lr X                peak learning rate; default 0.004, with --base 0.001",
   "  --mask-ratio R        IMR mask ratio in [0, 1); default 0.5",
   "  --hidden H            adapter hidden width; default 256 (a base model's wins)",
   "  --crop N              most voxels per step; default 0 (whole scenes)",
@@ -106,7 +111,7 @@ function configOf(m: Map<string, string>, base?: BaseModel): TrainConfig {
     objective,
     steps: numberFlag(m, "--steps"),
     seed: numberFlag(m, "--seed"),
-    learningRate: numberFlag(m, "--lr"),
+    learningRate: numberFlag(m, "--lr") ?? (base ? FINE_TUNE_LEARNING_RATE : undefined),
     maskRatio: numberFlag(m, "--mask-ratio"),
     hidden: base?.dims.hidden ?? numberFlag(m, "--hidden"),
     voxelSize: base?.voxelSize,

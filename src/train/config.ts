@@ -19,7 +19,10 @@ import { DEFAULT_TRAIN_STEPS } from "./default_steps.ts";
 export interface TrainConfig {
   /** optimiser steps (one scene per step) */
   steps: number;
-  /** peak learning rate of the cosine schedule */
+  /**
+   * peak learning rate of the cosine schedule (a run that names none: 4e-3 from scratch,
+   * {@link FINE_TUNE_LEARNING_RATE} from a base model)
+   */
   learningRate: number;
   /** AdamW decoupled weight decay (weights only, not biases) */
   weightDecay: number;
@@ -67,10 +70,17 @@ export interface TrainConfig {
   backbone: string;
 }
 
-/** Defaults of every setting. */
+/**
+ * Peak learning rate of a fine-tune (a run from a base model) that names none: a base model's
+ * adapter is already trained, and the from-scratch rate (`DEFAULT_TRAIN_CONFIG.learningRate`)
+ * moves it too far in the few steps a site run takes (README, "The learning rate").
+ */
+export const FINE_TUNE_LEARNING_RATE = 1e-3;
+
+/** Defaults of every setting (of a run from scratch: see {@link FINE_TUNE_LEARNING_RATE}). */
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = {
   steps: DEFAULT_TRAIN_STEPS,
-  learningRate: 1e-3,
+  learningRate: 4e-3,
   weightDecay: 1e-4,
   warmup: 50,
   maxGradNorm: 1,

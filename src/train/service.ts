@@ -31,7 +31,7 @@ import type {
   TrainService,
 } from "./api.ts";
 import { type BaseModel, baseRef, loadBaseModel, trainFromBase } from "./base_model.ts";
-import { resolveTrainConfig, type TrainConfig } from "./config.ts";
+import { FINE_TUNE_LEARNING_RATE, resolveTrainConfig, type TrainConfig } from "./config.ts";
 import { calibrateScenes, DEFAULT_REJECT_WRONG } from "./calibrate.ts";
 import type { ValidationSet } from "./loop.ts";
 import { findPublishedRun, metricsRecord, publishTrained, REQUEST_ID_FIELD } from "./publish.ts";
@@ -85,7 +85,8 @@ function configOf(
   return resolveTrainConfig({
     ...defaults,
     steps: c.steps ?? defaults.steps,
-    learningRate: c.learningRate ?? defaults.learningRate,
+    learningRate: c.learningRate ?? defaults.learningRate ??
+      (base ? FINE_TUNE_LEARNING_RATE : undefined),
     lambda: [c.lambdaSp ?? 1, c.lambdaMask ?? 1, c.lambdaSim ?? 1],
     maskRatio: c.maskRatio ?? defaults.maskRatio,
     seed: c.seed,
@@ -268,6 +269,7 @@ async function trainWithBackbone(
     version,
     summary: {
       steps: config.steps,
+      learning_rate: config.learningRate,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
       scenes: scenes.length,
       points: scenes.reduce((s, x) => s + x.points, 0),

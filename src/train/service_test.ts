@@ -8,6 +8,7 @@ import { loadVersion } from "../models/registry.ts";
 import type { TrainConfigInput, TrainEventOutput, TrainSceneInput } from "./api.ts";
 import { TINY_CLASSES, writeTinyDataset } from "../../tests/fixtures/tiny_dataset.ts";
 import { createTrainService } from "./service.ts";
+import { DEFAULT_TRAIN_CONFIG, FINE_TUNE_LEARNING_RATE } from "./config.ts";
 import { typedToBytes } from "../io/typed_bytes.ts";
 
 const root = await Deno.makeTempDir({ prefix: "geoguide-train-service-" });
@@ -54,6 +55,9 @@ Deno.test("TrainService: trains, streams progress, publishes; a second run fine-
   assert.equal(v1.manifest.dims.feature, 8);
   assert.equal(v1.manifest.text_encoder.name, "client-embeddings");
   assert.deepEqual(v1.manifest.default_labels, TINY_CLASSES);
+  const v1Config = v1.manifest.training!.config as { learningRate: number };
+  assert.equal(v1Config.learningRate, DEFAULT_TRAIN_CONFIG.learningRate);
+  assert.equal(r.summary.learning_rate, DEFAULT_TRAIN_CONFIG.learningRate);
   // No base named: the registry's default model (site v1) is the starting point.
   const r2 = await service.train(
     { config: config({ publish: false }), scenes },
@@ -62,6 +66,15 @@ Deno.test("TrainService: trains, streams progress, publishes; a second run fine-
   );
   assert.equal(r2.version, 0);
   assert.deepEqual(r2.summary.base, { name: "site", version: 1 });
+  // A fine-tune that names no rate takes the fine-tune rate; a named rate wins either way.
+  assert.equal(r2.summary.learning_rate, FINE_TUNE_LEARNING_RATE);
+  assert.notEqual(FINE_TUNE_LEARNING_RATE, DEFAULT_TRAIN_CONFIG.learningRate);
+  const named = await service.train(
+    { config: config({ publish: false, learningRate: 0.02 }), scenes },
+    new AbortController().signal,
+    noEvents,
+  );
+  assert.equal(named.summary.learning_rate, 0.02);
   assert.deepEqual(await readdir(join(models, "site")), ["1"]);
 });
 
