@@ -35,12 +35,7 @@ import type { Backbone } from "../features/backbones/backbone.ts";
 import { loadBackbone } from "../features/backbones/load.ts";
 import { readDatasets } from "../io/dataset.ts";
 import { type BaseModel, baseRef, loadBaseFolder, trainFromBase } from "../train/base_model.ts";
-import {
-  FINE_TUNE_LEARNING_RATE,
-  parseLambda,
-  resolveTrainConfig,
-  type TrainConfig,
-} from "../train/config.ts";
+import { parseLambda, resolveTrainConfig, type TrainConfig } from "../train/config.ts";
 import { calibrateScenes, DEFAULT_REJECT_WRONG } from "../train/calibrate.ts";
 import { datasetEmbeddings, loadUnionScenes } from "../train/dataset_scenes.ts";
 import type { ValidationSet } from "../train/loop.ts";
@@ -111,7 +106,7 @@ function configOf(m: Map<string, string>, base?: BaseModel): TrainConfig {
     objective,
     steps: numberFlag(m, "--steps"),
     seed: numberFlag(m, "--seed"),
-    learningRate: numberFlag(m, "--lr") ?? (base ? FINE_TUNE_LEARNING_RATE : undefined),
+    learningRate: numberFlag(m, "--lr"),
     maskRatio: numberFlag(m, "--mask-ratio"),
     hidden: base?.dims.hidden ?? numberFlag(m, "--hidden"),
     voxelSize: base?.voxelSize,
@@ -122,7 +117,7 @@ function configOf(m: Map<string, string>, base?: BaseModel): TrainConfig {
     useUsd: m.has("--no-usd") ? false : undefined,
     lambda: m.has("--lambda") ? parseLambda(m.get("--lambda")!) : undefined,
     backbone: base?.backbone.kind === "descriptor" ? base.backbone.version : m.get("--backbone"),
-  });
+  }, { fineTune: base !== undefined });
 }
 
 /** Trains and publishes; returns the exit code. */

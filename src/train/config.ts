@@ -107,13 +107,21 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = {
 export const SCHEDULING_KEYS: readonly (keyof TrainConfig)[] = ["validateEvery", "checkpointEvery"];
 
 /**
- * Full config from a partial one; undefined fields take the defaults.
+ * Full config from a partial one; undefined fields take the defaults, those of a fine-tune
+ * (the learning rate {@link FINE_TUNE_LEARNING_RATE}) when `o.fineTune` (the run starts from a
+ * base model).
  *
  * @throws GeoError invalid_argument naming the first bad field
  */
-export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+export function resolveTrainConfig(
+  partial: Partial<TrainConfig> = {},
+  o: { fineTune?: boolean } = {},
+): TrainConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...defined } as TrainConfig;
+  const defaults = o.fineTune
+    ? { ...DEFAULT_TRAIN_CONFIG, learningRate: FINE_TUNE_LEARNING_RATE }
+    : DEFAULT_TRAIN_CONFIG;
+  const c: TrainConfig = { ...defaults, ...defined } as TrainConfig;
   c.lambda = [...c.lambda] as [number, number, number];
   const int = (k: keyof TrainConfig, min: number) => {
     const v = c[k] as number;

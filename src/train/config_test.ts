@@ -3,6 +3,7 @@ import { GeoError } from "../kernels/errors.ts";
 import {
   configRecord,
   DEFAULT_TRAIN_CONFIG,
+  FINE_TUNE_LEARNING_RATE,
   objectiveSpecOf,
   parseLambda,
   resolveTrainConfig,
@@ -26,6 +27,14 @@ Deno.test("resolveTrainConfig: defaults, undefined fields ignored, ablation swit
     "naive",
   );
   assert.equal(configRecord(resolveTrainConfig({ maxGradNorm: Infinity })).maxGradNorm, null);
+});
+
+Deno.test("resolveTrainConfig: a fine-tune takes the fine-tune rate unless it names one", () => {
+  assert.equal(resolveTrainConfig().learningRate, DEFAULT_TRAIN_CONFIG.learningRate);
+  assert.equal(resolveTrainConfig({}, { fineTune: true }).learningRate, FINE_TUNE_LEARNING_RATE);
+  assert.notEqual(FINE_TUNE_LEARNING_RATE, DEFAULT_TRAIN_CONFIG.learningRate);
+  assert.equal(resolveTrainConfig({ learningRate: 0.02 }, { fineTune: true }).learningRate, 0.02);
+  assert.equal(resolveTrainConfig({ steps: 7 }, { fineTune: true }).steps, 7);
 });
 
 Deno.test("resolveTrainConfig: a bad setting is named", () => {

@@ -31,7 +31,7 @@ import type {
   TrainService,
 } from "./api.ts";
 import { type BaseModel, baseRef, loadBaseModel, trainFromBase } from "./base_model.ts";
-import { FINE_TUNE_LEARNING_RATE, resolveTrainConfig, type TrainConfig } from "./config.ts";
+import { resolveTrainConfig, type TrainConfig } from "./config.ts";
 import { calibrateScenes, DEFAULT_REJECT_WRONG } from "./calibrate.ts";
 import type { ValidationSet } from "./loop.ts";
 import { findPublishedRun, metricsRecord, publishTrained, REQUEST_ID_FIELD } from "./publish.ts";
@@ -85,15 +85,14 @@ function configOf(
   return resolveTrainConfig({
     ...defaults,
     steps: c.steps ?? defaults.steps,
-    learningRate: c.learningRate ?? defaults.learningRate ??
-      (base ? FINE_TUNE_LEARNING_RATE : undefined),
+    learningRate: c.learningRate ?? defaults.learningRate,
     lambda: [c.lambdaSp ?? 1, c.lambdaMask ?? 1, c.lambdaSim ?? 1],
     maskRatio: c.maskRatio ?? defaults.maskRatio,
     seed: c.seed,
     useReliability: c.useReliability ?? defaults.useReliability,
     objective: c.objective,
     ...(base ? { hidden: base.dims.hidden, voxelSize: base.voxelSize ?? defaults.voxelSize } : {}),
-  });
+  }, { fineTune: base !== undefined });
 }
 
 /**
